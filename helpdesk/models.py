@@ -1,0 +1,313 @@
+"""Typed ORM models (SQLAlchemy 2.0). Schema changes go through Alembic."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
+
+from helpdesk.enums import EventKind, OutboxStatus, Priority, Role, TicketStatus
+from helpdesk.timeutil import utcnow
+
+# Alembic needs named constraints to alter them (and SQLite batch mode to recreate tables).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+REFERENCE_PREFIX = "CCR-"
+
+
+class UTCDateTime(TypeDecorator):
+    """Always timezone-aware UTC in Python, whatever the backend stores (SQLite has no tz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _str_enum(enum_cls):
+    # Stored as the lowercase value in a plain VARCHAR: readable in SQL, no native enum to migrate.
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        Role: _str_enum(Role),
+        TicketStatus: _str_enum(TicketStatus),
+        Priority: _str_enum(Priority),
+        EventKind: _str_enum(EventKind),
+        OutboxStatus: _str_enum(OutboxStatus),
+    }
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lowercased
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    # Round-robin tie-break for automatic assignment: the least recently assigned agent wins.
+    last_assigned_at: Mapped[datetime | None]
+    # Profile switch for non-essential mail; confirmations and resolutions always go.
+    wants_optional_email: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    skills: Mapped[list[Category]] = relationship(secondary="agent_skills", lazy="selectin")
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per e-mail address (known or not), so throttling survives restarts
+    and never reveals which addresses have accounts."""
+
+    __tablename__ = "login_throttles"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgentSkill(Base):
+    """Which categories an agent handles (used by automatic assignment)."""
+
+    __tablename__ = "agent_skills"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    priority: Mapped[Priority] = mapped_column(default=Priority.NORMAL)
+    status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.NEW)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # SLA targets, stored so the queue can sort and filter on them with an index.
+    first_response_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    # Waiting on the customer pauses the resolution clock.
+    waiting_since: Mapped[datetime | None]
+    # The submitting form's one-time key: a double click on submit finds the first ticket.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Optimistic locking: a stale save raises instead of overwriting someone's work.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    category: Mapped[Category] = relationship(lazy="joined")
+    customer: Mapped[User] = relationship(foreign_keys=[customer_id], lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # My tickets: one customer's, newest first (and by status).
+        Index("ix_tickets_customer_created", "customer_id", "created_at"),
+        Index("ix_tickets_customer_status_created", "customer_id", "status", "created_at"),
+        # Agent queue: my open / all open by SLA due, unassigned, recently resolved.
+        Index("ix_tickets_assignee_status_due", "assignee_id", "status", "resolution_due_at"),
+        Index("ix_tickets_status_due", "status", "resolution_due_at"),
+        Index("ix_tickets_status_first_due", "status", "first_response_due_at"),
+        Index("ix_tickets_status_resolved", "status", "resolved_at"),
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        # Analytics: volume over time, by category and priority.
+        Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_category_created", "category_id", "created_at"),
+        Index("ix_tickets_priority_created", "priority", "created_at"),
+        Index("ix_tickets_resolved", "resolved_at"),
+    )
+
+    @property
+    def reference(self) -> str:
+        return format_reference(self.id)
+
+
+def format_reference(ticket_id: int) -> str:
+    """CCR-000042. Derived from the primary key, so it can never disagree with it."""
+    return f"{REFERENCE_PREFIX}{ticket_id:06d}"
+
+
+def parse_reference(text: str) -> int | None:
+    """Ticket id from 'CCR-000042', 'ccr-42', '#42' or '42'; None if it is not one."""
+    cleaned = text.strip().upper()
+    if cleaned.startswith(REFERENCE_PREFIX):
+        cleaned = cleaned[len(REFERENCE_PREFIX):]
+    cleaned = cleaned.lstrip("#")
+    if cleaned.isdigit() and 0 < len(cleaned) <= 12:
+        return int(cleaned)
+    return None
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="message", lazy="selectin", order_by="Attachment.id"
+    )
+
+    __table_args__ = (Index("ix_ticket_messages_ticket_created", "ticket_id", "created_at"),)
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_messages.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Deferred: listing a thread must not pull megabytes of file content.
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message: Mapped[TicketMessage | None] = relationship(back_populates="attachments")
+
+
+class TicketEvent(Base):
+    """The audit trail: who changed what, from what, to what, when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
+    kind: Mapped[EventKind]
+    old_value: Mapped[str | None] = mapped_column(String(255))
+    new_value: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_ticket_events_ticket_created", "ticket_id", "created_at"),)
+
+
+class SlaPolicy(Base):
+    """First-response and resolution targets for one priority."""
+
+    __tablename__ = "sla_policies"
+
+    priority: Mapped[Priority] = mapped_column(primary_key=True)
+    first_response_hours: Mapped[int] = mapped_column(Integer)
+    resolution_hours: Mapped[int] = mapped_column(Integer)
+
+
+class CannedReply(Base):
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AppSetting(Base):
+    """Small admin-editable settings (auto-assignment on/off, auto-close days, ...)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A notification written in the same transaction as the change that caused it;
+    the mail worker sends it later (helpdesk.notifications)."""
+
+    __tablename__ = "notification_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),)
