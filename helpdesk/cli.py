@@ -1,0 +1,34 @@
+"""`python -m helpdesk COMMAND`: each command lives in its own module under helpdesk/commands
+and exposes `register(subparsers)`, which adds its parser with `set_defaults(run=...)`."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# Add a command by adding its module here.
+COMMAND_MODULES = (
+    "helpdesk.commands.init_db",
+    "helpdesk.commands.create_user",
+    "helpdesk.commands.seed_demo",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpdesk", description="Customer Care Registry administration")
+    parser.add_argument("--database-url", help="overrides HELPDESK_DATABASE_URL / secrets.toml")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
