@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
 from helpdesk.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from helpdesk.services.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
+from helpdesk.services.permissions import ensure_admin
 from helpdesk.timeutil import utcnow
 
 MAX_FAILURES = 5
@@ -86,8 +88,8 @@ def sign_up(*, session: Session, data: NewAccount) -> User:
 
 def create_user(*, session: Session, actor: User | None, data: NewAccount, role: Role) -> User:
     """Admins create accounts of any role. `actor=None` is the trusted CLI on the server."""
-    if actor is not None and actor.role != Role.ADMIN:
-        raise PermissionDenied("Only administrators can create accounts.")
+    if actor is not None:
+        ensure_admin(actor)
     return _add_user(session, data, role)
 
 
@@ -105,7 +107,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email)) if email else None
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if not (ok and user is not None and user.is_active):
-        _record_failure(session, email, throttle, now)
+        _record_failure(session, email, now)
         raise AuthenticationFailed(SIGN_IN_FAILED)
 
     if throttle is not None:
@@ -117,18 +119,30 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     return user
 
 
-def _record_failure(session: Session, email: str, throttle: LoginThrottle | None, now) -> None:
+def _record_failure(session: Session, email: str, now) -> None:
+    """Count one failed sign-in in its own transaction: the caller's session_scope rolls back
+    on the AuthenticationFailed raised next, and that must not undo the count."""
     if not email:
         return
-    if throttle is None:
-        throttle = LoginThrottle(email=email, failures=0, window_started_at=now)
-        session.add(throttle)
-    elif now - throttle.window_started_at > FAILURE_WINDOW:
-        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-    throttle.failures += 1
-    if throttle.failures >= MAX_FAILURES:
-        throttle.locked_until = now + LOCKOUT
-    session.flush()
+    for attempt in range(2):
+        with Session(bind=session.get_bind(), expire_on_commit=False) as counter:
+            throttle = counter.get(LoginThrottle, email, with_for_update=True)
+            if throttle is None:
+                throttle = LoginThrottle(email=email, failures=0, window_started_at=now)
+                counter.add(throttle)
+            elif now - throttle.window_started_at > FAILURE_WINDOW:
+                throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
+            throttle.failures += 1
+            if throttle.failures >= MAX_FAILURES:
+                throttle.locked_until = now + LOCKOUT
+            try:
+                counter.commit()
+                return
+            except IntegrityError:
+                # Another attempt for the same address inserted the row first: count on it.
+                counter.rollback()
+                if attempt:
+                    raise
 
 
 def get_active_user(*, session: Session, user_id: int) -> User | None:

@@ -1,0 +1,300 @@
+"""Accounts: the first administrator, sign-up, sign-in with a throttle that survives restarts,
+and staff accounts created only by administrators. Every test runs on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from helpdesk.db import make_engine, session_scope
+from helpdesk.enums import Role
+from helpdesk.models import LoginThrottle, User
+from helpdesk.passwords import verify_password
+from helpdesk.services import accounts
+from helpdesk.services.accounts import NewAccount
+from helpdesk.services.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
+from helpdesk.timeutil import utcnow
+from tests.conftest import TEST_PASSWORD, add_user
+
+GOOD_PASSWORD = "Blue-Kettle-2024"
+
+
+def account(name="Ann Customer", email="ann@example.com", password=GOOD_PASSWORD, repeat=None) -> NewAccount:
+    return NewAccount(name=name, email=email, password=password,
+                      password_repeat=password if repeat is None else repeat)
+
+
+def user_count(engine) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(User))
+
+
+def sign_in(engine, email, password) -> User:
+    """One sign-in attempt the way a page makes it: its own session_scope, which rolls back
+    when the service raises."""
+    with session_scope(engine) as session:
+        return accounts.authenticate(session=session, email=email, password=password)
+
+
+def failed_sign_in(engine, email, password="Wrong-password-1") -> Exception:
+    with pytest.raises((AuthenticationFailed, Throttled)) as excinfo:
+        sign_in(engine, email, password)
+    return excinfo.value
+
+
+# --- first administrator ---------------------------------------------------------------
+
+def test_empty_install_asks_for_the_first_admin_once(engine):
+    with session_scope(engine) as session:
+        assert accounts.needs_first_admin(session=session)
+        admin = accounts.create_first_admin(session=session, data=account(name="Ada Admin", email="ada@example.com"))
+        assert admin.role == Role.ADMIN
+
+    with session_scope(engine) as session:
+        assert not accounts.needs_first_admin(session=session)
+        with pytest.raises(PermissionDenied):
+            accounts.create_first_admin(session=session, data=account(name="Mallory", email="mallory@example.com"))
+    assert user_count(engine) == 1
+    assert sign_in(engine, "ada@example.com", GOOD_PASSWORD).role == Role.ADMIN
+
+
+def test_first_admin_form_is_validated_like_sign_up(engine):
+    with session_scope(engine) as session:
+        with pytest.raises(ValidationError) as excinfo:
+            accounts.create_first_admin(session=session, data=account(password="short"))
+    assert "password" in excinfo.value.field_errors
+    assert user_count(engine) == 0
+
+
+# --- sign-up ----------------------------------------------------------------------------
+
+def test_sign_up_makes_a_customer_with_a_normalized_email(engine):
+    with session_scope(engine) as session:
+        user = accounts.sign_up(session=session, data=account(name="  Ann Customer ", email="  Ann@Example.COM "))
+    assert user.role == Role.CUSTOMER
+    assert user.email == "ann@example.com"
+    assert user.name == "Ann Customer"
+    assert user.is_active
+    assert sign_in(engine, "ANN@example.com", GOOD_PASSWORD).id == user.id
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (account(name=""), "name"),
+        (account(name="   "), "name"),
+        (account(name="x" * 121), "name"),
+        (account(email=""), "email"),
+        (account(email="not-an-email"), "email"),
+        (account(email="ann@example"), "email"),
+        (account(email="ann smith@example.com"), "email"),
+        (account(email="ann@@example.com"), "email"),
+        (account(password="Sh0rt!"), "password"),
+        (account(password="abcdefghijkl"), "password"),  # one kind of character
+        (account(password="password123"), "password"),  # common
+        (account(password="aaaaaaaaaaaaaaaaA1"), "password"),  # barely any distinct characters
+        (account(password=GOOD_PASSWORD, repeat=GOOD_PASSWORD + "x"), "password_repeat"),
+    ],
+    ids=["name-empty", "name-blank", "name-too-long", "email-empty", "email-no-at", "email-no-dot",
+         "email-space", "email-two-at", "password-short", "password-one-kind", "password-common",
+         "password-repetitive", "passwords-differ"],
+)
+def test_sign_up_refuses_bad_input_at_the_field_and_writes_nothing(engine, data, field):
+    with session_scope(engine) as session:
+        with pytest.raises(ValidationError) as excinfo:
+            accounts.sign_up(session=session, data=data)
+    assert field in excinfo.value.field_errors
+    assert excinfo.value.field_errors[field].strip()
+    assert user_count(engine) == 0
+
+
+def test_sign_up_reports_every_bad_field_at_once(engine):
+    with session_scope(engine) as session:
+        with pytest.raises(ValidationError) as excinfo:
+            accounts.sign_up(session=session, data=account(name="", email="nope", password="weak"))
+    assert {"name", "email", "password"} <= set(excinfo.value.field_errors)
+
+
+def test_duplicate_email_is_refused_whatever_its_case(engine):
+    with session_scope(engine) as session:
+        accounts.sign_up(session=session, data=account(email="ann@example.com"))
+    with session_scope(engine) as session:
+        with pytest.raises(ValidationError) as excinfo:
+            accounts.sign_up(session=session, data=account(name="Other Ann", email="ANN@Example.com"))
+    assert "already exists" in excinfo.value.field_errors["email"]
+    assert user_count(engine) == 1
+
+
+def test_passwords_are_stored_as_argon2id_hashes_never_plain(engine):
+    with session_scope(engine) as session:
+        user = accounts.sign_up(session=session, data=account())
+    with session_scope(engine) as session:
+        stored = session.scalar(select(User.password_hash).where(User.id == user.id))
+    assert stored.startswith("$argon2id$")
+    assert GOOD_PASSWORD not in stored
+    assert verify_password(stored, GOOD_PASSWORD)
+    assert not verify_password(stored, GOOD_PASSWORD.lower())
+
+
+# --- sign-in ----------------------------------------------------------------------------
+
+def test_wrong_password_and_unknown_email_get_the_identical_message(engine):
+    add_user(engine, email="known@example.com")
+    wrong_password = failed_sign_in(engine, "known@example.com", "Not-the-password-9")
+    unknown_email = failed_sign_in(engine, "nobody@example.com", "Not-the-password-9")
+    assert type(wrong_password) is type(unknown_email) is AuthenticationFailed
+    assert str(wrong_password) == str(unknown_email)
+    assert "known" not in str(wrong_password)
+
+
+def test_successful_sign_in_sets_last_login_at(engine):
+    user = add_user(engine, email="bob@example.com")
+    assert user.last_login_at is None
+    before = utcnow()
+    sign_in(engine, "bob@example.com", TEST_PASSWORD)
+    with session_scope(engine) as session:
+        last_login = session.get(User, user.id).last_login_at
+    assert last_login is not None and last_login.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= last_login <= utcnow() + timedelta(seconds=1)
+
+
+def test_inactive_user_cannot_sign_in(engine):
+    add_user(engine, email="gone@example.com", active=False)
+    error = failed_sign_in(engine, "gone@example.com", TEST_PASSWORD)
+    assert isinstance(error, AuthenticationFailed)
+    assert str(error) == accounts.SIGN_IN_FAILED
+
+
+def test_five_failures_throttle_the_account_even_for_the_right_password(engine):
+    add_user(engine, email="carol@example.com")
+    for _ in range(accounts.MAX_FAILURES):
+        assert isinstance(failed_sign_in(engine, "carol@example.com"), AuthenticationFailed)
+    error = failed_sign_in(engine, "carol@example.com", TEST_PASSWORD)
+    assert isinstance(error, Throttled)
+    assert "15 minutes" in str(error)
+
+
+def test_four_failures_do_not_throttle_and_a_success_clears_them(engine):
+    add_user(engine, email="dan@example.com")
+    for _ in range(accounts.MAX_FAILURES - 1):
+        failed_sign_in(engine, "dan@example.com")
+    sign_in(engine, "dan@example.com", TEST_PASSWORD)
+    with session_scope(engine) as session:
+        assert session.get(LoginThrottle, "dan@example.com") is None
+    # The counter started again from zero: four more failures still don't throttle.
+    for _ in range(accounts.MAX_FAILURES - 1):
+        assert isinstance(failed_sign_in(engine, "dan@example.com"), AuthenticationFailed)
+    assert sign_in(engine, "dan@example.com", TEST_PASSWORD).email == "dan@example.com"
+
+
+def test_unknown_email_is_throttled_the_same_way(engine):
+    for _ in range(accounts.MAX_FAILURES):
+        failed_sign_in(engine, "ghost@example.com")
+    assert isinstance(failed_sign_in(engine, "ghost@example.com"), Throttled)
+
+
+def test_throttle_is_stored_in_the_database_and_survives_a_restart(engine):
+    add_user(engine, email="erin@example.com")
+    for _ in range(accounts.MAX_FAILURES):
+        failed_sign_in(engine, "Erin@Example.com")
+
+    # A restart: a brand-new engine (new pool, new connections) on the same database.
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    restarted = make_engine(url)
+    try:
+        with session_scope(restarted) as session:
+            throttle = session.get(LoginThrottle, "erin@example.com")
+            assert throttle.failures == accounts.MAX_FAILURES
+            assert throttle.locked_until > utcnow()
+        assert isinstance(failed_sign_in(restarted, "erin@example.com", TEST_PASSWORD), Throttled)
+    finally:
+        restarted.dispose()
+
+
+def test_failures_in_an_old_window_do_not_count(engine):
+    add_user(engine, email="finn@example.com")
+    for _ in range(accounts.MAX_FAILURES - 1):
+        failed_sign_in(engine, "finn@example.com")
+    with session_scope(engine) as session:
+        session.execute(update(LoginThrottle).where(LoginThrottle.email == "finn@example.com")
+                        .values(window_started_at=utcnow() - timedelta(minutes=16)))
+    # A fifth failure, but the first four were more than 15 minutes ago: a new window starts.
+    assert isinstance(failed_sign_in(engine, "finn@example.com"), AuthenticationFailed)
+    with session_scope(engine) as session:
+        throttle = session.get(LoginThrottle, "finn@example.com")
+        assert throttle.failures == 1
+        assert throttle.locked_until is None
+    assert sign_in(engine, "finn@example.com", TEST_PASSWORD).email == "finn@example.com"
+
+
+def test_sign_in_works_again_once_the_lock_has_expired(engine):
+    add_user(engine, email="gail@example.com")
+    for _ in range(accounts.MAX_FAILURES):
+        failed_sign_in(engine, "gail@example.com")
+    assert isinstance(failed_sign_in(engine, "gail@example.com", TEST_PASSWORD), Throttled)
+    with session_scope(engine) as session:
+        session.execute(update(LoginThrottle).where(LoginThrottle.email == "gail@example.com")
+                        .values(window_started_at=utcnow() - timedelta(minutes=31),
+                                locked_until=utcnow() - timedelta(minutes=1)))
+    assert sign_in(engine, "gail@example.com", TEST_PASSWORD).email == "gail@example.com"
+
+
+# --- staff accounts ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.ADMIN])
+def test_admin_creates_staff_accounts(engine, role):
+    admin = add_user(engine, email="admin@example.com", role=Role.ADMIN)
+    with session_scope(engine) as session:
+        created = accounts.create_user(session=session, actor=admin,
+                                       data=account(name="Sam Staff", email="sam@example.com"), role=role)
+    assert created.role == role
+    assert sign_in(engine, "sam@example.com", GOOD_PASSWORD).role == role
+
+
+@pytest.mark.parametrize("actor_role", [Role.CUSTOMER, Role.AGENT])
+def test_only_admins_create_accounts(engine, actor_role):
+    actor = add_user(engine, email="actor@example.com", role=actor_role)
+    for role in Role:
+        with session_scope(engine) as session:
+            with pytest.raises(PermissionDenied):
+                accounts.create_user(session=session, actor=actor,
+                                     data=account(name="Eve", email=f"eve-{role}@example.com"), role=role)
+    assert user_count(engine) == 1
+
+
+def test_deactivated_admin_cannot_create_accounts(engine):
+    admin = add_user(engine, email="old-admin@example.com", role=Role.ADMIN, active=False)
+    with session_scope(engine) as session:
+        with pytest.raises(PermissionDenied):
+            accounts.create_user(session=session, actor=admin, data=account(email="x@example.com"), role=Role.AGENT)
+    assert user_count(engine) == 1
+
+
+def test_trusted_cli_creates_accounts_without_an_actor(engine):
+    with session_scope(engine) as session:
+        user = accounts.create_user(session=session, actor=None, data=account(email="cli@example.com"),
+                                    role=Role.AGENT)
+    assert user.role == Role.AGENT
+
+
+def test_staff_account_creation_is_validated(engine):
+    admin = add_user(engine, email="admin@example.com", role=Role.ADMIN)
+    with session_scope(engine) as session:
+        with pytest.raises(ValidationError) as excinfo:
+            accounts.create_user(session=session, actor=admin, data=account(email="ADMIN@example.com"),
+                                 role=Role.AGENT)
+    assert "email" in excinfo.value.field_errors
+    assert user_count(engine) == 1
+
+
+def test_deactivated_account_loses_access_at_once(engine):
+    admin = add_user(engine, email="admin@example.com", role=Role.ADMIN)
+    customer = add_user(engine, email="cust@example.com")
+    with session_scope(engine) as session:
+        assert accounts.get_active_user(session=session, user_id=customer.id) is not None
+        accounts.set_user_active(session=session, actor=admin, user_id=customer.id, active=False)
+    with session_scope(engine) as session:
+        assert accounts.get_active_user(session=session, user_id=customer.id) is None
+    assert isinstance(failed_sign_in(engine, "cust@example.com", TEST_PASSWORD), AuthenticationFailed)
