@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpdesk.enums import EventKind, OPEN_STATUSES, Priority, Role, TicketStatus
-from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMessage, User
+from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMessage, User, parse_reference
 from helpdesk.services import sla
 from helpdesk.services.attachments import UploadedFile, build_attachments, upload_problems
 from helpdesk.services.errors import ConflictError, PermissionDenied, ValidationError
@@ -145,7 +145,9 @@ def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus
     if status is not None:
         query = query.where(Ticket.status == status)
     if search.strip():
-        query = query.where(func.lower(Ticket.subject).like(f"%{_escape_like(search.strip().lower())}%", escape="\\"))
+        matches_subject = func.lower(Ticket.subject).like(f"%{_escape_like(search.strip().lower())}%", escape="\\")
+        searched_id = parse_reference(search)  # "CCR-000042" or "42" finds that ticket too
+        query = query.where(matches_subject | (Ticket.id == searched_id) if searched_id else matches_subject)
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(Ticket.id).subquery()))
     rows = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
     return TicketPage(rows=list(rows), total=total or 0)

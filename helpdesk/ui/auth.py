@@ -1,0 +1,38 @@
+"""Who is signed in: only the user id lives in st.session_state; the row is re-read each run."""
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from helpdesk.models import User
+from helpdesk.services.accounts import get_active_user
+
+USER_ID_KEY = "user_id"
+
+
+def current_user(session: Session) -> User | None:
+    user_id = st.session_state.get(USER_ID_KEY)
+    if user_id is None:
+        return None
+    user = get_active_user(session=session, user_id=user_id)
+    if user is None:  # deactivated or deleted since sign-in
+        st.session_state.pop(USER_ID_KEY, None)
+    return user
+
+
+def sign_in_as(user: User) -> None:
+    st.session_state[USER_ID_KEY] = user.id
+
+
+def sign_out() -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+
+
+def require_user(session: Session) -> User:
+    """The signed-in user, or stop the page (navigation normally prevents this)."""
+    user = current_user(session)
+    if user is None:
+        st.warning("Please sign in.")
+        st.stop()
+    return user

@@ -1,0 +1,147 @@
+"""One ticket: details, public conversation with attachments, status history, reply, close, reopen."""
+import streamlit as st
+
+from helpdesk.enums import TicketStatus
+from helpdesk.models import parse_reference
+from helpdesk.services.attachments import get_attachment
+from helpdesk.services.errors import ConflictError, NotFound, ValidationError
+from helpdesk.services.tickets import (
+    MESSAGE_MAX,
+    add_customer_reply,
+    close_ticket,
+    get_conversation,
+    get_history,
+    get_ticket,
+    get_ticket_attachments,
+    reopen_ticket,
+)
+from helpdesk.config import upload_policy
+from helpdesk.ui.auth import require_user
+from helpdesk.ui.engine import db_session
+from helpdesk.ui.format import status_text, when
+from helpdesk.ui.forms import field_error, form_errors, uploads_from
+
+ticket_id = parse_reference(st.query_params.get("ticket", ""))
+
+
+def download_button(attachment, user_id: int, key: str) -> None:
+    def content() -> bytes:
+        # Checked again at download time, with the user as they are now.
+        from helpdesk.services.accounts import get_active_user
+
+        with db_session() as session:
+            actor = get_active_user(session=session, user_id=user_id)
+            return get_attachment(session=session, actor=actor, attachment_id=attachment.id).content
+
+    st.download_button(f"{attachment.filename} ({attachment.size / 1024:,.0f} KB)", data=content,
+                       file_name=attachment.filename, mime=attachment.content_type, key=key,
+                       icon=":material/attach_file:")
+
+
+with db_session() as session:
+    user = require_user(session)
+    try:
+        if ticket_id is None:
+            raise NotFound("No such ticket.")
+        ticket = get_ticket(session=session, actor=user, ticket_id=ticket_id)
+        messages = get_conversation(session=session, actor=user, ticket_id=ticket_id)
+        ticket_files = get_ticket_attachments(session=session, actor=user, ticket_id=ticket_id)
+        history = get_history(session=session, actor=user, ticket_id=ticket_id)
+    except NotFound:
+        st.title("Ticket not found")
+        st.warning("There is no ticket with this reference in your account.")
+        st.page_link("pages/my_tickets.py", label="Back to my tickets", icon=":material/list_alt:")
+        st.stop()
+
+st.page_link("pages/my_tickets.py", label="My tickets", icon=":material/arrow_back:")
+st.title(f"{ticket.reference}")
+st.subheader(ticket.subject, anchor=False)
+status_col, priority_col, category_col, agent_col = st.columns(4)
+status_col.metric("Status", status_text(ticket.status))
+priority_col.metric("Priority", ticket.priority.label)
+category_col.metric("Category", ticket.category.name)
+agent_col.metric("Agent", ticket.assignee.name if ticket.assignee else "Not assigned yet")
+st.caption(f"Raised {when(ticket.created_at)} · last update {when(ticket.updated_at)}")
+
+notice = st.session_state.pop("ticket_view_notice", None)
+if notice:
+    st.success(notice, icon=":material/check_circle:")
+
+conversation_col, history_col = st.columns([2, 1], gap="large")
+with conversation_col:
+    st.markdown("#### Conversation")
+    with st.chat_message("user", avatar=":material/person:"):
+        st.caption(f"{ticket.customer.name} · {when(ticket.created_at)}")
+        st.text(ticket.description)  # user text is shown as text, never as markup
+        for attachment in ticket_files:
+            download_button(attachment, user.id, key=f"download_{attachment.id}")
+    for message in messages:
+        from_customer = message.author_id == ticket.customer_id
+        role, avatar = ("user", ":material/person:") if from_customer else ("assistant", ":material/support_agent:")
+        with st.chat_message(role, avatar=avatar):
+            st.caption(f"{message.author.name} · {when(message.created_at)}")
+            st.text(message.body)
+            for attachment in message.attachments:
+                download_button(attachment, user.id, key=f"download_{attachment.id}")
+
+with history_col:
+    st.markdown("#### Status history")
+    for event in history:
+        label = "Ticket raised" if event.old_value is None else (
+            f"{TicketStatus(event.old_value).label} → {TicketStatus(event.new_value).label}")
+        who = event.actor.name if event.actor else "System"
+        st.markdown(f"**{when(event.created_at)}**  \n{label} · {who}")
+
+st.divider()
+is_owner = ticket.customer_id == user.id
+if ticket.status == TicketStatus.CLOSED:
+    st.info("This ticket is closed. If you need more help, raise a new ticket.", icon=":material/lock:")
+    st.page_link("pages/submit_ticket.py", label="Submit a new ticket", icon=":material/edit_note:")
+elif is_owner:
+    errors = st.session_state.get("reply_errors")
+    form_errors(errors)
+    policy = upload_policy()
+    with st.form("reply_form", enter_to_submit=False):
+        st.markdown("#### Reply")
+        if ticket.status == TicketStatus.RESOLVED:
+            st.caption("Replying reopens this resolved ticket.")
+        body = st.text_area("Your message", max_chars=MESSAGE_MAX, key="reply_body", height=150)
+        field_error(errors, "body")
+        files = st.file_uploader("Attachments (optional)", type=list(policy.allowed_extensions),
+                                 accept_multiple_files=True, key="reply_files",
+                                 max_upload_size=max(1, policy.max_bytes // (1024 * 1024)))
+        field_error(errors, "attachments")
+        sent = st.form_submit_button("Send reply", type="primary", key="reply_submit")
+    if sent:
+        try:
+            with db_session() as session:
+                add_customer_reply(session=session, actor=user, ticket_id=ticket.id, body=body,
+                                   attachments=uploads_from(files))
+        except ValidationError as exc:
+            st.session_state["reply_errors"] = exc.field_errors
+        else:
+            st.session_state.pop("reply_errors", None)
+            st.session_state.pop("reply_body", None)
+            st.session_state.pop("reply_files", None)
+            st.session_state["ticket_view_notice"] = "Your reply was sent."
+        st.rerun()
+
+    actions = st.columns(4)
+    if ticket.status == TicketStatus.RESOLVED and actions[0].button(
+            "Reopen ticket", key="reopen_ticket", icon=":material/undo:",
+            help="The problem came back or wasn't solved."):
+        action, notice = reopen_ticket, "The ticket is open again."
+    elif actions[1].button("Close ticket", key="close_ticket", icon=":material/lock:",
+                           help="No more help needed. A closed ticket can't be reopened."):
+        action, notice = close_ticket, "The ticket is closed. Thank you!"
+    else:
+        action = None
+    if action is not None:
+        try:
+            with db_session() as session:
+                action(session=session, actor=user, ticket_id=ticket.id, expected_version=ticket.version)
+        except (ValidationError, ConflictError) as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["ticket_view_notice"] = notice
+            st.rerun()

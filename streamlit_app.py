@@ -1,0 +1,46 @@
+"""Customer Care Registry: sign-in and role-based navigation. Nothing else lives here."""
+import streamlit as st
+
+from helpdesk.enums import Role
+from helpdesk.services.accounts import needs_first_admin
+from helpdesk.ui.auth import current_user, sign_out
+from helpdesk.ui.engine import db_session
+
+st.set_page_config(page_title="Customer Care Registry", page_icon=":material/support_agent:", layout="wide")
+
+with db_session() as session:
+    first_run = needs_first_admin(session=session)
+    user = current_user(session)
+    role, user_name = (user.role, user.name) if user else (None, None)
+
+setup = st.Page("pages/setup.py", title="Set up", icon=":material/build:", url_path="setup")
+sign_in = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", url_path="sign_in")
+sign_up = st.Page("pages/sign_up.py", title="Create an account", icon=":material/person_add:", url_path="sign_up")
+submit = st.Page("pages/submit_ticket.py", title="Submit a ticket", icon=":material/edit_note:", url_path="submit")
+my_tickets = st.Page("pages/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
+ticket_view = st.Page("pages/ticket_view.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
+                      visibility="hidden")
+staff_home = st.Page("pages/staff_home.py", title="Workspace", icon=":material/dashboard:", url_path="workspace")
+admin_users = st.Page("pages/admin_users.py", title="Users", icon=":material/group:", url_path="admin_users")
+
+if first_run:
+    pages = [setup]
+elif role is None:
+    pages = [sign_in, sign_up]
+elif role == Role.CUSTOMER:
+    pages = [submit, my_tickets, ticket_view]
+elif role == Role.AGENT:
+    pages = [staff_home, ticket_view]
+else:
+    pages = {"Workspace": [staff_home, ticket_view], "Administration": [admin_users]}
+
+navigation = st.navigation(pages)
+
+if role is not None:
+    with st.sidebar:
+        st.caption(f"Signed in as **{user_name}** ({role.value})")
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+
+navigation.run()
