@@ -22,6 +22,8 @@ ticket_view = st.Page("pages/ticket_view.py", title="Ticket", icon=":material/co
                       visibility="hidden")
 staff_home = st.Page("pages/staff_home.py", title="Workspace", icon=":material/dashboard:", url_path="workspace")
 admin_users = st.Page("pages/admin_users.py", title="Users", icon=":material/group:", url_path="admin_users")
+admin_categories = st.Page("pages/admin_categories.py", title="Categories", icon=":material/category:",
+                           url_path="admin_categories")
 
 if first_run:
     pages = [setup]
@@ -32,7 +34,7 @@ elif role == Role.CUSTOMER:
 elif role == Role.AGENT:
     pages = [staff_home, ticket_view]
 else:
-    pages = {"Workspace": [staff_home, ticket_view], "Administration": [admin_users]}
+    pages = {"Workspace": [staff_home, ticket_view], "Administration": [admin_users, admin_categories]}
 
 navigation = st.navigation(pages)
 

@@ -8,7 +8,7 @@ from helpdesk.services.errors import PermissionDenied, ValidationError
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
-from helpdesk.ui.forms import field_error
+from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.paging import page_offset, page_picker
 
 PAGE_SIZE = 50
@@ -27,6 +27,8 @@ if notice:
 
 with st.expander("Create a staff account", expanded=bool(st.session_state.get("new_user_errors"))):
     errors = st.session_state.get("new_user_errors")
+    apply_reset("new_user", {"new_user_name": "", "new_user_email": "", "new_user_password": "",
+                             "new_user_password_repeat": ""})
     with st.form("new_user_form", enter_to_submit=False):
         role = st.radio("Role", options=[Role.AGENT, Role.ADMIN], format_func=lambda r: r.value.title(),
                         horizontal=True, key="new_user_role")
@@ -50,8 +52,7 @@ with st.expander("Create a staff account", expanded=bool(st.session_state.get("n
             st.session_state["new_user_errors"] = exc.field_errors
         else:
             st.session_state.pop("new_user_errors", None)
-            for key in ("new_user_name", "new_user_email", "new_user_password", "new_user_password_repeat"):
-                st.session_state.pop(key, None)
+            request_reset("new_user")
             st.session_state["admin_users_notice"] = summary
         st.rerun()
 

@@ -9,9 +9,9 @@ from helpdesk.services.errors import ValidationError
 from helpdesk.services.tickets import DESCRIPTION_MAX, SUBJECT_MAX, TicketDraft, create_ticket, list_categories
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
-from helpdesk.ui.forms import field_error, form_errors, uploads_from
+from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 
-FIELD_KEYS = ("submit_category", "submit_priority", "submit_subject", "submit_description", "submit_files")
+EMPTY_FORM = {"submit_category": None, "submit_priority": Priority.NORMAL, "submit_subject": "", "submit_description": ""}
 
 # One key per filled-in form: a double click re-sends the same key and finds the first ticket.
 if "submit_token" not in st.session_state:
@@ -34,6 +34,7 @@ if not categories:
     st.stop()
 
 policy = upload_policy()
+apply_reset("submit", EMPTY_FORM)
 errors = st.session_state.get("submit_errors")
 form_errors(errors)
 with st.form("submit_form", enter_to_submit=False):
@@ -52,7 +53,7 @@ with st.form("submit_form", enter_to_submit=False):
     field_error(errors, "description")
     files = st.file_uploader(
         f"Attachments (optional: up to {policy.max_files} files, {policy.max_bytes // (1024 * 1024)} MB each)",
-        type=list(policy.allowed_extensions), accept_multiple_files=True, key="submit_files",
+        type=list(policy.allowed_extensions), accept_multiple_files=True, key=uploader_key("submit"),
         max_upload_size=max(1, policy.max_bytes // (1024 * 1024)),
     )
     field_error(errors, "attachments")
@@ -72,6 +73,5 @@ if submitted:
         st.session_state.pop("submit_errors", None)
         st.session_state["submit_created"] = result
         st.session_state["submit_token"] = uuid.uuid4().hex
-        for key in FIELD_KEYS:  # a fresh, empty form for the next ticket
-            st.session_state.pop(key, None)
+        request_reset("submit")  # a fresh, empty form for the next ticket
     st.rerun()

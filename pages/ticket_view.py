@@ -19,7 +19,7 @@ from helpdesk.config import upload_policy
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import status_text, when
-from helpdesk.ui.forms import field_error, form_errors, uploads_from
+from helpdesk.ui.forms import apply_reset, field_error, file_size, form_errors, request_reset, uploader_key, uploads_from
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 
@@ -33,7 +33,7 @@ def download_button(attachment, user_id: int, key: str) -> None:
             actor = get_active_user(session=session, user_id=user_id)
             return get_attachment(session=session, actor=actor, attachment_id=attachment.id).content
 
-    st.download_button(f"{attachment.filename} ({attachment.size / 1024:,.0f} KB)", data=content,
+    st.download_button(f"{attachment.filename} ({file_size(attachment.size)})", data=content,
                        file_name=attachment.filename, mime=attachment.content_type, key=key,
                        icon=":material/attach_file:")
 
@@ -56,11 +56,15 @@ with db_session() as session:
 st.page_link("pages/my_tickets.py", label="My tickets", icon=":material/arrow_back:")
 st.title(f"{ticket.reference}")
 st.subheader(ticket.subject, anchor=False)
-status_col, priority_col, category_col, agent_col = st.columns(4)
-status_col.metric("Status", status_text(ticket.status))
-priority_col.metric("Priority", ticket.priority.label)
-category_col.metric("Category", ticket.category.name)
-agent_col.metric("Agent", ticket.assignee.name if ticket.assignee else "Not assigned yet")
+facts = {
+    "Status": status_text(ticket.status),
+    "Priority": ticket.priority.label,
+    "Category": ticket.category.name,
+    "Agent": ticket.assignee.name if ticket.assignee else "Not assigned yet",
+}
+for column, (label, value) in zip(st.columns(len(facts)), facts.items()):
+    column.caption(label)
+    column.text(value)
 st.caption(f"Raised {when(ticket.created_at)} · last update {when(ticket.updated_at)}")
 
 notice = st.session_state.pop("ticket_view_notice", None)
@@ -101,6 +105,7 @@ elif is_owner:
     errors = st.session_state.get("reply_errors")
     form_errors(errors)
     policy = upload_policy()
+    apply_reset("reply", {"reply_body": ""})
     with st.form("reply_form", enter_to_submit=False):
         st.markdown("#### Reply")
         if ticket.status == TicketStatus.RESOLVED:
@@ -108,7 +113,7 @@ elif is_owner:
         body = st.text_area("Your message", max_chars=MESSAGE_MAX, key="reply_body", height=150)
         field_error(errors, "body")
         files = st.file_uploader("Attachments (optional)", type=list(policy.allowed_extensions),
-                                 accept_multiple_files=True, key="reply_files",
+                                 accept_multiple_files=True, key=uploader_key("reply"),
                                  max_upload_size=max(1, policy.max_bytes // (1024 * 1024)))
         field_error(errors, "attachments")
         sent = st.form_submit_button("Send reply", type="primary", key="reply_submit")
@@ -121,21 +126,19 @@ elif is_owner:
             st.session_state["reply_errors"] = exc.field_errors
         else:
             st.session_state.pop("reply_errors", None)
-            st.session_state.pop("reply_body", None)
-            st.session_state.pop("reply_files", None)
+            request_reset("reply")
             st.session_state["ticket_view_notice"] = "Your reply was sent."
         st.rerun()
 
-    actions = st.columns(4)
-    if ticket.status == TicketStatus.RESOLVED and actions[0].button(
-            "Reopen ticket", key="reopen_ticket", icon=":material/undo:",
-            help="The problem came back or wasn't solved."):
-        action, notice = reopen_ticket, "The ticket is open again."
-    elif actions[1].button("Close ticket", key="close_ticket", icon=":material/lock:",
-                           help="No more help needed. A closed ticket can't be reopened."):
-        action, notice = close_ticket, "The ticket is closed. Thank you!"
-    else:
-        action = None
+    action = notice = None
+    with st.container(horizontal=True):
+        if ticket.status == TicketStatus.RESOLVED and st.button(
+                "Reopen ticket", key="reopen_ticket", icon=":material/undo:",
+                help="The problem came back or wasn't solved."):
+            action, notice = reopen_ticket, "The ticket is open again."
+        if st.button("Close ticket", key="close_ticket", icon=":material/lock:",
+                     help="No more help needed. A closed ticket can't be reopened."):
+            action, notice = close_ticket, "The ticket is closed. Thank you!"
     if action is not None:
         try:
             with db_session() as session:

@@ -23,3 +23,29 @@ def uploads_from(widget_value) -> list[UploadedFile]:
         return []
     files = widget_value if isinstance(widget_value, list) else [widget_value]
     return [UploadedFile(filename=f.name, content=f.getvalue()) for f in files]
+
+
+def request_reset(form: str) -> None:
+    """Ask for an empty form on the next run (after a successful save)."""
+    st.session_state[f"{form}__reset"] = True
+    st.session_state[f"{form}__generation"] = st.session_state.get(f"{form}__generation", 0) + 1
+
+
+def apply_reset(form: str, defaults: dict) -> None:
+    """Call before the form's widgets exist: a widget's value can only be set before it is drawn."""
+    if st.session_state.pop(f"{form}__reset", False):
+        for key, value in defaults.items():
+            st.session_state[key] = value
+
+
+def uploader_key(form: str) -> str:
+    """File uploaders can't be emptied through session state, so a saved form gets a new one."""
+    return f"{form}_files_{st.session_state.get(f'{form}__generation', 0)}"
+
+
+def file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size / (1024 * 1024):,.1f} MB"
