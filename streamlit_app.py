@@ -20,6 +20,7 @@ submit = st.Page("pages/submit_ticket.py", title="Submit a ticket", icon=":mater
 my_tickets = st.Page("pages/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
 ticket_view = st.Page("pages/ticket_view.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
                       visibility="hidden")
+profile = st.Page("pages/profile.py", title="Profile", icon=":material/person:", url_path="profile")
 staff_home = st.Page("pages/staff_home.py", title="Workspace", icon=":material/dashboard:", url_path="workspace")
 admin_users = st.Page("pages/admin_users.py", title="Users", icon=":material/group:", url_path="admin_users")
 admin_categories = st.Page("pages/admin_categories.py", title="Categories", icon=":material/category:",
@@ -30,11 +31,11 @@ if first_run:
 elif role is None:
     pages = [sign_in, sign_up]
 elif role == Role.CUSTOMER:
-    pages = [submit, my_tickets, ticket_view]
+    pages = [submit, my_tickets, ticket_view, profile]
 elif role == Role.AGENT:
-    pages = [staff_home, ticket_view]
+    pages = [staff_home, ticket_view, profile]
 else:
-    pages = {"Workspace": [staff_home, ticket_view], "Administration": [admin_users, admin_categories]}
+    pages = {"Workspace": [staff_home, ticket_view, profile], "Administration": [admin_users, admin_categories]}
 
 navigation = st.navigation(pages)
 
