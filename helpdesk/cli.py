@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "helpdesk.commands.init_db",
     "helpdesk.commands.create_user",
     "helpdesk.commands.seed_demo",
+    "helpdesk.commands.notify",
 )
 
 
