@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from helpdesk.enums import EventKind, OPEN_STATUSES, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMessage, User, parse_reference
-from helpdesk.services import sla
+from helpdesk.notifications import outbox
+from helpdesk.services import assignment, sla
 from helpdesk.services.attachments import UploadedFile, build_attachments, upload_problems
 from helpdesk.services.errors import ConflictError, PermissionDenied, ValidationError
 from helpdesk.services.permissions import ensure_active, ensure_can_view_ticket, ensure_customer_owner
@@ -80,6 +81,8 @@ def transition(session: Session, ticket: Ticket, actor: User | None, new_status:
     ticket.status = new_status
     ticket.updated_at = now
     record_event(session, ticket, actor, EventKind.STATUS_CHANGED, old_status.value, new_status.value)
+    outbox.notify_status_changed(session=session, ticket=ticket, actor=actor, old_status=old_status,
+                                 new_status=new_status)
 
 
 def _validate_draft(session: Session, data: TicketDraft) -> tuple[Category, Priority, str, str]:
@@ -129,6 +132,8 @@ def create_ticket(*, session: Session, actor: User, data: TicketDraft) -> Ticket
     for attachment in build_attachments(ticket=ticket, uploader=actor, files=data.attachments):
         session.add(attachment)
     record_event(session, ticket, actor, EventKind.CREATED, None, TicketStatus.NEW.value)
+    assignment.auto_assign(session=session, ticket=ticket)
+    outbox.notify_ticket_created(session=session, ticket=ticket)  # after auto-assignment: who has it
     session.flush()
     return ticket
 
@@ -228,6 +233,7 @@ def add_customer_reply(*, session: Session, actor: User, ticket_id: int, body: s
     message = add_message(session, ticket, actor, body, attachments, is_public=True)
     if ticket.status in (TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED):
         transition(session, ticket, actor, TicketStatus.OPEN)
+    outbox.notify_customer_reply(session=session, ticket=ticket, message=message)
     session.flush()
     return message
 

@@ -1,0 +1,36 @@
+"""`maintenance`: periodic housekeeping, safe to run from cron as often as you like."""
+from __future__ import annotations
+
+from helpdesk.db import make_engine, migrate
+from helpdesk.models import format_reference
+from helpdesk.services.maintenance import run_maintenance
+
+SHOW_AT_MOST = 20
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "maintenance",
+        help="close resolved tickets older than the auto-close setting (idempotent; for cron)",
+        description="Close tickets that have been resolved for longer than the admin's auto-close setting "
+                    "(default 7 days). Running it again closes nothing new. Example crontab line: "
+                    "'17 * * * * cd /srv/helpdesk && python -m helpdesk maintenance'.",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    engine = make_engine(args.database_url)
+    try:
+        migrate(engine)
+        report = run_maintenance(engine)
+    finally:
+        engine.dispose()
+    count = len(report.closed_ids)
+    print(f"Closed {count:,} ticket{'s' if count != 1 else ''} resolved before "
+          f"{report.cutoff:%Y-%m-%d %H:%M} UTC (auto-close after {report.auto_close_days} days).")
+    if report.closed_ids:
+        shown = ", ".join(format_reference(i) for i in report.closed_ids[:SHOW_AT_MOST])
+        more = f" and {count - SHOW_AT_MOST:,} more" if count > SHOW_AT_MOST else ""
+        print(f"Closed: {shown}{more}.")
+    return 0
