@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "helpdesk.commands.create_user",
     "helpdesk.commands.seed_demo",
     "helpdesk.commands.notify",
+    "helpdesk.commands.maintenance",
 )
 
 
