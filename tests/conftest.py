@@ -16,6 +16,8 @@ from helpdesk.passwords import hash_password
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
 TEST_PASSWORD = "Correct-Horse-42"
+# argon2 is slow on purpose (about 0.5 s here): hash the shared test password once.
+TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)
 
 
 def skip_or_fail(reason: str) -> None:
@@ -57,6 +59,22 @@ def engine(request, tmp_path):
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_database_url(request, tmp_path):
+    """The URL of an empty database (no tables yet) on each backend, for code that migrates
+    by itself, such as the CLI run as a subprocess."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'helpdesk.db'}"
+    else:
+        engine, admin, schema = _postgres_engine()
+        url = engine.url.render_as_string(hide_password=False)
+        engine.dispose()
+        yield url
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture
 def sqlite_engine(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}")
@@ -69,7 +87,7 @@ def add_user(engine, *, email: str, role: Role = Role.CUSTOMER, name: str | None
              active: bool = True) -> User:
     with session_scope(engine) as session:
         user = User(email=email, name=name or email.split("@")[0].title(), role=role, is_active=active,
-                    password_hash=hash_password(TEST_PASSWORD))
+                    password_hash=TEST_PASSWORD_HASH)
         session.add(user)
         session.flush()
         return user
