@@ -110,8 +110,9 @@ def _apply_priority(session: Session, ticket: Ticket, actor: User, priority: Pri
     if priority == ticket.priority:
         return
     old = ticket.priority
-    ticket.priority = priority
-    sla.reapply_targets(session, ticket, old)  # keeps waiting time already credited
+    with session.no_autoflush:  # one UPDATE (one version step) per save, not one per lookup
+        ticket.priority = priority
+        sla.reapply_targets(session, ticket, old)  # keeps waiting time already credited
     ticket.updated_at = utcnow()
     tickets.record_event(session, ticket, actor, EventKind.PRIORITY_CHANGED, old.value, priority.value)
 

@@ -88,7 +88,8 @@ def claim_ticket(*, session: Session, actor: User, ticket_id: int, expected_vers
                                            "Ask them, or reassign it explicitly."})
     if ticket.status not in OPEN_STATUSES:
         raise ValidationError({"assignee": f"This ticket is {ticket.status.label.lower()}; there is nothing to claim."})
-    apply_assignment(session, ticket, actor, actor)
+    # The session's own copy: the signed-in user object may come from another session.
+    apply_assignment(session, ticket, actor, eligible_assignee(session, actor.id))
     flush_or_conflict(session)
     return ticket
 
