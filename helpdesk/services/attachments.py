@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from helpdesk.config import UploadPolicy, upload_policy
 from helpdesk.models import Attachment, Ticket, User
 from helpdesk.services.errors import NotFound
-from helpdesk.services.permissions import ensure_can_view_ticket
+from helpdesk.services.permissions import can_view_ticket, ensure_active, is_plausible_id
 
 # Magic numbers for the types a browser can render: the content must agree with the name,
 # so an HTML page renamed to .png is refused.
@@ -28,6 +28,7 @@ _SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "doc": (b"\xd0\xcf\x11\xe0",), "xls": (b"\xd0\xcf\x11\xe0",), "ppt": (b"\xd0\xcf\x11\xe0",),
 }
 _TEXT_TYPES = {"txt", "log", "csv"}
+NO_SUCH_ATTACHMENT = "No such attachment."
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,34 @@ def _content_matches(ext: str, content: bytes) -> bool:
             if exc.start < len(content[:65536]) - 4:
                 return False
         return b"\x00" not in content[:65536]
+    if ext == "webp" and content[8:12] != b"WEBP":  # RIFF alone is also WAV and AVI
+        return False
     signatures = _SIGNATURES.get(ext)
     return signatures is None or content.startswith(signatures)
 
 
+# Fixed types for the default allow-list: the host's mime.types varies (.log is unknown on
+# many systems, which would make a log file download as an opaque binary).
+_CONTENT_TYPES = {
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
+    "pdf": "application/pdf",
+    "txt": "text/plain", "log": "text/plain", "csv": "text/csv",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+}
+
+
 def content_type_for(name: str) -> str:
     # From the checked extension, never from what the browser claimed.
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return (_CONTENT_TYPES.get(extension_of(name)) or mimetypes.guess_type(name)[0]
+            or "application/octet-stream")
 
 
 def build_attachments(*, ticket: Ticket, uploader: User, files: list[UploadedFile]) -> list[Attachment]:
@@ -107,12 +129,13 @@ def build_attachments(*, ticket: Ticket, uploader: User, files: list[UploadedFil
 
 def get_attachment(*, session: Session, actor: User, attachment_id: int) -> Attachment:
     """An attachment with its content, if the actor may see the ticket and the message."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound("No such attachment.")
-    ticket = session.get(Ticket, attachment.ticket_id)
-    ensure_can_view_ticket(actor, ticket)
+    actor = ensure_active(actor)
+    # One answer for "no such file", "someone else's file" and "an internal note's file",
+    # so attachment ids can't be probed.
+    attachment = session.get(Attachment, attachment_id) if is_plausible_id(attachment_id) else None
+    if attachment is None or not can_view_ticket(actor, session.get(Ticket, attachment.ticket_id)):
+        raise NotFound(NO_SUCH_ATTACHMENT)
     if attachment.message is not None and not attachment.message.is_public and not actor.is_staff:
-        raise NotFound("No such attachment.")
+        raise NotFound(NO_SUCH_ATTACHMENT)
     attachment.content  # load the deferred column inside the session
     return attachment

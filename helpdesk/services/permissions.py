@@ -12,8 +12,16 @@ def ensure_active(actor: User | None) -> User:
     return actor
 
 
-def can_view_ticket(actor: User, ticket: Ticket) -> bool:
-    return actor.is_staff or ticket.customer_id == actor.id
+# Largest id any backend can hold; anything else can't name a row (and would overflow SQLite).
+_MAX_ID = 2**63 - 1
+
+
+def is_plausible_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
+
+
+def can_view_ticket(actor: User, ticket: Ticket | None) -> bool:
+    return ticket is not None and (actor.is_staff or ticket.customer_id == actor.id)
 
 
 def ensure_can_view_ticket(actor: User | None, ticket: Ticket | None) -> Ticket:

@@ -15,7 +15,7 @@ from helpdesk.notifications import outbox
 from helpdesk.services import assignment, sla
 from helpdesk.services.attachments import UploadedFile, build_attachments, upload_problems
 from helpdesk.services.errors import ConflictError, PermissionDenied, ValidationError
-from helpdesk.services.permissions import ensure_active, ensure_can_view_ticket, ensure_customer_owner
+from helpdesk.services.permissions import ensure_active, ensure_can_view_ticket, ensure_customer_owner, is_plausible_id
 from helpdesk.timeutil import utcnow
 from helpdesk.workflow import can_transition
 
@@ -159,7 +159,8 @@ def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus
 
 
 def get_ticket(*, session: Session, actor: User, ticket_id: int) -> Ticket:
-    return ensure_can_view_ticket(actor, session.get(Ticket, ticket_id))
+    ticket = session.get(Ticket, ticket_id) if is_plausible_id(ticket_id) else None
+    return ensure_can_view_ticket(actor, ticket)
 
 
 def get_conversation(*, session: Session, actor: User, ticket_id: int) -> list[TicketMessage]:
@@ -227,6 +228,7 @@ def add_customer_reply(*, session: Session, actor: User, ticket_id: int, body: s
     attachments = attachments or []
     ticket = get_ticket(session=session, actor=actor, ticket_id=ticket_id)
     ensure_customer_owner(actor, ticket)
+    check_version(ticket, expected_version)
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationError({"body": "This ticket is closed. Raise a new ticket if you need more help."})
     body = _validate_message(body, attachments)
