@@ -1,0 +1,129 @@
+"""Helpers for the AppTest page tests: a throwaway database the app points at, the app
+opened as a given user, and ways to read a page the way a person reads it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from helpdesk.db import make_engine, migrate, session_scope
+from helpdesk.enums import Role
+from helpdesk.models import User
+from helpdesk.services.attachments import UploadedFile
+from helpdesk.services.tickets import TicketDraft, create_ticket
+from helpdesk.ui.engine import get_engine
+from tests.conftest import add_category, add_user
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+# Argon2 hashing and the first migration take longer than AppTest's 3 s default on a busy machine.
+RUN_TIMEOUT = 60
+
+# Everything a person reads on a page, by element type.
+_TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info",
+                  "success")
+
+
+def point_app_at(monkeypatch, tmp_path, url: str) -> None:
+    """Make the app (in this process) use `url`, with no developer secrets file in the way."""
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    get_engine.clear()  # the engine is st.cache_resource: drop the previous test's database
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """An empty, migrated SQLite database that the app under test uses."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    point_app_at(monkeypatch, tmp_path, url)
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    get_engine.clear()
+    engine.dispose()
+
+
+def open_app(user: User | int | None = None, *, ticket: str | int | None = None,
+             page: str | None = None) -> AppTest:
+    """Run the app once, signed in as `user` (or signed out), optionally on `page`."""
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    if user is not None:
+        at.session_state["user_id"] = user if isinstance(user, int) else user.id
+    if ticket is not None:
+        at.query_params["ticket"] = str(ticket)
+    at.run()
+    if ticket is not None and page is None:
+        page = "pages/ticket_view.py"  # the address /ticket_view?ticket=...
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    """The rerun a click triggers, checked for crashes."""
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    """All visible text on the page (titles, paragraphs, messages), one item per line."""
+    parts = []
+    for kind in _TEXT_ELEMENTS:
+        parts.extend(str(element.value) for element in getattr(at, kind))
+    return "\n".join(parts)
+
+
+def messages(at: AppTest, kind: str = "error") -> list[str]:
+    return [str(element.value) for element in getattr(at, kind)]
+
+
+def message_at(at: AppTest, key: str) -> str | None:
+    """The error shown right under the widget `key`, or None when the field has none."""
+    def walk(node):
+        children = list(getattr(node, "children", {}).values())
+        for position, child in enumerate(children):
+            if getattr(child, "key", None) == key:
+                following = children[position + 1] if position + 1 < len(children) else None
+                return following.value if following is not None and following.type == "error" else ""
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    found = walk(at.main)
+    if found is None:
+        raise AssertionError(f"no widget with key {key!r} on the page")
+    return found or None
+
+
+def fill(at: AppTest, **values) -> AppTest:
+    """Type into text inputs / areas by key."""
+    for key, value in values.items():
+        widget = at.get_by_key(key)
+        widget.input(value) if hasattr(widget, "input") else widget.set_value(value)
+    return at
+
+
+def add_customer(engine, email: str, name: str | None = None) -> User:
+    return add_user(engine, email=email, role=Role.CUSTOMER, name=name)
+
+
+def add_staff(engine, email: str, role: Role = Role.AGENT, name: str | None = None) -> User:
+    return add_user(engine, email=email, role=role, name=name)
+
+
+def raise_ticket(engine, customer: User, category_id: int, subject: str, description: str = "It broke.",
+                 attachments: list[UploadedFile] | None = None) -> int:
+    """A ticket raised through the same service the page uses; returns its id."""
+    with session_scope(engine) as session:
+        actor = session.get(User, customer.id)
+        ticket = create_ticket(session=session, actor=actor, data=TicketDraft(
+            category_id=category_id, priority="normal", subject=subject, description=description,
+            attachments=attachments or []))
+        return ticket.id
+
+
+__all__ = ["APP", "add_category", "add_customer", "add_staff", "app_db", "fill", "message_at", "messages",
+           "open_app", "page_text", "point_app_at", "raise_ticket", "rerun"]

@@ -1,0 +1,227 @@
+"""Pages for getting in: first-admin setup, sign-up, sign-in (with throttling), sign-out,
+and which pages each role can reach."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from helpdesk.db import session_scope
+from helpdesk.enums import Role
+from helpdesk.models import User
+from helpdesk.services.accounts import SIGN_IN_FAILED, THROTTLED
+from tests.conftest import TEST_PASSWORD
+from tests.page_helpers import (add_category, add_customer, add_staff, app_db, fill, message_at, messages,  # noqa: F401
+                                open_app, page_text, rerun)
+
+STRONG = "Very-Secret-42"
+
+
+def user_count(engine) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(User))
+
+
+def test_first_visit_to_an_empty_install_asks_for_the_administrator(app_db):
+    at = open_app()
+
+    assert at.title[0].value == "Welcome to Customer Care Registry"
+    assert at.button(key="setup_submit").label == "Create administrator"
+    # Nothing else is reachable before the administrator exists.
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/sign_in.py")
+
+
+def test_setup_with_bad_input_shows_messages_at_the_fields_keeps_the_input_and_creates_nothing(app_db):
+    at = open_app()
+    fill(at, setup_name="Ada Admin", setup_email="not-an-address", setup_password="short",
+         setup_password_repeat="different")
+    at.button(key="setup_submit").click()
+    rerun(at)
+
+    assert "e-mail" in message_at(at, "setup_email").lower()
+    assert message_at(at, "setup_password")
+    assert message_at(at, "setup_name") is None
+    assert at.text_input(key="setup_name").value == "Ada Admin"
+    assert at.text_input(key="setup_email").value == "not-an-address"
+    assert user_count(app_db) == 0
+    assert at.title[0].value == "Welcome to Customer Care Registry"
+
+
+def test_setup_creates_the_administrator_and_signs_them_in(app_db):
+    at = open_app()
+    fill(at, setup_name="Ada Admin", setup_email="ada@example.com", setup_password=STRONG,
+         setup_password_repeat=STRONG)
+    at.button(key="setup_submit").click()
+    rerun(at)
+
+    with session_scope(app_db) as session:
+        admin = session.scalar(select(User))
+        assert (admin.email, admin.role) == ("ada@example.com", Role.ADMIN)
+        assert admin.password_hash.startswith("$argon2id$")
+    # The next visit is the admin's workspace, and setup is gone for good.
+    at = open_app(admin)
+    assert at.title[0].value == "Welcome, Ada Admin"
+    assert open_app().title[0].value == "Customer Care Registry"
+
+
+def test_sign_up_errors_are_shown_per_field_and_nothing_is_created(app_db):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    add_customer(app_db, "taken@example.com")
+    at = open_app(page="pages/sign_up.py")
+    fill(at, sign_up_name="", sign_up_email="taken@example.com", sign_up_password="password",
+         sign_up_password_repeat="password")
+    at.button(key="sign_up_submit").click()
+    rerun(at)
+
+    assert message_at(at, "sign_up_name")
+    assert "already" in message_at(at, "sign_up_email").lower()
+    assert message_at(at, "sign_up_password")  # too weak
+    assert at.text_input(key="sign_up_email").value == "taken@example.com"
+    assert user_count(app_db) == 2
+
+    fill(at, sign_up_name="Carla", sign_up_email="carla@example.com", sign_up_password=STRONG,
+         sign_up_password_repeat=STRONG + "x")
+    at.button(key="sign_up_submit").click()
+    rerun(at)
+    assert message_at(at, "sign_up_password_repeat")
+    assert message_at(at, "sign_up_email") is None
+    assert user_count(app_db) == 2
+
+
+def test_sign_up_creates_a_customer_who_lands_on_submit_a_ticket(app_db):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    add_category(app_db, "Billing")
+    at = open_app(page="pages/sign_up.py")
+    fill(at, sign_up_name="Carla Customer", sign_up_email="Carla@Example.com", sign_up_password=STRONG,
+         sign_up_password_repeat=STRONG)
+    at.button(key="sign_up_submit").click()
+    rerun(at)
+
+    user_id = at.session_state["user_id"]
+    with session_scope(app_db) as session:
+        carla = session.get(User, user_id)
+        assert (carla.email, carla.role) == ("carla@example.com", Role.CUSTOMER)
+    at = open_app(user_id)
+    assert at.title[0].value == "Submit a ticket"
+    assert "Signed in as **Carla Customer** (customer)" in at.sidebar.caption[0].value
+
+
+def test_wrong_password_and_unknown_email_read_exactly_the_same(app_db):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    add_customer(app_db, "carla@example.com")
+
+    at = open_app()
+    fill(at, sign_in_email="carla@example.com", sign_in_password="Wrong-Password-1")
+    at.button(key="sign_in_submit").click()
+    rerun(at)
+    wrong_password = messages(at)
+
+    at = open_app()
+    fill(at, sign_in_email="nobody@example.com", sign_in_password="Wrong-Password-1")
+    at.button(key="sign_in_submit").click()
+    rerun(at)
+    unknown_email = messages(at)
+
+    assert wrong_password == unknown_email == [SIGN_IN_FAILED]
+    assert "user_id" not in at.session_state
+
+
+def test_sign_in_with_the_right_password_opens_the_customer_pages(app_db):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    carla = add_customer(app_db, "carla@example.com", name="Carla")
+    at = open_app()
+    fill(at, sign_in_email=" CARLA@example.com ", sign_in_password=TEST_PASSWORD)
+    at.button(key="sign_in_submit").click()
+    rerun(at)
+
+    assert at.session_state["user_id"] == carla.id
+    assert not messages(at)
+    assert open_app(carla).title[0].value == "Submit a ticket"
+
+
+def test_five_failures_throttle_the_account_even_with_the_right_password(app_db):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    add_customer(app_db, "carla@example.com")
+    at = open_app()
+    for _ in range(5):
+        fill(at, sign_in_email="carla@example.com", sign_in_password="Wrong-Password-1")
+        at.button(key="sign_in_submit").click()
+        rerun(at)
+        assert messages(at) == [SIGN_IN_FAILED]
+
+    # A new browser session (the counter is in the database, not in the session).
+    at = open_app()
+    fill(at, sign_in_email="carla@example.com", sign_in_password=TEST_PASSWORD)
+    at.button(key="sign_in_submit").click()
+    rerun(at)
+    assert messages(at) == [THROTTLED]
+    assert "user_id" not in at.session_state
+
+
+def test_sign_out_forgets_the_user(app_db):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    carla = add_customer(app_db, "carla@example.com")
+    at = open_app(carla)
+    at.sidebar.button(key="sign_out").click()
+    rerun(at)
+
+    assert "user_id" not in at.session_state
+    assert at.title[0].value == "Customer Care Registry"
+    assert at.button(key="sign_in_submit")
+
+
+def test_a_deactivated_account_is_signed_out_on_its_next_click(app_db):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    carla = add_customer(app_db, "carla@example.com")
+    with session_scope(app_db) as session:
+        session.get(User, carla.id).is_active = False
+
+    at = open_app(carla)
+    assert at.title[0].value == "Customer Care Registry"
+    assert "user_id" not in at.session_state
+
+
+@pytest.mark.parametrize("role, reachable, unreachable", [
+    (Role.CUSTOMER, ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py"],
+     ["pages/admin_users.py", "pages/admin_categories.py", "pages/staff_home.py", "pages/setup.py"]),
+    (Role.AGENT, ["pages/staff_home.py", "pages/ticket_view.py"],
+     ["pages/admin_users.py", "pages/admin_categories.py", "pages/submit_ticket.py", "pages/my_tickets.py"]),
+    (Role.ADMIN, ["pages/staff_home.py", "pages/admin_users.py", "pages/admin_categories.py"],
+     ["pages/submit_ticket.py", "pages/setup.py"]),
+    (None, ["pages/sign_in.py", "pages/sign_up.py"],
+     ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py", "pages/admin_users.py"]),
+])
+def test_navigation_offers_each_role_only_its_pages(app_db, role, reachable, unreachable):
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    user = add_user_for(app_db, role)
+    at = open_app(user)
+    for page in reachable:
+        at.switch_page(page)
+    for page in unreachable:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def add_user_for(engine, role: Role | None):
+    if role is None:
+        return None
+    if role == Role.CUSTOMER:
+        return add_customer(engine, "carla@example.com")
+    return add_staff(engine, f"{role.value}@example.com", role)
+
+
+@pytest.mark.parametrize("role", [Role.CUSTOMER, Role.AGENT, Role.ADMIN])
+def test_every_page_a_role_can_reach_works_on_an_empty_database(app_db, role):
+    """Only the admin and this user exist: no categories, no tickets."""
+    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    user = add_user_for(app_db, role) if role != Role.ADMIN else 1
+    pages = {
+        Role.CUSTOMER: ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py"],
+        Role.AGENT: ["pages/staff_home.py", "pages/ticket_view.py"],
+        Role.ADMIN: ["pages/staff_home.py", "pages/admin_users.py", "pages/admin_categories.py",
+                     "pages/ticket_view.py"],
+    }[role]
+    for page in pages:
+        at = open_app(user, page=page)
+        assert at.title, f"{page} shows no title"
+        assert "Traceback" not in page_text(at)
