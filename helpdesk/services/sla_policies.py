@@ -20,7 +20,7 @@ class SlaTargets:
     priority: Priority
     first_response_hours: int
     resolution_hours: int
-    is_default: bool  # no row stored: the built-in default applies
+    is_default: bool  # the built-in default targets
 
 
 def list_policies(*, session: Session, actor: User) -> list[SlaTargets]:
@@ -29,7 +29,7 @@ def list_policies(*, session: Session, actor: User) -> list[SlaTargets]:
     result = []
     for priority in sorted(Priority, key=lambda p: p.rank, reverse=True):
         first, resolution = targets_for(session, priority)
-        result.append(SlaTargets(priority, first, resolution, session.get(SlaPolicy, priority) is None))
+        result.append(SlaTargets(priority, first, resolution, (first, resolution) == DEFAULT_TARGETS_HOURS[priority]))
     return result
 
 
@@ -64,7 +64,8 @@ def update_policy(*, session: Session, actor: User, priority: Priority | str, fi
     policy.first_response_hours = first_response_hours
     policy.resolution_hours = resolution_hours
     session.flush()
-    return SlaTargets(priority, first_response_hours, resolution_hours, False)
+    return SlaTargets(priority, first_response_hours, resolution_hours,
+                      (first_response_hours, resolution_hours) == DEFAULT_TARGETS_HOURS[priority])
 
 
 def reset_policy(*, session: Session, actor: User, priority: Priority) -> SlaTargets:
