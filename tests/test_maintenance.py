@@ -1,0 +1,93 @@
+"""`python -m helpdesk maintenance`: resolved tickets close after the configured days, once."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from helpdesk.cli import main
+from helpdesk.db import session_scope
+from helpdesk.enums import EventKind, Priority, Role, TicketStatus
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.services import agent_actions, settings, tickets
+from helpdesk.services.errors import PermissionDenied, ValidationError
+from helpdesk.services.maintenance import run_maintenance
+from helpdesk.services.tickets import TicketDraft
+from helpdesk.timeutil import utcnow
+from tests.conftest import add_category, add_user
+
+
+@pytest.fixture
+def desk(engine):
+    return {
+        "engine": engine,
+        "customer": add_user(engine, email="carla@example.com"),
+        "agent": add_user(engine, email="alex@support.example.com", role=Role.AGENT),
+        "admin": add_user(engine, email="ada@support.example.com", role=Role.ADMIN),
+        "category": add_category(engine),
+    }
+
+
+def resolved_ticket(desk, days_ago: float) -> int:
+    with session_scope(desk["engine"]) as session:
+        ticket = tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+            category_id=desk["category"].id, priority=Priority.NORMAL, subject="Help", description="Please"))
+    with session_scope(desk["engine"]) as session:
+        agent_actions.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
+                                    status=TicketStatus.RESOLVED)
+    with session_scope(desk["engine"]) as session:
+        session.get(Ticket, ticket.id).resolved_at = utcnow() - timedelta(days=days_ago)
+    return ticket.id
+
+
+def status_of(desk, ticket_id) -> TicketStatus:
+    with session_scope(desk["engine"]) as session:
+        return session.get(Ticket, ticket_id).status
+
+
+def test_closes_resolved_tickets_older_than_the_setting_once(desk):
+    old, recent = resolved_ticket(desk, 8), resolved_ticket(desk, 2)
+    first = run_maintenance(desk["engine"])
+    assert first.closed_ids == [old] and first.auto_close_days == 7
+    assert (status_of(desk, old), status_of(desk, recent)) == (TicketStatus.CLOSED, TicketStatus.RESOLVED)
+    with session_scope(desk["engine"]) as session:
+        closing = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == old,
+                                                            TicketEvent.new_value == "closed")).all()
+        assert [(e.kind, e.actor_id, e.old_value) for e in closing] == [(EventKind.STATUS_CHANGED, None, "resolved")]
+        assert session.get(Ticket, old).closed_at is not None
+
+    assert run_maintenance(desk["engine"]).closed_ids == []  # idempotent
+    with session_scope(desk["engine"]) as session:
+        assert len(session.scalars(select(TicketEvent).where(TicketEvent.new_value == "closed")).all()) == 1
+
+
+def test_respects_the_admin_setting_and_works_in_batches(desk):
+    ids = [resolved_ticket(desk, 3) for _ in range(3)]
+    assert run_maintenance(desk["engine"]).closed_ids == []
+    with session_scope(desk["engine"]) as session:
+        with pytest.raises(PermissionDenied):
+            settings.set_auto_close_days(session=session, actor=desk["agent"], days=2)
+        with pytest.raises(ValidationError):
+            settings.set_auto_close_days(session=session, actor=desk["admin"], days=0)
+        settings.set_auto_close_days(session=session, actor=desk["admin"], days=2)
+    report = run_maintenance(desk["engine"], batch_size=2)
+    assert sorted(report.closed_ids) == ids
+
+
+def test_reopened_tickets_are_left_alone(desk):
+    ticket_id = resolved_ticket(desk, 10)
+    with session_scope(desk["engine"]) as session:
+        tickets.add_customer_reply(session=session, actor=desk["customer"], ticket_id=ticket_id, body="Still broken")
+    assert run_maintenance(desk["engine"]).closed_ids == []
+    assert status_of(desk, ticket_id) == TicketStatus.OPEN
+
+
+def test_command_prints_what_it_did(desk, capsys):
+    ticket_id = resolved_ticket(desk, 9)
+    url = desk["engine"].url.render_as_string(hide_password=False)
+    assert main(["--database-url", url, "maintenance"]) == 0
+    out = capsys.readouterr().out
+    assert "Closed 1 ticket resolved before" in out and f"CCR-{ticket_id:06d}" in out
+    assert main(["--database-url", url, "maintenance"]) == 0
+    assert "Closed 0 tickets" in capsys.readouterr().out
