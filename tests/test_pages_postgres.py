@@ -1,0 +1,51 @@
+"""The customer's happy path through the pages with the app on PostgreSQL (the other page
+tests use SQLite; the services run on both backends in their own tests)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from helpdesk.db import migrate
+from helpdesk.enums import Role
+from helpdesk.ui.engine import get_engine
+from tests.conftest import _postgres_engine
+from tests.page_helpers import add_category, add_customer, add_staff, fill, messages, open_app, point_app_at, rerun
+
+
+@pytest.fixture
+def postgres_app_db(tmp_path, monkeypatch):
+    engine, admin, schema = _postgres_engine()
+    migrate(engine)
+    point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
+    yield engine
+    get_engine.clear()
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_customer_submits_finds_and_opens_a_ticket_on_postgresql(postgres_app_db):
+    engine = postgres_app_db
+    add_staff(engine, "ada@example.com", Role.ADMIN)
+    billing = add_category(engine, "Billing")
+    carla = add_customer(engine, "carla@example.com", name="Carla Customer")
+
+    at = open_app(carla)
+    fill(at, submit_subject="Charged twice", submit_description="Two payments for one invoice.")
+    at.selectbox(key="submit_category").select(billing.id)
+    at.file_uploader(key="submit_files_0").set_value(("receipt.txt", b"paid 2x 49.00\n", "text/plain"))
+    at.button(key="submit_button").click()
+    rerun(at)
+    assert "CCR-000001" in messages(at, "success")[0]
+
+    at = open_app(carla, page="pages/my_tickets.py")
+    rows = at.dataframe(key="my_tickets_table").value.to_dict("records")
+    assert [(r["Reference"], r["Subject"], r["Status"]) for r in rows] == [("CCR-000001", "Charged twice", "New")]
+    at.text_input(key="my_tickets_search").input("CHARGED")  # case-insensitive on PostgreSQL too
+    rerun(at)
+    assert len(at.dataframe(key="my_tickets_table").value) == 1
+
+    at = open_app(carla, ticket="CCR-000001")
+    assert at.title[0].value == "CCR-000001"
+    assert [b.proto.label for b in at.get("download_button")] == ["receipt.txt (14 B)"]
