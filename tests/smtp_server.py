@@ -122,7 +122,7 @@ class SmtpTestServer:
             ok = auth_data.login.decode() == self.user and auth_data.password.decode() == self.password
             if ok:
                 self.logins.append(self.user)
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # on failure aiosmtpd answers 535
         return AuthResult(success=False, handled=False)
 
 
