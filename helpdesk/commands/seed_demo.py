@@ -1,0 +1,69 @@
+"""`seed-demo`: fill the database with realistic demo data (see helpdesk/demo_data.py)."""
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from helpdesk.db import make_engine, migrate
+from helpdesk.demo_data import seed_demo
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "seed-demo",
+        help="add realistic demo data (categories, agents, customers, tickets)",
+        description="Add realistic demo data: 8 categories, agents with category skills, customers, and "
+                    "tickets over the last DAYS days with conversations, assignments, SLA due dates and "
+                    "status history. Running it again ADDS more tickets: the demo accounts and categories "
+                    "are created once and reused, and existing demo accounts keep the password printed when "
+                    "they were created. One random password is printed for the accounts created by this "
+                    "run; it is stored nowhere else. Don't run it while people are using the app: it assigns "
+                    "ticket ids after the current highest one.",
+    )
+    parser.add_argument("--tickets", type=_not_negative, default=5000, help="tickets to add (default 5000)")
+    parser.add_argument("--customers", type=_positive, default=500, help="demo customers (default 500)")
+    parser.add_argument("--agents", type=_positive, default=20, help="demo agents (default 20)")
+    parser.add_argument("--days", type=_positive, default=180, help="spread tickets over this many days (default 180)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed, for repeatable data (default 42)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    engine = make_engine(args.database_url)
+    try:
+        migrate(engine)
+        with tqdm(total=args.tickets, unit="ticket", unit_scale=True, file=sys.stderr,
+                  desc="Seeding tickets", dynamic_ncols=True) as bar:
+            summary = seed_demo(engine, tickets=args.tickets, customers=args.customers, agents=args.agents,
+                                days=args.days, seed=args.seed, progress=bar.update)
+    finally:
+        engine.dispose()
+
+    print(f"Added {summary.tickets:,} tickets, {summary.messages:,} messages and {summary.events:,} events "
+          f"in {summary.seconds:.1f} s.")
+    if summary.first_ticket_id is not None:
+        print(f"Ticket ids {summary.first_ticket_id} to {summary.last_ticket_id}.")
+    print(f"New: {summary.categories_created} categories, {summary.agents_created} agents, "
+          f"{summary.customers_created} customers.")
+    print(f"Sign in as the manager (admin) {summary.manager_email}, an agent such as {summary.agent_emails[0]}, "
+          f"or a customer such as {summary.customer_emails[0]}.")
+    if summary.password:
+        print(f"Password for the demo accounts created now (shown only this once): {summary.password}")
+    else:
+        print("No new accounts: the demo accounts keep the password printed when they were created.")
+    return 0
