@@ -176,6 +176,10 @@ class Ticket(Base):
         Index("ix_tickets_status_first_due", "status", "first_response_due_at"),
         Index("ix_tickets_status_resolved", "status", "resolved_at"),
         Index("ix_tickets_status_updated", "status", "updated_at"),
+        # Queue filters on priority or category within the open statuses (0002): without these
+        # the planner walks every ticket of that priority/category ever raised.
+        Index("ix_tickets_status_priority_due", "status", "priority", "resolution_due_at"),
+        Index("ix_tickets_status_category_due", "status", "category_id", "resolution_due_at"),
         # Analytics: volume over time, by category and priority.
         Index("ix_tickets_created", "created_at"),
         Index("ix_tickets_category_created", "category_id", "created_at"),
