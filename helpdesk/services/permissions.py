@@ -12,8 +12,9 @@ def ensure_active(actor: User | None) -> User:
     return actor
 
 
-# Largest id any backend can hold; anything else can't name a row (and would overflow SQLite).
-_MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: anything outside 1..2**31-1 can't name a row, and PostgreSQL
+# would answer it with "integer out of range" (SQLite with an overflow) instead of NotFound.
+_MAX_ID = 2**31 - 1
 
 
 def is_plausible_id(value: object) -> bool:
