@@ -1,0 +1,113 @@
+"""The real app in a subprocess on a free port, and headless Chromium driving it.
+
+Locally a missing Chromium or Playwright skips with the reason; under CI=true it fails."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from helpdesk.db import make_engine, migrate
+from helpdesk.enums import Role
+from tests.conftest import add_category, add_user, skip_or_fail
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+START_DEADLINE_S = 90
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200 and response.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """Base URL of `streamlit run streamlit_app.py` on a pre-seeded SQLite file (admin + categories)."""
+    workdir = tmp_path_factory.mktemp("live_app")
+    url = f"sqlite:///{workdir / 'helpdesk.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    add_user(engine, email="ada@example.com", role=Role.ADMIN, name="Ada Admin")
+    for name in ("Billing", "Technical problem"):
+        add_category(engine, name)
+    engine.dispose()
+
+    port = _free_port()
+    env = {**os.environ, "HELPDESK_DATABASE_URL": url, "HELPDESK_SECRETS_FILE": str(workdir / "no-secrets.toml")}
+    log_path = workdir / "streamlit.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_DEADLINE_S
+        while not _healthy(f"{base_url}/_stcore/health"):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not answer /_stcore/health within {START_DEADLINE_S} s:\n"
+                            + log_path.read_text(errors="replace"))
+            try:  # doubles as the pause between polls, and notices a crashed server at once
+                server.wait(timeout=0.25)
+            except subprocess.TimeoutExpired:
+                continue
+            pytest.fail("the app exited while starting:\n" + log_path.read_text(errors="replace"))
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        skip_or_fail("Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("Playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
