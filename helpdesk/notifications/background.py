@@ -14,7 +14,7 @@ import threading
 from sqlalchemy import Engine
 
 from helpdesk import config
-from helpdesk.notifications.sender import RetryPolicy, SendReport, send_due
+from helpdesk.notifications.sender import DEFAULT_BATCH, RetryPolicy, SendReport, send_due
 from helpdesk.notifications.smtp_settings import SmtpConfigError, smtp_settings
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,11 @@ class BackgroundSender:
     def run_once(self) -> None:
         try:
             settings = smtp_settings()  # re-read each pass: fixing the settings needs no restart
-            self.last_report = send_due(self.engine, settings, policy=self.policy)
+            while not self._stop.is_set():
+                self.last_report = send_due(self.engine, settings, limit=DEFAULT_BATCH, policy=self.policy)
+                # A full batch that went out means more may be waiting; anything less ends the pass.
+                if self.last_report.claimed < DEFAULT_BATCH or self.last_report.sent == 0:
+                    break
         except SmtpConfigError as exc:
             log.warning("Mail is not sent: %s", exc)
         except Exception:  # a database hiccup must not kill the thread for the process's lifetime
