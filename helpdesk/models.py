@@ -180,6 +180,8 @@ class Ticket(Base):
         # the planner walks every ticket of that priority/category ever raised.
         Index("ix_tickets_status_priority_due", "status", "priority", "resolution_due_at"),
         Index("ix_tickets_status_category_due", "status", "category_id", "resolution_due_at"),
+        # Covers the queue's SLA-due order and "breaching soon" without reading table rows.
+        Index("ix_tickets_status_sla", "status", "first_response_at", "first_response_due_at", "resolution_due_at"),
         # Analytics: volume over time, by category and priority.
         Index("ix_tickets_created", "created_at"),
         Index("ix_tickets_category_created", "category_id", "created_at"),

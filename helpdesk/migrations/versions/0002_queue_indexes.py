@@ -1,4 +1,4 @@
-"""queue indexes: priority and category filters within the open statuses
+"""queue indexes: priority and category filters within the open statuses, SLA order
 
 Revision ID: 0002
 Revises: 0001
@@ -18,9 +18,13 @@ def upgrade() -> None:
                               unique=False)
         batch_op.create_index('ix_tickets_status_category_due', ['status', 'category_id', 'resolution_due_at'],
                               unique=False)
+        batch_op.create_index('ix_tickets_status_sla',
+                              ['status', 'first_response_at', 'first_response_due_at', 'resolution_due_at'],
+                              unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_status_sla')
         batch_op.drop_index('ix_tickets_status_category_due')
         batch_op.drop_index('ix_tickets_status_priority_due')
