@@ -145,7 +145,9 @@ def _day_start(day: date) -> datetime:
 def _text_condition(text: str):
     ticket_id = parse_reference(text)
     if ticket_id is not None:
-        return or_(Ticket.id == ticket_id, Ticket.subject.icontains(text, autoescape=True))
+        if text.isdigit():  # "404" may be a reference or words in a subject
+            return or_(Ticket.id == ticket_id, Ticket.subject.icontains(text, autoescape=True))
+        return Ticket.id == ticket_id  # CCR-000042 / #42: a primary-key lookup
     if "@" in text:
         customers = select(User.id).where(User.email.contains(text.lower(), autoescape=True))
         return Ticket.customer_id.in_(customers)
