@@ -1,0 +1,471 @@
+"""The administrator console: canned replies, SLA targets and business hours, settings, agent
+skills and the mail outbox. Only administrators get in; what they save changes what the rest of
+the app does (due dates, assignment, queued mail)."""
+from __future__ import annotations
+
+import os
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from helpdesk.db import session_scope
+from helpdesk.enums import OutboxStatus, Priority, Role
+from helpdesk.models import AgentSkill, AppSetting, CannedReply, OutboxMessage, SlaPolicy, Ticket, User
+from helpdesk.notifications import background
+from helpdesk.services.canned_replies import render_canned_reply
+from helpdesk.services.settings import BusinessHours, get_settings
+from helpdesk.services.sla import targets_for
+from helpdesk.ui.mail_worker import mail_sender
+from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, app_db, fill,  # noqa: F401
+                                message_at, messages, open_app, page_text, raise_ticket, rerun)
+from tests.smtp_server import smtp_server  # noqa: F401
+
+ADMIN_PAGES = {
+    "pages/admin_skills.py": "Agent skills",
+    "pages/admin_canned_replies.py": "Canned replies",
+    "pages/admin_sla.py": "SLA targets",
+    "pages/admin_settings.py": "Settings",
+    "pages/admin_mail.py": "Mail",
+}
+SMTP_PASSWORD = "Hunter2-Very-Secret-Pw"
+
+
+@pytest.fixture(autouse=True)
+def no_mail_settings(monkeypatch):
+    """No SMTP settings from the developer's shell (the secrets file is a missing one, see app_db),
+    and no background sender unless a test starts one on purpose."""
+    for name in list(os.environ):
+        if name.startswith("HELPDESK_SMTP_") or name in ("HELPDESK_MAIL_BACKGROUND", "HELPDESK_MAIL_INTERVAL"):
+            monkeypatch.delenv(name)
+    yield
+    background.stop_background_sender()
+    mail_sender.clear()
+
+
+@pytest.fixture
+def admin(app_db):
+    return add_staff(app_db, "ada@example.com", Role.ADMIN, name="Ada Admin")
+
+
+def count(engine, model) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def outbox_rows(engine) -> list[tuple]:
+    with session_scope(engine) as session:
+        return [(m.event, m.recipient_email, m.status) for m in
+                session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def every_element_text(at: AppTest) -> str:
+    """Everything the page sends to the browser: each element's full message, widgets included."""
+    parts = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+# --- who gets in ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page, title", ADMIN_PAGES.items())
+def test_each_admin_page_opens_on_an_empty_database(app_db, admin, page, title):
+    at = open_app(admin, page=page)
+    assert at.title[0].value == title
+    assert messages(at) == []
+
+
+def test_agents_and_customers_neither_see_nor_open_the_admin_console(app_db, admin):
+    billing = add_category(app_db, "Billing")
+    agent = add_staff(app_db, "alan@example.com", Role.AGENT, name="Alan Agent")
+    customer = add_customer(app_db, "carla@example.com")
+    raise_ticket(app_db, customer, billing.id, "Charged twice")
+    tables = [CannedReply, SlaPolicy, AppSetting, AgentSkill, OutboxMessage]
+    before = [count(app_db, t) for t in tables]
+
+    for user in (agent, customer):
+        at = open_app(user)
+        for page in ADMIN_PAGES:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(page)
+        for page in ADMIN_PAGES:  # opened directly, the page refuses by itself
+            at = AppTest.from_file(str(APP.parent / page), default_timeout=RUN_TIMEOUT)
+            at.session_state["user_id"] = user.id
+            at.run()
+            assert not at.exception
+            assert len(messages(at)) == 1 and "Only administrators" in messages(at)[0]
+            assert not (at.button or at.text_input or at.text_area or at.number_input or at.toggle
+                        or at.dataframe or at.selectbox or at.multiselect)
+            assert "carla@example.com" not in page_text(at)
+    assert [count(app_db, t) for t in tables] == before
+
+
+# --- canned replies ------------------------------------------------------------------------
+
+def test_canned_reply_with_bad_input_is_explained_at_the_fields_kept_and_then_saved(app_db, admin):
+    at = open_app(admin, page="pages/admin_canned_replies.py")
+    assert "No canned replies yet" in page_text(at)
+    fill(at, new_canned_title="   ", new_canned_body="Hello {customer_nme}, thanks!")
+    at.button(key="new_canned_submit").click()
+    rerun(at)
+
+    assert message_at(at, "new_canned_title") == "Give the reply a title agents will recognise."
+    assert "Unknown placeholder “{customer_nme}”" in message_at(at, "new_canned_body")
+    assert at.text_area(key="new_canned_body").value == "Hello {customer_nme}, thanks!"
+    assert count(app_db, CannedReply) == 0
+
+    fill(at, new_canned_title="Thanks", new_canned_body="Hello {customer_name}, thanks for {reference}!")
+    at.button(key="new_canned_submit").click()
+    rerun(at)
+    assert messages(at, "success") == ["Added “Thanks”."]
+    assert at.text_input(key="new_canned_title").value == ""  # ready for the next one
+    assert at.text_area(key="new_canned_body").value == ""
+    assert message_at(at, "new_canned_title") is None
+    assert [e.label for e in at.expander if e.label == "Thanks"] == ["Thanks"]
+    assert "Hello Carla Customer, thanks for CCR-000042!" in [t.value for t in at.text]  # the preview
+
+    # Agents insert it with the ticket's details filled in.
+    billing = add_category(app_db, "Billing")
+    carla = add_customer(app_db, "carla@example.com", name="Carla Real")
+    ticket_id = raise_ticket(app_db, carla, billing.id, "Charged twice")
+    with session_scope(app_db) as session:
+        reply_id = session.scalar(select(CannedReply.id))
+        agent = session.get(User, admin.id)
+        assert render_canned_reply(session=session, actor=agent, reply_id=reply_id,
+                                   ticket_id=ticket_id) == "Hello Carla Real, thanks for CCR-000001!"
+
+
+def test_canned_reply_edit_refuses_a_bad_placeholder_and_delete_asks_first(app_db, admin):
+    at = open_app(admin, page="pages/admin_canned_replies.py")
+    fill(at, new_canned_title="Screenshot", new_canned_body="Please send a screenshot.")
+    at.button(key="new_canned_submit").click()
+    rerun(at)
+    with session_scope(app_db) as session:
+        reply_id = session.scalar(select(CannedReply.id))
+
+    fill(at, **{f"canned_body_{reply_id}": "Dear {customer.__class__}"})
+    at.button(key=f"canned_save_{reply_id}").click()
+    rerun(at)
+    assert "Unknown placeholder" in message_at(at, f"canned_body_{reply_id}")
+    with session_scope(app_db) as session:
+        assert session.get(CannedReply, reply_id).body == "Please send a screenshot."
+
+    at.button(key=f"canned_delete_{reply_id}").click()
+    rerun(at)
+    assert count(app_db, CannedReply) == 1  # not before the admin confirms
+    at.button(key=f"canned_delete_yes_{reply_id}").click()
+    rerun(at)
+    assert messages(at, "success") == ["Deleted “Screenshot”."]
+    assert count(app_db, CannedReply) == 0
+
+
+# --- SLA targets and business hours --------------------------------------------------------
+
+def due_hours(engine, ticket_id: int) -> tuple[float, float]:
+    with session_scope(engine) as session:
+        ticket = session.get(Ticket, ticket_id)
+        return ((ticket.first_response_due_at - ticket.created_at) / timedelta(hours=1),
+                (ticket.resolution_due_at - ticket.created_at) / timedelta(hours=1))
+
+
+def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_tickets(app_db, admin):
+    billing = add_category(app_db, "Billing")
+    carla = add_customer(app_db, "carla@example.com")
+    before = raise_ticket(app_db, carla, billing.id, "Raised before the change")
+    assert due_hours(app_db, before) == (8, 72)  # the built-in normal targets
+
+    at = open_app(admin, page="pages/admin_sla.py")
+    assert at.number_input(key="sla_first_urgent").value == 1
+    at.number_input(key="sla_first_normal").set_value(3)
+    at.number_input(key="sla_resolution_normal").set_value(30)
+    at.number_input(key="sla_first_high").set_value(10)
+    at.number_input(key="sla_resolution_high").set_value(5)  # due before the first response: refused
+    at.button(key="sla_save").click()
+    rerun(at)
+
+    assert "Resolution can't be due before the first response" in message_at(at, "sla_resolution_high")
+    assert at.number_input(key="sla_resolution_high").value == 5  # what was typed stays
+    assert at.number_input(key="sla_first_normal").value == 3
+    with session_scope(app_db) as session:  # all targets are saved together, or none
+        assert [targets_for(session, p) for p in (Priority.NORMAL, Priority.HIGH)] == [(8, 72), (4, 24)]
+    assert due_hours(app_db, raise_ticket(app_db, carla, billing.id, "Still default")) == (8, 72)
+
+    at.number_input(key="sla_resolution_high").set_value(40)
+    at.button(key="sla_save").click()
+    rerun(at)
+    assert messages(at, "success") == ["Saved the SLA targets. New tickets get due dates from them."]
+    assert message_at(at, "sla_resolution_high") is None
+    assert due_hours(app_db, raise_ticket(app_db, carla, billing.id, "After the change")) == (3, 30)
+    assert due_hours(app_db, before) == (8, 72)  # promises already made stay
+
+    # A fresh visit shows the stored targets; restoring the defaults puts them back.
+    at = open_app(admin, page="pages/admin_sla.py")
+    assert (at.number_input(key="sla_first_high").value, at.number_input(key="sla_resolution_high").value) == (10, 40)
+    at.button(key="sla_restore").click()
+    rerun(at)
+    assert at.number_input(key="sla_first_normal").value == 8
+    assert due_hours(app_db, raise_ticket(app_db, carla, billing.id, "Defaults again")) == (8, 72)
+
+
+def test_business_hours_are_validated_at_the_fields_and_saved(app_db, admin):
+    at = open_app(admin, page="pages/admin_sla.py")
+    assert at.toggle(key="business_hours_on").value is False
+    at.toggle(key="business_hours_on").set_value(True)
+    at.time_input(key="business_hours_start").set_value(time(18, 0))
+    at.time_input(key="business_hours_end").set_value(time(8, 0))
+    at.multiselect(key="business_hours_days").set_value([])
+    at.button(key="business_hours_save").click()
+    rerun(at)
+    assert message_at(at, "business_hours_end") == "The working day must end after it starts."
+    assert message_at(at, "business_hours_days") == "Choose at least one working day."
+    with session_scope(app_db) as session:
+        assert get_settings(session=session).business_hours is None
+
+    at.time_input(key="business_hours_start").set_value(time(8, 0))
+    at.time_input(key="business_hours_end").set_value(time(16, 30))
+    at.multiselect(key="business_hours_days").set_value([0, 1, 2, 3])
+    at.selectbox(key="business_hours_zone").set_value("Europe/Amsterdam")
+    at.button(key="business_hours_save").click()
+    rerun(at)
+    assert messages(at, "success") == ["Saved the business hours."]
+    with session_scope(app_db) as session:
+        assert get_settings(session=session).business_hours == BusinessHours(
+            start=time(8, 0), end=time(16, 30), weekdays=frozenset({0, 1, 2, 3}), timezone="Europe/Amsterdam")
+
+    at = open_app(admin, page="pages/admin_sla.py")  # a later visit shows what is stored
+    assert at.multiselect(key="business_hours_days").value == [0, 1, 2, 3]
+    at.toggle(key="business_hours_on").set_value(False)
+    at.button(key="business_hours_save").click()
+    rerun(at)
+    with session_scope(app_db) as session:
+        assert get_settings(session=session).business_hours is None
+
+
+# --- settings and skills -------------------------------------------------------------------
+
+def test_settings_persist_and_switching_auto_assignment_off_leaves_new_tickets_unassigned(app_db, admin):
+    billing = add_category(app_db, "Billing")
+    alan = add_staff(app_db, "alan@example.com", Role.AGENT, name="Alan Agent")
+    with session_scope(app_db) as session:
+        session.add(AgentSkill(agent_id=alan.id, category_id=billing.id))
+    carla = add_customer(app_db, "carla@example.com")
+
+    at = open_app(admin, page="pages/admin_settings.py")
+    assert at.toggle(key="settings_auto_assign").value is True
+    assert at.number_input(key="settings_auto_close_days").value == 7
+    at.toggle(key="settings_auto_assign").set_value(False)
+    at.number_input(key="settings_auto_close_days").set_value(14)
+    at.button(key="settings_save").click()
+    rerun(at)
+    assert messages(at, "success") == ["Saved the settings."]
+
+    with session_scope(app_db) as session:
+        saved = get_settings(session=session)
+        assert (saved.auto_assign, saved.auto_close_days) == (False, 14)
+    at = open_app(admin, page="pages/admin_settings.py")
+    assert at.toggle(key="settings_auto_assign").value is False
+    assert at.number_input(key="settings_auto_close_days").value == 14
+
+    ticket_id = raise_ticket(app_db, carla, billing.id, "Nobody picks this automatically")
+    with session_scope(app_db) as session:
+        assert session.get(Ticket, ticket_id).assignee_id is None
+
+    at.toggle(key="settings_auto_assign").set_value(True)
+    at.button(key="settings_save").click()
+    rerun(at)
+    ticket_id = raise_ticket(app_db, carla, billing.id, "Alan gets this one")
+    with session_scope(app_db) as session:
+        assert session.get(Ticket, ticket_id).assignee_id == alan.id
+
+
+def test_agent_skills_are_saved_and_new_tickets_go_to_the_agent_who_handles_the_category(app_db, admin):
+    billing = add_category(app_db, "Billing")
+    add_category(app_db, "Technical problem")
+    alan = add_staff(app_db, "alan@example.com", Role.AGENT, name="Alan Agent")
+    add_staff(app_db, "bea@example.com", Role.AGENT, name="Bea Agent")
+    carla = add_customer(app_db, "carla@example.com")
+
+    at = open_app(admin, page="pages/admin_skills.py")
+    assert "Nobody handles “Billing”, “Technical problem”" in messages(at, "warning")[0]
+    at.selectbox(key="skills_agent").select(alan.id)
+    rerun(at)
+    at.multiselect(key=f"skills_categories_{alan.id}").set_value([billing.id])
+    at.button(key="skills_save").click()
+    rerun(at)
+
+    assert messages(at, "success") == ["Saved the skills of Alan Agent."]
+    with session_scope(app_db) as session:
+        assert session.scalars(select(AgentSkill.category_id).where(AgentSkill.agent_id == alan.id)).all() == [
+            billing.id]
+    table = at.dataframe[0].value
+    assert dict(zip(table["Name"], table["Handles"]))["Alan Agent"] == "Billing"
+    assert "Nobody handles “Technical problem”" in messages(at, "warning")[0]
+
+    ticket_id = raise_ticket(app_db, carla, billing.id, "Charged twice")
+    with session_scope(app_db) as session:
+        assert session.get(Ticket, ticket_id).assignee_id == alan.id
+
+    # Taking every category away is allowed too: Alan is then never picked automatically.
+    at.multiselect(key=f"skills_categories_{alan.id}").set_value([])
+    at.button(key="skills_save").click()
+    rerun(at)
+    assert count(app_db, AgentSkill) == 0
+
+
+# --- mail ----------------------------------------------------------------------------------
+
+def add_outbox_row(engine, *, status=OutboxStatus.PENDING, to="someone@example.com", subject="A mail",
+                   error: str | None = None, attempts: int = 0) -> int:
+    with session_scope(engine) as session:
+        row = OutboxMessage(event="test", recipient_email=to, subject=subject, text_body="Hello", html_body="<p>Hello</p>",
+                            status=status, last_error=error, attempts=attempts)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_mail_page_says_mail_is_not_configured_and_how_to_configure_it(app_db, admin):
+    at = open_app(admin, page="pages/admin_mail.py")
+    assert "Mail is not configured" in messages(at, "warning")[0]
+    assert "[smtp]" in at.code[0].value and "HELPDESK_SMTP_HOST" in page_text(at)
+    assert [m.value for m in at.metric] == ["0", "0", "0", "0"]
+    assert "The outbox is empty" in page_text(at)
+
+
+def test_outbox_lists_the_mail_a_new_ticket_queued(app_db, admin):
+    billing = add_category(app_db, "Billing")
+    carla = add_customer(app_db, "carla@example.com")
+    raise_ticket(app_db, carla, billing.id, "Printer on fire")
+
+    at = open_app(admin, page="pages/admin_mail.py")
+    rows = at.dataframe[0].value.to_dict("records")
+    assert [(r["To"], r["Status"], r["Ticket"]) for r in rows] == [("carla@example.com", "pending", "CCR-000001")]
+    assert "[CCR-000001]" in rows[0]["Subject"] and "Printer on fire" in rows[0]["Subject"]
+    assert rows[0]["Kind"] == "Ticket created (to the customer)"
+    assert at.metric[0].label == "Pending" and at.metric[0].value == "1"
+
+
+def test_outbox_filters_and_pages(app_db, admin):
+    for n in range(30):
+        add_outbox_row(app_db, to=f"user{n}@example.com", subject=f"Mail {n}")
+    add_outbox_row(app_db, status=OutboxStatus.FAILED, to="bounce@example.net", error="550 no such user")
+
+    at = open_app(admin, page="pages/admin_mail.py")
+    assert len(at.dataframe[0].value) == 25
+    assert "31 mails, newest first" in page_text(at)
+    at.number_input(key="outbox_page").set_value(2)
+    rerun(at)
+    assert at.dataframe[0].value["Subject"].tolist() == [f"Mail {n}" for n in range(5, -1, -1)]
+
+    at.selectbox(key="outbox_status").select(OutboxStatus.FAILED)
+    rerun(at)
+    assert at.dataframe[0].value["To"].tolist() == ["bounce@example.net"]
+    at.selectbox(key="outbox_status").select(None)
+    at.text_input(key="outbox_recipient").input("user1")
+    rerun(at)
+    assert len(at.dataframe[0].value) == 11  # user1, user10..user19
+    at.text_input(key="outbox_ticket").input("not a ticket")
+    rerun(at)
+    assert message_at(at, "outbox_ticket") == "Enter a reference like CCR-000042."
+    at.text_input(key="outbox_ticket").input("CCR-99999999999")  # beyond any id: no rows, no crash
+    rerun(at)
+    assert not at.dataframe and "No mail matches these filters." in page_text(at)
+
+
+def test_a_failed_mail_shows_its_error_and_retrying_queues_it_again(app_db, admin):
+    add_outbox_row(app_db, subject="Fine")
+    failed = add_outbox_row(app_db, status=OutboxStatus.FAILED, to="bounce@example.net", attempts=8,
+                            error="550 5.1.1 <bounce@example.net>: Recipient address rejected")
+    other = add_outbox_row(app_db, status=OutboxStatus.FAILED, to="gone@example.net", attempts=8, error="timed out")
+
+    at = open_app(admin, page="pages/admin_mail.py")
+    assert at.metric[3].label == "Failed" and at.metric[3].value == "2"
+    at.selectbox(key="outbox_pick").select(failed)
+    rerun(at)
+    assert "550 5.1.1 <bounce@example.net>: Recipient address rejected" in [t.value for t in at.text]
+    at.button(key="outbox_retry").click()
+    rerun(at)
+    assert messages(at, "success") == [f"Mail #{failed} is queued again."]
+    with session_scope(app_db) as session:
+        row = session.get(OutboxMessage, failed)
+        assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
+        assert session.get(OutboxMessage, other).status == OutboxStatus.FAILED
+
+    assert at.button(key="outbox_retry_all").label == "Retry all 1 failed mail"
+    at.button(key="outbox_retry_all").click()
+    rerun(at)
+    assert messages(at, "success") == ["1 failed mail is queued again."]
+    assert {status for _e, _to, status in outbox_rows(app_db)} == {OutboxStatus.PENDING}
+    assert not [b for b in at.button if b.key in ("outbox_retry_all", "outbox_retry")]
+
+
+def test_test_mail_is_queued_for_a_valid_address_and_refused_at_the_field_otherwise(app_db, admin):
+    at = open_app(admin, page="pages/admin_mail.py")
+    fill(at, test_mail_to="not-an-address")
+    at.button(key="test_mail_submit").click()
+    rerun(at)
+    assert message_at(at, "test_mail_to") == "Enter a valid e-mail address, like name@example.com."
+    assert at.text_input(key="test_mail_to").value == "not-an-address"
+    assert outbox_rows(app_db) == []
+
+    fill(at, test_mail_to="Ops@Example.com")
+    at.button(key="test_mail_submit").click()
+    rerun(at)
+    assert messages(at, "success") == ["Test mail to ops@example.com is queued; it appears in the outbox above "
+                                       "and is sent once mail is configured."]
+    assert at.text_input(key="test_mail_to").value == ""
+    assert outbox_rows(app_db) == [("test", "ops@example.com", OutboxStatus.PENDING)]
+    assert at.dataframe[0].value["Kind"].tolist() == ["Test mail"]
+
+    fill(at, test_mail_to="")  # empty: to the admin
+    at.button(key="test_mail_submit").click()
+    rerun(at)
+    assert outbox_rows(app_db)[-1] == ("test", "ada@example.com", OutboxStatus.PENDING)
+
+
+def test_the_smtp_password_never_appears_on_the_mail_page(app_db, admin, monkeypatch):
+    monkeypatch.setenv("HELPDESK_MAIL_BACKGROUND", "0")  # nothing is to be sent to this made-up server
+    monkeypatch.setenv("HELPDESK_SMTP_HOST", "smtp.example.com")
+    monkeypatch.setenv("HELPDESK_SMTP_PORT", "2525")
+    monkeypatch.setenv("HELPDESK_SMTP_USER", "helpdesk@example.com")
+    monkeypatch.setenv("HELPDESK_SMTP_PASSWORD", SMTP_PASSWORD)
+    add_outbox_row(app_db, status=OutboxStatus.FAILED, error="535 authentication failed")
+
+    at = open_app(admin, page="pages/admin_mail.py")
+    assert messages(at, "success") == [
+        "Mail goes through smtp.example.com:2525 (starttls) as helpdesk@example.com, from helpdesk@example.com."]
+    assert "run `python -m helpdesk notify --loop`" in page_text(at)
+    fill(at, test_mail_to="ops@example.com")
+    at.button(key="test_mail_submit").click()
+    rerun(at)
+    assert "is sent shortly" in messages(at, "success")[0]
+    text = every_element_text(at)
+    assert "smtp.example.com" in text  # the walk does see the page
+    assert SMTP_PASSWORD not in text
+    assert SMTP_PASSWORD not in repr({key: at.session_state[key] for key in at.session_state})
+
+
+def test_the_app_starts_one_background_sender_that_delivers_queued_mail(app_db, admin, smtp_server,  # noqa: F811
+                                                                       monkeypatch):
+    for name, value in smtp_server.env().items():
+        monkeypatch.setenv(name, value)
+    billing = add_category(app_db, "Billing")
+    carla = add_customer(app_db, "carla@example.com")
+    raise_ticket(app_db, carla, billing.id, "Printer on fire")
+
+    at = open_app(admin, page="pages/admin_mail.py")
+    assert "sends queued mail in the background" in page_text(at)
+    sender = mail_sender()
+    assert sender is not None and sender.is_alive()
+    assert [m.to for m in smtp_server.wait_for(1)] == ["carla@example.com"]  # off the request path
+    open_app(admin)
+    assert mail_sender() is sender  # one per process, however many page runs
