@@ -5,6 +5,7 @@ from helpdesk.enums import Role
 from helpdesk.services.accounts import needs_first_admin
 from helpdesk.ui.auth import current_user, sign_out
 from helpdesk.ui.engine import db_session
+from helpdesk.ui.mail_worker import mail_sender
 
 st.set_page_config(page_title="Customer Care Registry", page_icon=":material/support_agent:", layout="wide")
 
@@ -25,6 +26,13 @@ staff_home = st.Page("pages/staff_home.py", title="Workspace", icon=":material/d
 admin_users = st.Page("pages/admin_users.py", title="Users", icon=":material/group:", url_path="admin_users")
 admin_categories = st.Page("pages/admin_categories.py", title="Categories", icon=":material/category:",
                            url_path="admin_categories")
+admin_skills = st.Page("pages/admin_skills.py", title="Agent skills", icon=":material/badge:", url_path="admin_skills")
+admin_canned = st.Page("pages/admin_canned_replies.py", title="Canned replies", icon=":material/quickreply:",
+                       url_path="admin_canned_replies")
+admin_sla = st.Page("pages/admin_sla.py", title="SLA targets", icon=":material/timer:", url_path="admin_sla")
+admin_settings = st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:",
+                         url_path="admin_settings")
+admin_mail = st.Page("pages/admin_mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
 
 if first_run:
     pages = [setup]
@@ -35,7 +43,11 @@ elif role == Role.CUSTOMER:
 elif role == Role.AGENT:
     pages = [staff_home, ticket_view, profile]
 else:
-    pages = {"Workspace": [staff_home, ticket_view, profile], "Administration": [admin_users, admin_categories]}
+    pages = {"Workspace": [staff_home, ticket_view, profile],
+             "Administration": [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings,
+                                admin_mail]}
+
+mail_sender()  # the optional background sender thread, started once per process when mail is configured
 
 navigation = st.navigation(pages)
 
