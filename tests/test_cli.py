@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -108,6 +109,53 @@ def test_create_user_refuses_a_taken_email(db):
     assert again.returncode != 0
     assert "--email: An account with this e-mail already exists" in again.stderr
     assert count(engine, User) == 1
+
+
+def run_cli_at_terminal(url: str, *args: str, answers: list[str]) -> tuple[int, str]:
+    """Run the CLI on a real pseudo-terminal, typing each answer after its prompt."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdin/stdout are the terminal
+        os.chdir(PROJECT_ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "helpdesk", "--database-url", url, *args])
+    output = b""
+    pending = list(answers)
+    answered_up_to = 0
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        # Answer a prompt only once it is shown: getpass discards anything typed earlier.
+        if pending and output[answered_up_to:].endswith(b": "):
+            os.write(fd, pending.pop(0).encode() + b"\n")
+            answered_up_to = len(output)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_create_user_asks_twice_at_a_terminal_without_echo(db):
+    url, engine = db
+    code, output = run_cli_at_terminal(url, "create-user", "--role", "admin", "--email", "t@example.com",
+                                       "--name", "Terry", answers=[GOOD_PASSWORD, GOOD_PASSWORD])
+    assert code == 0, output
+    assert "Password:" in output and "Repeat password:" in output
+    assert GOOD_PASSWORD not in output
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.email == "t@example.com"))
+        assert user.role == Role.ADMIN and verify_password(user.password_hash, GOOD_PASSWORD)
+
+
+def test_create_user_refuses_two_different_passwords_at_a_terminal(db):
+    url, engine = db
+    code, output = run_cli_at_terminal(url, "create-user", "--role", "agent", "--email", "t@example.com",
+                                       "--name", "Terry", answers=[GOOD_PASSWORD, GOOD_PASSWORD + "x"])
+    assert code != 0
+    assert "password: The two passwords differ." in output
+    assert count(engine, User) == 0
 
 
 def test_there_is_no_password_argument(db):
@@ -262,3 +310,16 @@ def test_seed_demo_default_spread_is_mostly_resolved_with_a_live_backlog(tmp_pat
     assert open_created and newest - open_created[len(open_created) // 2] < timedelta(days=14)
     assert by_priority[Priority.NORMAL] == max(by_priority.values())
     assert by_priority[Priority.URGENT] == min(by_priority.values())
+
+
+def test_seed_text_timestamps_match_what_the_orm_writes_on_sqlite():
+    # The SQLite bulk insert writes timestamp text itself; it must be byte-for-byte what the
+    # UTCDateTime column writes, or SQL comparisons between seeded and app rows would break.
+    from sqlalchemy.dialects import sqlite
+
+    from helpdesk.demo_data import aware_stamp, sqlite_stamp
+    from helpdesk.models import UTCDateTime
+
+    bind = UTCDateTime()._cached_bind_processor(sqlite.dialect())
+    for seconds in (0.0, 1_780_000_000.0, 1_780_000_000.5, 1_780_000_000.123456, 1_780_000_000.9999996):
+        assert sqlite_stamp(seconds) == bind(aware_stamp(seconds))
