@@ -7,19 +7,21 @@ import os
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from streamlit.testing.v1 import AppTest
 
-from helpdesk.db import session_scope
+from helpdesk.db import make_engine, migrate, session_scope
 from helpdesk.enums import OutboxStatus, Priority, Role
 from helpdesk.models import AgentSkill, AppSetting, CannedReply, OutboxMessage, SlaPolicy, Ticket, User
 from helpdesk.notifications import background
 from helpdesk.services.canned_replies import render_canned_reply
 from helpdesk.services.settings import BusinessHours, get_settings
 from helpdesk.services.sla import targets_for
+from helpdesk.ui.engine import get_engine
 from helpdesk.ui.mail_worker import mail_sender
-from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, app_db, fill,  # noqa: F401
-                                message_at, messages, open_app, page_text, raise_ticket, rerun)
+from tests.conftest import _postgres_engine
+from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, fill, message_at, messages,
+                                open_app, page_text, point_app_at, raise_ticket, rerun)
 from tests.smtp_server import smtp_server  # noqa: F401
 
 ADMIN_PAGES = {
@@ -30,6 +32,24 @@ ADMIN_PAGES = {
     "pages/admin_mail.py": "Mail",
 }
 SMTP_PASSWORD = "Hunter2-Very-Secret-Pw"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_db(request, tmp_path, monkeypatch):
+    """The app on an empty, migrated database, on each backend (filters, counts and ids differ)."""
+    if request.param == "sqlite":
+        engine, admin_engine, schema = make_engine(f"sqlite:///{tmp_path / 'app.db'}"), None, None
+    else:
+        engine, admin_engine, schema = _postgres_engine()
+    migrate(engine)
+    point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
+    yield engine
+    get_engine.clear()
+    engine.dispose()
+    if admin_engine is not None:
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin_engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -462,10 +482,13 @@ def test_the_app_starts_one_background_sender_that_delivers_queued_mail(app_db, 
     carla = add_customer(app_db, "carla@example.com")
     raise_ticket(app_db, carla, billing.id, "Printer on fire")
 
-    at = open_app(admin, page="pages/admin_mail.py")
-    assert "sends queued mail in the background" in page_text(at)
-    sender = mail_sender()
-    assert sender is not None and sender.is_alive()
-    assert [m.to for m in smtp_server.wait_for(1)] == ["carla@example.com"]  # off the request path
-    open_app(admin)
-    assert mail_sender() is sender  # one per process, however many page runs
+    try:
+        at = open_app(admin, page="pages/admin_mail.py")
+        assert "sends queued mail in the background" in page_text(at)
+        sender = mail_sender()
+        assert sender is not None and sender.is_alive()
+        assert [m.to for m in smtp_server.wait_for(1)] == ["carla@example.com"]  # off the request path
+        open_app(admin)
+        assert mail_sender() is sender  # one per process, however many page runs
+    finally:
+        background.stop_background_sender()  # before the database goes away
