@@ -91,3 +91,60 @@ def test_command_prints_what_it_did(desk, capsys):
     assert "Closed 1 ticket resolved before" in out and f"CCR-{ticket_id:06d}" in out
     assert main(["--database-url", url, "maintenance"]) == 0
     assert "Closed 0 tickets" in capsys.readouterr().out
+
+
+def open_ticket(desk, *, assignee=None, first_due_in: timedelta | None = None,
+                resolution_due_in: timedelta | None = None) -> int:
+    with session_scope(desk["engine"]) as session:
+        ticket = tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+            category_id=desk["category"].id, priority=Priority.NORMAL, subject="Printer on fire",
+            description="Please"))
+        ticket.assignee_id = assignee.id if assignee else None
+        now = utcnow()
+        ticket.first_response_due_at = now + (first_due_in if first_due_in is not None else timedelta(days=3))
+        ticket.resolution_due_at = now + (resolution_due_in if resolution_due_in is not None else timedelta(days=3))
+        return ticket.id
+
+
+def sla_mails(desk):
+    from helpdesk.models import OutboxMessage
+
+    with session_scope(desk["engine"]) as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.event.like("sla_%"))
+                               .order_by(OutboxMessage.id)).all()
+        return [(row.ticket_id, row.event, row.recipient_email) for row in rows]
+
+
+def test_sla_alerts_reach_assignee_and_admins_once(desk):
+    at_risk = open_ticket(desk, assignee=desk["agent"], first_due_in=timedelta(minutes=30))
+    missed = open_ticket(desk, assignee=desk["agent"], resolution_due_in=timedelta(minutes=-20))
+    fine = open_ticket(desk, assignee=desk["agent"])
+    report = run_maintenance(desk["engine"])
+    assert report.sla_alerts == 2
+    mails = sla_mails(desk)
+    assert sorted(mails) == sorted([
+        (at_risk, "sla_at_risk_first_response", "alex@support.example.com"),
+        (at_risk, "sla_at_risk_first_response", "ada@support.example.com"),
+        (missed, "sla_missed_resolution", "alex@support.example.com"),
+        (missed, "sla_missed_resolution", "ada@support.example.com"),
+    ])
+    assert fine not in {ticket_id for ticket_id, _, _ in mails}
+    assert run_maintenance(desk["engine"]).sla_alerts == 0
+    assert sla_mails(desk) == mails
+
+
+def test_no_sla_alerts_while_waiting_on_customer_or_for_old_breaches(desk):
+    waiting = open_ticket(desk, assignee=desk["agent"], resolution_due_in=timedelta(minutes=30))
+    with session_scope(desk["engine"]) as session:
+        agent_actions.change_status(session=session, actor=desk["agent"], ticket_id=waiting,
+                                    status=TicketStatus.WAITING_ON_CUSTOMER)
+    open_ticket(desk, assignee=desk["agent"], first_due_in=timedelta(days=-3), resolution_due_in=timedelta(days=-2))
+    assert run_maintenance(desk["engine"]).sla_alerts == 0
+    assert sla_mails(desk) == []
+
+
+def test_answered_ticket_gets_no_first_response_alert(desk):
+    answered = open_ticket(desk, assignee=desk["agent"], first_due_in=timedelta(minutes=10))
+    with session_scope(desk["engine"]) as session:
+        agent_actions.add_agent_reply(session=session, actor=desk["agent"], ticket_id=answered, body="On it")
+    assert run_maintenance(desk["engine"]).sla_alerts == 0

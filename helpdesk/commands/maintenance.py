@@ -11,9 +11,10 @@ SHOW_AT_MOST = 20
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "maintenance",
-        help="close resolved tickets older than the auto-close setting (idempotent; for cron)",
+        help="close resolved tickets older than the auto-close setting and queue SLA alerts (idempotent; for cron)",
         description="Close tickets that have been resolved for longer than the admin's auto-close setting "
-                    "(default 7 days). Running it again closes nothing new. Example crontab line: "
+                    "(default 7 days), and queue one e-mail to the assignee and the admins when an SLA target is "
+                    "at risk (due within 2 hours) and one when it is missed. Running it again does neither twice. Example crontab line: "
                     "'17 * * * * cd /srv/helpdesk && python -m helpdesk maintenance'.",
     )
     parser.set_defaults(run=run)
@@ -33,4 +34,5 @@ def run(args) -> int:
         shown = ", ".join(format_reference(i) for i in report.closed_ids[:SHOW_AT_MOST])
         more = f" and {count - SHOW_AT_MOST:,} more" if count > SHOW_AT_MOST else ""
         print(f"Closed: {shown}{more}.")
+    print(f"Queued SLA alerts for {report.sla_alerts:,} ticket{'s' if report.sla_alerts != 1 else ''}.")
     return 0

@@ -1,5 +1,5 @@
 """Housekeeping run from cron (`python -m helpdesk maintenance`): close resolved tickets
-nobody reopened within the configured number of days.
+nobody reopened within the configured number of days, and queue SLA alerts.
 
 Idempotent: it only looks for tickets still resolved past the cut-off, so a second run
 finds nothing. Safe next to the app and next to another run: each batch is its own
@@ -19,6 +19,7 @@ from helpdesk.models import Ticket
 from helpdesk.services import settings, tickets
 from helpdesk.services.assignment import flush_or_conflict
 from helpdesk.services.errors import ConflictError
+from helpdesk.services.sla_alerts import queue_sla_alerts
 from helpdesk.timeutil import utcnow
 
 BATCH_SIZE = 500
@@ -30,6 +31,7 @@ class MaintenanceReport:
     cutoff: datetime
     closed_ids: list[int] = field(default_factory=list)
     conflicts: int = 0  # batches retried because someone changed a ticket meanwhile
+    sla_alerts: int = 0  # tickets whose SLA alert was queued by this run
 
 
 def close_stale_resolved(*, session: Session, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
@@ -63,4 +65,7 @@ def run_maintenance(engine: Engine, *, now: datetime | None = None, batch_size: 
             continue
         report.closed_ids.extend(batch)
         if len(batch) < batch_size:
-            return report
+            break
+    with session_scope(engine) as session:
+        report.sla_alerts = queue_sla_alerts(session=session, now=now)
+    return report
