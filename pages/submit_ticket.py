@@ -22,7 +22,7 @@ with db_session() as session:
     categories = {c.id: c.name for c in list_categories(session=session)}
 
 st.title("Submit a ticket")
-created = st.session_state.get("submit_created")
+created = st.session_state.pop("submit_created", None)  # thanked once, not on every later visit
 if created:
     st.success(f"Thank you! Your ticket **{created['reference']}** has been received. "
                "We'll keep you posted here and by e-mail.", icon=":material/check_circle:")

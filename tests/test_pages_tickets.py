@@ -101,6 +101,13 @@ def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(shop
         assert (attachment.ticket_id, attachment.filename, attachment.content) == (
             ticket.id, "printer.log", b"E42 overheating\n")
 
+    # The thank-you is for this submission only: it is gone on the next visit.
+    at.switch_page("pages/my_tickets.py")
+    rerun(at)
+    at.switch_page("pages/submit_ticket.py")
+    rerun(at)
+    assert not messages(at, "success")
+
 
 def test_a_double_submit_of_the_same_form_creates_one_ticket(shop):
     at = open_app(shop["carla"])

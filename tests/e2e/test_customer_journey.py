@@ -32,6 +32,7 @@ def test_new_customer_signs_up_submits_a_ticket_with_an_attachment_and_finds_it(
 
     page.goto(live_app)
     expect(page.get_by_role("heading", name="Customer Care Registry")).to_be_visible()
+    expect(keyed(page, "sign_in_email").locator("input")).to_be_visible()
     settle(page)
     shot("01_sign_in")
 
