@@ -22,7 +22,10 @@ my_tickets = st.Page("pages/my_tickets.py", title="My tickets", icon=":material/
 ticket_view = st.Page("pages/ticket_view.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
                       visibility="hidden")
 profile = st.Page("pages/profile.py", title="Profile", icon=":material/person:", url_path="profile")
-staff_home = st.Page("pages/staff_home.py", title="Workspace", icon=":material/dashboard:", url_path="workspace")
+queue = st.Page("pages/queue.py", title="Queue", icon=":material/inbox:", url_path="queue")
+# Same address as the customer's ticket page, so a mailed /ticket_view?ticket=42 link opens the right view.
+agent_ticket = st.Page("pages/agent_ticket.py", title="Ticket", icon=":material/confirmation_number:",
+                       url_path="ticket_view", visibility="hidden")
 admin_users = st.Page("pages/admin_users.py", title="Users", icon=":material/group:", url_path="admin_users")
 admin_categories = st.Page("pages/admin_categories.py", title="Categories", icon=":material/category:",
                            url_path="admin_categories")
@@ -41,9 +44,9 @@ elif role is None:
 elif role == Role.CUSTOMER:
     pages = [submit, my_tickets, ticket_view, profile]
 elif role == Role.AGENT:
-    pages = [staff_home, ticket_view, profile]
+    pages = [queue, agent_ticket, profile]
 else:
-    pages = {"Workspace": [staff_home, ticket_view, profile],
+    pages = {"Workspace": [queue, agent_ticket, profile],
              "Administration": [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings,
                                 admin_mail]}
 

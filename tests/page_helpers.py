@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime import pages_manager
+from streamlit.testing.v1 import AppTest, app_test
 
 from helpdesk.db import make_engine, migrate, session_scope
 from helpdesk.enums import Role
@@ -18,6 +19,20 @@ from tests.conftest import add_category, add_user
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 # Argon2 hashing and the first migration take longer than AppTest's 3 s default on a busy machine.
 RUN_TIMEOUT = 60
+
+
+class _ServedPagesManager(pages_manager.PagesManager):
+    """Pages resolved the way the live server resolves them once streamlit_app.py has called
+    st.navigation: never by file name in pages/. AppTest forgets that before every run and
+    would then run pages/ticket_view.py (the customer page) for the agent page that shares
+    its address /ticket_view."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+
+app_test.PagesManager = _ServedPagesManager
 
 # Everything a person reads on a page, by element type.
 _TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info",

@@ -58,9 +58,9 @@ def test_setup_creates_the_administrator_and_signs_them_in(app_db):
         admin = session.scalar(select(User))
         assert (admin.email, admin.role) == ("ada@example.com", Role.ADMIN)
         assert admin.password_hash.startswith("$argon2id$")
-    # The next visit is the admin's workspace, and setup is gone for good.
+    # The next visit is the admin's workspace (the queue), and setup is gone for good.
     at = open_app(admin)
-    assert at.title[0].value == "Welcome, Ada Admin"
+    assert at.title[0].value == "Queue"
     assert open_app().title[0].value == "Customer Care Registry"
 
 
@@ -183,10 +183,11 @@ def test_a_deactivated_account_is_signed_out_on_its_next_click(app_db):
 
 @pytest.mark.parametrize("role, reachable, unreachable", [
     (Role.CUSTOMER, ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py"],
-     ["pages/admin_users.py", "pages/admin_categories.py", "pages/staff_home.py", "pages/setup.py"]),
-    (Role.AGENT, ["pages/staff_home.py", "pages/ticket_view.py"],
+     ["pages/admin_users.py", "pages/admin_categories.py", "pages/queue.py", "pages/agent_ticket.py",
+      "pages/setup.py"]),
+    (Role.AGENT, ["pages/queue.py", "pages/agent_ticket.py"],
      ["pages/admin_users.py", "pages/admin_categories.py", "pages/submit_ticket.py", "pages/my_tickets.py"]),
-    (Role.ADMIN, ["pages/staff_home.py", "pages/admin_users.py", "pages/admin_categories.py"],
+    (Role.ADMIN, ["pages/queue.py", "pages/agent_ticket.py", "pages/admin_users.py", "pages/admin_categories.py"],
      ["pages/submit_ticket.py", "pages/setup.py"]),
     (None, ["pages/sign_in.py", "pages/sign_up.py"],
      ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py", "pages/admin_users.py"]),
@@ -217,9 +218,9 @@ def test_every_page_a_role_can_reach_works_on_an_empty_database(app_db, role):
     user = add_user_for(app_db, role) if role != Role.ADMIN else 1
     pages = {
         Role.CUSTOMER: ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py"],
-        Role.AGENT: ["pages/staff_home.py", "pages/ticket_view.py"],
-        Role.ADMIN: ["pages/staff_home.py", "pages/admin_users.py", "pages/admin_categories.py",
-                     "pages/ticket_view.py"],
+        Role.AGENT: ["pages/queue.py", "pages/agent_ticket.py"],
+        Role.ADMIN: ["pages/queue.py", "pages/admin_users.py", "pages/admin_categories.py",
+                     "pages/agent_ticket.py"],
     }[role]
     for page in pages:
         at = open_app(user, page=page)

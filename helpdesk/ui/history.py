@@ -1,0 +1,35 @@
+"""A ticket event (the audit trail) as one line an agent reads."""
+from __future__ import annotations
+
+from helpdesk.enums import EventKind, Priority, TicketStatus
+
+
+def _label(enum_cls, value: str | None) -> str:
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return value or "—"
+
+
+def event_text(event) -> str:
+    old, new = event.old_value, event.new_value
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        return "raised the ticket"
+    if kind == EventKind.STATUS_CHANGED:
+        return f"status {_label(TicketStatus, old)} → {_label(TicketStatus, new)}"
+    if kind == EventKind.PRIORITY_CHANGED:
+        return f"priority {_label(Priority, old)} → {_label(Priority, new)}"
+    if kind == EventKind.CATEGORY_CHANGED:
+        return f"category {old or '—'} → {new or '—'}"
+    if kind == EventKind.ASSIGNED:
+        if new is None:
+            return f"unassigned it (was {old})" if old else "unassigned it"
+        return f"assigned it to {new}" + (f" (was {old})" if old else "")
+    if kind == EventKind.PUBLIC_REPLY:
+        return "replied"
+    if kind == EventKind.INTERNAL_NOTE:
+        return "added an internal note"
+    if kind == EventKind.ATTACHMENT_ADDED:
+        return f"attached {new}" if new else "attached a file"
+    return str(kind)

@@ -1,0 +1,59 @@
+"""SLA state and ages as words an agent reads at a glance ("BREACHED 3h ago", "at risk: 45 min").
+
+Plain text on purpose: the marker must be readable without colour (colour is only added
+on top, by the pages), and it works the same in a table cell and in a sentence."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from helpdesk.services.sla import SlaClock, SlaState
+
+TARGET_NAMES = {"first_response": "first response", "resolution": "resolution"}
+
+
+def duration_text(delta: timedelta) -> str:
+    """A short human duration: '45 min', '3h 20 min', '2d 4h'. Negative counts as zero."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes} min" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def _done_at(ticket, clock: SlaClock) -> datetime | None:
+    """When the clock's target was met (or the ticket resolved without it), if it was."""
+    if clock.target == "first_response":
+        return ticket.first_response_at or ticket.resolved_at
+    return ticket.resolved_at
+
+
+def sla_marker(ticket, clock: SlaClock, now: datetime) -> str:
+    """The state of one SLA clock in words. `ticket` is a Ticket or a queue row."""
+    due = clock.due_at
+    if due is None:
+        return "no target"
+    done_at = _done_at(ticket, clock)
+    if clock.state == SlaState.MET:
+        return "met"
+    if clock.state == SlaState.BREACHED:
+        if done_at is not None:
+            return f"BREACHED: done {duration_text(done_at - due)} late"
+        return f"BREACHED {duration_text(now - due)} ago"
+    if clock.state == SlaState.PAUSED:
+        return "paused: waiting on customer"
+    if clock.state == SlaState.AT_RISK:
+        return f"at risk: {duration_text(due - now)} left"
+    return f"due in {duration_text(due - now)}"
+
+
+def queue_sla_text(row, now: datetime) -> str:
+    """The queue's SLA cell: the clock that matters now, and which target it is."""
+    return f"{sla_marker(row, row.sla, now)} · {TARGET_NAMES[row.sla.target]}"
+
+
+def is_alarming(text: str) -> bool:
+    """Breached or at risk: what the pages colour (in addition to the words)."""
+    return text.startswith(("BREACHED", "at risk"))

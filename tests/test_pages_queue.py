@@ -1,0 +1,323 @@
+"""The agent queue page (AppTest), on SQLite and PostgreSQL: views, SLA markers, filters,
+sorting, paging with the total, opening a ticket, bulk changes, empty states, who may see it."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from helpdesk.db import session_scope
+from helpdesk.enums import EventKind, Priority, Role, TicketStatus
+from helpdesk.models import Ticket, TicketEvent, User, format_reference
+from helpdesk.services.queue import QueueSort, QueueView
+from helpdesk.services.tickets import transition
+from helpdesk.timeutil import utcnow
+from helpdesk.ui.engine import get_engine
+from tests.page_helpers import (add_category, add_customer, add_staff, messages, open_app, page_text,  # noqa: F401
+                                point_app_at, raise_ticket, rerun)
+
+QUEUE = "pages/queue.py"
+
+
+@pytest.fixture
+def desk(engine, tmp_path, monkeypatch):
+    """The app on this backend with an admin, two agents, a category and two customers."""
+    point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
+    desk = {
+        "engine": engine,
+        "admin": add_staff(engine, "ada@example.com", Role.ADMIN, name="Ada Admin"),
+        "alan": add_staff(engine, "alan@example.com", Role.AGENT, name="Alan Agent"),
+        "bo": add_staff(engine, "bo@example.com", Role.AGENT, name="Bo Agent"),
+        "billing": add_category(engine, "Billing").id,
+        "carla": add_customer(engine, "carla@example.com", name="Carla Customer"),
+        "dave": add_customer(engine, "dave@example.com", name="Dave Other"),
+    }
+    yield desk
+    get_engine.clear()
+
+
+def ticket(desk, subject, customer="carla", assignee=None, status=None, priority=None, created_ago=None) -> int:
+    ticket_id = raise_ticket(desk["engine"], desk[customer], desk["billing"], subject)
+    with session_scope(desk["engine"]) as session:
+        row = session.get(Ticket, ticket_id)
+        if assignee:
+            row.assignee_id = desk[assignee].id
+        if priority:
+            row.priority = priority
+        if created_ago is not None:
+            row.created_at = utcnow() - created_ago
+        for step in status or []:
+            transition(session, row, None, step)
+    return ticket_id
+
+
+def set_due(desk, ticket_id, first_response_in: timedelta) -> None:
+    with session_scope(desk["engine"]) as session:
+        session.execute(update(Ticket).where(Ticket.id == ticket_id)
+                        .values(first_response_due_at=utcnow() + first_response_in))
+
+
+def show(at, view: QueueView):
+    at.radio(key="queue_view").set_value(view)
+    return rerun(at)
+
+
+def table(at) -> list[dict]:
+    if not at.dataframe:
+        return []
+    return at.dataframe(key="queue_table").value.to_dict("records")
+
+
+def subjects(at) -> list[str]:
+    return [row["Subject"] for row in table(at)]
+
+
+def test_an_empty_queue_explains_itself_in_every_view(desk):
+    at = open_app(desk["alan"])
+    assert at.title[0].value == "Queue"
+    assert at.radio(key="queue_view").value == QueueView.MY_OPEN  # agents start with their own work
+    assert "Nothing is assigned to you right now" in page_text(at)
+    for view, words in [(QueueView.UNASSIGNED, "Every open ticket has an agent"),
+                        (QueueView.ALL_OPEN, "There are no open tickets"),
+                        (QueueView.BREACHING_SOON, "No ticket is overdue"),
+                        (QueueView.RECENTLY_RESOLVED, "No ticket was resolved in the last 7 days")]:
+        show(at, view)
+        assert words in page_text(at)
+        assert not at.dataframe
+
+    at = open_app(desk["admin"])
+    assert at.radio(key="queue_view").value == QueueView.ALL_OPEN  # admins start with the backlog
+
+
+def test_my_open_offers_the_unassigned_tickets_when_empty(desk):
+    ticket(desk, "Nobody has this yet")
+    at = open_app(desk["alan"])
+    at.button(key="queue_show_unassigned").click()
+    rerun(at)
+    assert at.radio(key="queue_view").value == QueueView.UNASSIGNED
+    assert subjects(at) == ["Nobody has this yet"]
+
+
+def test_each_view_shows_its_tickets(desk):
+    ticket(desk, "Unassigned one")
+    ticket(desk, "Alan's open one", assignee="alan", status=[TicketStatus.OPEN])
+    ticket(desk, "Bo's one", assignee="bo")
+    ticket(desk, "Alan's solved one", assignee="alan", status=[TicketStatus.RESOLVED])
+
+    at = open_app(desk["alan"])
+    assert subjects(at) == ["Alan's open one"]
+    row = table(at)[0]
+    assert (row["Reference"], row["Customer"], row["Agent"], row["Status"], row["Priority"]) == (
+        format_reference(2), "Carla Customer <carla@example.com>", "Alan Agent", "Open", "Normal")
+    assert show(at, QueueView.UNASSIGNED) and subjects(at) == ["Unassigned one"]
+    assert table(at)[0]["Agent"] == "Unassigned"
+    assert sorted(subjects(show(at, QueueView.ALL_OPEN))) == ["Alan's open one", "Bo's one", "Unassigned one"]
+    assert subjects(show(at, QueueView.RECENTLY_RESOLVED)) == ["Alan's solved one"]
+    assert table(at)[0]["SLA"] == "met · resolution"
+
+
+def test_sla_markers_say_breached_and_at_risk_in_words(desk):
+    late = ticket(desk, "Waiting far too long")
+    soon = ticket(desk, "Due soon")
+    calm = ticket(desk, "Plenty of time")
+    set_due(desk, late, -timedelta(hours=3, minutes=10))
+    set_due(desk, soon, timedelta(minutes=45, seconds=30))
+
+    at = open_app(desk["alan"])
+    rows = {r["Subject"]: r for r in table(show(at, QueueView.ALL_OPEN))}
+    # SLA due first: the breached ticket leads the queue.
+    assert subjects(at) == ["Waiting far too long", "Due soon", "Plenty of time"]
+    assert rows["Waiting far too long"]["SLA"] == "BREACHED 3h 10 min ago · first response"
+    assert rows["Due soon"]["SLA"] == "at risk: 45 min left · first response"
+    assert rows["Plenty of time"]["SLA"].startswith("due in 7h")
+    assert rows["Plenty of time"]["SLA due"].endswith("UTC")
+
+    assert subjects(show(at, QueueView.BREACHING_SOON)) == ["Waiting far too long", "Due soon"]
+    assert calm
+
+
+def test_filters_sorting_paging_and_the_total(desk):
+    for number in range(1, 29):
+        ticket(desk, f"Printer problem {number:02d}", created_ago=timedelta(hours=100 - number))
+    ticket(desk, "Dave's urgent refund", customer="dave", priority=Priority.URGENT)
+
+    at = open_app(desk["admin"])
+    assert "All open: 29 tickets** · showing 1–25 · page 1 of 2" in page_text(at)
+    assert len(table(at)) == 25
+    at.number_input(key="queue_page").set_value(2)
+    rerun(at)
+    assert "showing 26–29 · page 2 of 2" in page_text(at)
+    assert len(table(at)) == 4
+
+    at.selectbox(key="queue_sort").select(QueueSort.CREATED)
+    rerun(at)
+    assert "page 1 of 2" in page_text(at)  # a new order starts at the top
+    assert subjects(at)[:2] == ["Dave's urgent refund", "Printer problem 28"]
+    assert table(at)[1]["Age"] == "3d"  # created 72 h ago
+
+    at.selectbox(key="queue_sort").select(QueueSort.PRIORITY)
+    rerun(at)
+    assert subjects(at)[0] == "Dave's urgent refund"
+
+    at.text_input(key="queue_search").input("dave@example")
+    rerun(at)
+    assert subjects(at) == ["Dave's urgent refund"]
+    assert "All open: 1 ticket**" in page_text(at)
+
+    at.text_input(key="queue_search").input("")
+    at.multiselect(key="queue_priority").select(Priority.URGENT)
+    rerun(at)
+    assert subjects(at) == ["Dave's urgent refund"]
+
+    at.multiselect(key="queue_priority").unselect(Priority.URGENT)
+    at.text_input(key="queue_search").input("printer problem 0")
+    rerun(at)
+    assert len(table(at)) == 9
+
+    at.text_input(key="queue_search").input("no such words")
+    rerun(at)
+    assert "No tickets in “All open” match these filters." in page_text(at)
+    at.button(key="queue_clear_filters").click()
+    rerun(at)
+    assert at.text_input(key="queue_search").value == ""
+    assert "29 tickets" in page_text(at)
+
+
+def test_filter_by_agent_status_and_created_range(desk):
+    ticket(desk, "Old one", assignee="bo", created_ago=timedelta(days=20))
+    ticket(desk, "Bo's new one", assignee="bo", status=[TicketStatus.IN_PROGRESS])
+    ticket(desk, "Alan's new one", assignee="alan")
+    at = open_app(desk["admin"])
+    at.selectbox(key="queue_assignee").select(desk["bo"].id)
+    rerun(at)
+    assert sorted(subjects(at)) == ["Bo's new one", "Old one"]
+    at.multiselect(key="queue_status").select(TicketStatus.IN_PROGRESS)
+    rerun(at)
+    assert subjects(at) == ["Bo's new one"]
+    at.multiselect(key="queue_status").unselect(TicketStatus.IN_PROGRESS)
+    at.date_input(key="queue_created_from").set_value(utcnow().date() - timedelta(days=25))
+    at.date_input(key="queue_created_to").set_value(utcnow().date() - timedelta(days=10))
+    rerun(at)
+    assert subjects(at) == ["Old one"]
+
+    at.date_input(key="queue_created_from").set_value(utcnow().date())
+    rerun(at)
+    assert "The end date is before the start date." in messages(at)
+
+
+def test_a_reference_outside_the_view_is_still_one_click_away(desk):
+    solved = ticket(desk, "Long done", status=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
+    at = open_app(desk["alan"])
+    at.text_input(key="queue_search").input(format_reference(solved))
+    rerun(at)
+    at.button(key="queue_open_reference").click()
+    rerun(at)
+    assert at.title[0].value == format_reference(solved)
+
+
+def test_opening_a_ticket_from_the_table_or_the_picker(desk):
+    first = ticket(desk, "First in line")
+    second = ticket(desk, "Second in line")
+    at = open_app(desk["alan"])
+    show(at, QueueView.UNASSIGNED)
+    at.session_state["queue_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    rerun(at)
+    assert at.title[0].value == format_reference(second)
+    assert "Second in line" in page_text(at)
+
+    at = open_app(desk["alan"])
+    show(at, QueueView.UNASSIGNED)
+    at.selectbox(key="queue_open").select(first)
+    at.button(key="queue_open_button").click()
+    rerun(at)
+    assert at.title[0].value == format_reference(first)
+
+
+def test_bulk_assign_changes_the_chosen_tickets_and_audits_each(desk):
+    first, second, third = (ticket(desk, f"Ticket {n}") for n in (1, 2, 3))
+    at = open_app(desk["alan"])
+    show(at, QueueView.UNASSIGNED)
+    at.multiselect(key="queue_bulk_tickets").select(first).select(third)
+    at.selectbox(key="queue_bulk_assignee").select(desk["bo"].id)
+    at.selectbox(key="queue_bulk_priority").select(Priority.HIGH)
+    at.button(key="queue_bulk_apply").click()
+    rerun(at)
+
+    assert messages(at, "success") == [f"Changed 2 tickets: {format_reference(first)}, {format_reference(third)}."]
+    assert subjects(at) == ["Ticket 2"]  # the others left the Unassigned view
+    assert at.multiselect(key="queue_bulk_tickets").value == []
+    with session_scope(desk["engine"]) as session:
+        for ticket_id in (first, third):
+            row = session.get(Ticket, ticket_id)
+            assert (row.assignee_id, row.priority) == (desk["bo"].id, Priority.HIGH)
+            kinds = {(e.kind, e.actor_id, e.new_value) for e in session.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == ticket_id))}
+            assert (EventKind.ASSIGNED, desk["alan"].id, "Bo Agent") in kinds
+            assert (EventKind.PRIORITY_CHANGED, desk["alan"].id, "high") in kinds
+        assert session.get(Ticket, second).assignee_id is None
+
+
+def test_bulk_status_change_reports_each_refused_ticket_with_the_reason(desk):
+    resolved = ticket(desk, "Resolved one", status=[TicketStatus.RESOLVED])
+    closed = ticket(desk, "Closed one", status=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
+    at = open_app(desk["alan"])
+    show(at, QueueView.RECENTLY_RESOLVED)
+    at.button(key="queue_bulk_all").click()
+    rerun(at)
+    assert sorted(at.multiselect(key="queue_bulk_tickets").value) == [resolved, closed]
+    at.selectbox(key="queue_bulk_status").select(TicketStatus.OPEN)
+    at.button(key="queue_bulk_apply").click()
+    rerun(at)
+
+    assert messages(at, "success") == [f"Changed 1 ticket: {format_reference(resolved)}."]
+    warning = messages(at, "warning")[0]
+    assert "Left 1 unchanged" in warning
+    assert f"{format_reference(closed)}: A ticket can't go from Closed to Open." in warning
+    with session_scope(desk["engine"]) as session:
+        assert session.get(Ticket, resolved).status == TicketStatus.OPEN
+        assert session.get(Ticket, closed).status == TicketStatus.CLOSED
+
+
+def test_bulk_change_leaves_a_ticket_someone_changed_meanwhile(desk):
+    mine = ticket(desk, "Changed under me")
+    ticket(desk, "Another one")
+    at = open_app(desk["alan"])
+    show(at, QueueView.UNASSIGNED)
+    at.multiselect(key="queue_bulk_tickets").select(mine)
+    at.selectbox(key="queue_bulk_status").select(TicketStatus.RESOLVED)
+    rerun(at)
+    with session_scope(desk["engine"]) as session:  # Bo raises the priority while Alan is choosing
+        session.get(Ticket, mine).priority = Priority.URGENT
+    at.button(key="queue_bulk_apply").click()
+    rerun(at)
+    assert f"{format_reference(mine)}: This ticket changed since you opened it" in messages(at, "warning")[0]
+    with session_scope(desk["engine"]) as session:
+        assert session.get(Ticket, mine).status == TicketStatus.NEW
+
+    # A chosen ticket that leaves the view is taken out of the choice, and the agent is told.
+    at.multiselect(key="queue_bulk_tickets").select(mine)
+    rerun(at)
+    with session_scope(desk["engine"]) as session:
+        session.get(Ticket, mine).assignee_id = desk["bo"].id
+    rerun(at)
+    assert f"No longer on this page, so taken out of your choice: {format_reference(mine)}." in messages(at, "info")
+    assert at.multiselect(key="queue_bulk_tickets").value == []
+
+
+def test_bulk_apply_without_a_choice_explains(desk):
+    ticket(desk, "Something")
+    at = open_app(desk["alan"])
+    show(at, QueueView.UNASSIGNED)
+    at.button(key="queue_bulk_apply").click()
+    rerun(at)
+    assert "Select at least one ticket." in messages(at)
+
+
+def test_customers_cannot_reach_the_queue_or_the_agent_ticket_page(desk):
+    at = open_app(desk["carla"])
+    for page in (QUEUE, "pages/agent_ticket.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+    with session_scope(desk["engine"]) as session:
+        assert session.scalar(select(User.role).where(User.id == desk["carla"].id)) == Role.CUSTOMER
