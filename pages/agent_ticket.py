@@ -146,21 +146,26 @@ with st.container(horizontal=True, key="agent_sla"):
             "green" if marker == "met" else "gray")
         st.badge(f"{name}: {marker} (due {when(clock.due_at)})", icon=":material/timer:", color=colour)
 
+def claim(claim_ticket_id: int, claim_seen_version: int, user_id: int) -> None:
+    # A callback: it runs even if the ticket was taken meanwhile and the button is gone.
+    try:
+        with db_session() as session:
+            actor = get_active_user(session=session, user_id=user_id)
+            claimed = claim_ticket(session=session, actor=actor, ticket_id=claim_ticket_id,
+                                   expected_version=claim_seen_version)
+            st.session_state[version_key(claim_ticket_id)] = claimed.version
+        st.session_state["agent_ticket_notice"] = "You work on this ticket now."
+        st.session_state["agent_fields__reset"] = True
+    except ConflictError:
+        st.session_state["agent_ticket_conflict"] = claim_ticket_id
+    except ValidationError as exc:
+        st.session_state["agent_claim_errors"] = exc.field_errors
+
+
+field_error(st.session_state.pop("agent_claim_errors", None), "assignee")
 if ticket.assignee_id is None and ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-    claim_errors = st.session_state.pop("agent_claim_errors", None)
-    if st.button("Claim this ticket", key="agent_claim", type="primary", icon=":material/front_hand:",
-                 help="Assign it to yourself."):
-        try:
-            with db_session() as session:
-                claim_ticket(session=session, actor=user, ticket_id=ticket.id, expected_version=seen_version)
-                saved(session, "You work on this ticket now.")
-                request_reset("agent_fields")
-        except ConflictError:
-            conflicted()
-        except ValidationError as exc:
-            st.session_state["agent_claim_errors"] = exc.field_errors
-        st.rerun()
-    field_error(claim_errors, "assignee")
+    st.button("Claim this ticket", key="agent_claim", type="primary", icon=":material/front_hand:",
+              help="Assign it to yourself.", on_click=claim, args=(ticket.id, seen_version, user.id))
 
 thread_col, side_col = st.columns([3, 2], gap="large")
 
@@ -262,8 +267,9 @@ with side_col:
         if others:
             st.caption(f"Their other tickets (latest {len(others)}):")
             for other in others:
-                st.button(f"{other.reference} · {other.status.label} · {other.subject}", key=f"agent_other_{other.id}",
-                          on_click=open_ticket, args=(other.id,), type="tertiary", icon=":material/open_in_new:")
+                if st.button(f"{other.reference} · {other.status.label} · {other.subject}",
+                             key=f"agent_other_{other.id}", type="tertiary", icon=":material/open_in_new:"):
+                    open_ticket(other.id)
         else:
             st.caption("No other tickets from this customer.")
 
