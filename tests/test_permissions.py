@@ -247,3 +247,22 @@ def test_signed_out_or_deactivated_customer_sees_nothing_even_their_own(engine, 
             with session_scope(engine) as session:
                 tickets.list_customer_tickets(session=session, actor=actor)
     assert snapshot(engine, world.bob_ticket) == before
+
+
+@pytest.mark.parametrize("ticket_id", [0, -1, 2**31, 2**63, 10**30])
+def test_staff_actions_answer_impossible_ids_with_not_found(engine, ticket_id):
+    """Ids from a URL or form that no row can have are NotFound, not a database error."""
+    from helpdesk.services import agent_actions, assignment, queue
+
+    agent = add_user(engine, email="alex@support.example.com", role=Role.AGENT)
+    calls = [
+        lambda s: agent_actions.add_agent_reply(session=s, actor=agent, ticket_id=ticket_id, body="Hi"),
+        lambda s: agent_actions.change_status(session=s, actor=agent, ticket_id=ticket_id, status="open"),
+        lambda s: agent_actions.customer_ticket_history(session=s, actor=agent, ticket_id=ticket_id),
+        lambda s: assignment.claim_ticket(session=s, actor=agent, ticket_id=ticket_id),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound), session_scope(engine) as session:
+            call(session)
+    with session_scope(engine) as session:
+        assert queue.find_by_reference(session=session, actor=agent, text=f"CCR-{ticket_id}") is None

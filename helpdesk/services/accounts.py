@@ -13,7 +13,7 @@ from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
 from helpdesk.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from helpdesk.services.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
-from helpdesk.services.permissions import ensure_admin
+from helpdesk.services.permissions import ensure_admin, get_by_id
 from helpdesk.timeutil import utcnow
 
 MAX_FAILURES = 5
@@ -169,7 +169,7 @@ def list_users(*, session: Session, actor: User, role: Role | None = None, searc
 def set_user_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
     if actor.role != Role.ADMIN:
         raise PermissionDenied("Only administrators can change accounts.")
-    user = session.get(User, user_id)
+    user = get_by_id(session, User, user_id)
     if user is None:
         raise ValidationError("No such account.")
     if user.id == actor.id and not active:

@@ -24,7 +24,7 @@ from helpdesk.services.assignment import (
 )
 from helpdesk.services.attachments import UploadedFile
 from helpdesk.services.errors import NotFound, ValidationError
-from helpdesk.services.permissions import ensure_staff
+from helpdesk.services.permissions import ensure_staff, get_by_id
 from helpdesk.timeutil import utcnow
 from helpdesk.workflow import can_transition
 
@@ -100,7 +100,7 @@ def _parse_priority(value) -> Priority:
 
 
 def _active_category(session: Session, category_id: int) -> Category:
-    category = session.get(Category, category_id)
+    category = get_by_id(session, Category, category_id)
     if category is None or not category.is_active:
         raise ValidationError({"category": "Choose an active category."})
     return category
@@ -252,7 +252,7 @@ def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
 def customer_ticket_history(*, session: Session, actor: User, ticket_id: int, limit: int = 10) -> list[Ticket]:
     """The same customer's other tickets, newest first (shown beside the ticket)."""
     ensure_staff(actor)
-    ticket = session.get(Ticket, ticket_id)
+    ticket = get_by_id(session, Ticket, ticket_id)
     if ticket is None:
         raise NotFound("No such ticket.")
     query = (select(Ticket).where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id)

@@ -13,7 +13,7 @@ from helpdesk.models import AgentSkill, Category, Ticket, User
 from helpdesk.notifications import outbox
 from helpdesk.services import settings, tickets
 from helpdesk.services.errors import ConflictError, NotFound, ValidationError
-from helpdesk.services.permissions import ensure_admin, ensure_staff
+from helpdesk.services.permissions import ensure_admin, ensure_staff, get_by_id
 from helpdesk.timeutil import utcnow
 
 STAFF_ROLES = (Role.AGENT, Role.ADMIN)
@@ -31,7 +31,7 @@ def flush_or_conflict(session: Session) -> None:
 def load_ticket_for_staff(session: Session, actor: User, ticket_id: int,
                           expected_version: int | None) -> Ticket:
     ensure_staff(actor)
-    ticket = session.get(Ticket, ticket_id)
+    ticket = get_by_id(session, Ticket, ticket_id)
     if ticket is None:
         raise NotFound("No such ticket.")
     tickets.check_version(ticket, expected_version)
@@ -39,7 +39,7 @@ def load_ticket_for_staff(session: Session, actor: User, ticket_id: int,
 
 
 def eligible_assignee(session: Session, assignee_id: int) -> User:
-    user = session.get(User, assignee_id)
+    user = get_by_id(session, User, assignee_id)
     if user is None or not user.is_active or user.role not in STAFF_ROLES:
         raise ValidationError({"assignee": "Choose an active agent."})
     return user
@@ -128,7 +128,7 @@ def auto_assign(*, session: Session, ticket: Ticket) -> User | None:
 def set_agent_skills(*, session: Session, actor: User, agent_id: int, category_ids: list[int]) -> User:
     """Admins choose which categories an agent handles (what automatic assignment looks at)."""
     ensure_admin(actor)
-    agent = session.get(User, agent_id)
+    agent = get_by_id(session, User, agent_id)
     if agent is None or agent.role not in STAFF_ROLES:
         raise ValidationError({"agent": "Choose an agent."})
     wanted = set(category_ids)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from helpdesk.config import UploadPolicy, upload_policy
 from helpdesk.models import Attachment, Ticket, User
 from helpdesk.services.errors import NotFound
-from helpdesk.services.permissions import can_view_ticket, ensure_active, is_plausible_id
+from helpdesk.services.permissions import can_view_ticket, ensure_active, get_by_id
 
 # Magic numbers for the types a browser can render: the content must agree with the name,
 # so an HTML page renamed to .png is refused.
@@ -132,7 +132,7 @@ def get_attachment(*, session: Session, actor: User, attachment_id: int) -> Atta
     actor = ensure_active(actor)
     # One answer for "no such file", "someone else's file" and "an internal note's file",
     # so attachment ids can't be probed.
-    attachment = session.get(Attachment, attachment_id) if is_plausible_id(attachment_id) else None
+    attachment = get_by_id(session, Attachment, attachment_id)
     if attachment is None or not can_view_ticket(actor, session.get(Ticket, attachment.ticket_id)):
         raise NotFound(NO_SUCH_ATTACHMENT)
     if attachment.message is not None and not attachment.message.is_public and not actor.is_staff:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.models import CannedReply, Ticket, User
 from helpdesk.services.errors import NotFound, ValidationError
-from helpdesk.services.permissions import ensure_admin, ensure_staff
+from helpdesk.services.permissions import ensure_admin, ensure_staff, get_by_id
 
 TITLE_MAX = 120
 BODY_MAX = 20_000
@@ -88,7 +88,7 @@ def create_canned_reply(*, session: Session, actor: User, title: str, body: str)
 
 def update_canned_reply(*, session: Session, actor: User, reply_id: int, title: str, body: str) -> CannedReply:
     ensure_admin(actor)
-    reply = session.get(CannedReply, reply_id)
+    reply = get_by_id(session, CannedReply, reply_id)
     if reply is None:
         raise NotFound("No such canned reply.")
     reply.title, reply.body = _validate(session, title, body, reply.id)
@@ -98,7 +98,7 @@ def update_canned_reply(*, session: Session, actor: User, reply_id: int, title: 
 
 def delete_canned_reply(*, session: Session, actor: User, reply_id: int) -> None:
     ensure_admin(actor)
-    reply = session.get(CannedReply, reply_id)
+    reply = get_by_id(session, CannedReply, reply_id)
     if reply is None:
         raise NotFound("No such canned reply.")
     session.delete(reply)
@@ -114,8 +114,8 @@ def render_template(body: str, values: dict[str, str]) -> str:
 def render_canned_reply(*, session: Session, actor: User, reply_id: int, ticket_id: int) -> str:
     """The reply's text for this ticket, ready to edit in the reply box."""
     ensure_staff(actor)
-    reply = session.get(CannedReply, reply_id)
-    ticket = session.get(Ticket, ticket_id)
+    reply = get_by_id(session, CannedReply, reply_id)
+    ticket = get_by_id(session, Ticket, ticket_id)
     if reply is None or ticket is None:
         raise NotFound("No such canned reply or ticket.")
     return render_template(reply.body, {

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.models import Category, User
 from helpdesk.services.errors import NotFound, ValidationError
-from helpdesk.services.permissions import ensure_admin
+from helpdesk.services.permissions import ensure_admin, get_by_id
 
 NAME_MAX = 80
 
@@ -43,7 +43,7 @@ def update_category(*, session: Session, actor: User, category_id: int, name: st
                     is_active: bool) -> Category:
     """Deactivating hides a category from new tickets; existing tickets keep it."""
     ensure_admin(actor)
-    category = session.get(Category, category_id)
+    category = get_by_id(session, Category, category_id)
     if category is None:
         raise NotFound("No such category.")
     category.name = _clean_name(session, name, exclude_id=category.id)

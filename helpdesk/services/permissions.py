@@ -21,6 +21,11 @@ def is_plausible_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
 
 
+def get_by_id(session, model, row_id):
+    """`session.get` for an id that came from outside (URL, form): None for anything no row can have."""
+    return session.get(model, row_id) if is_plausible_id(row_id) else None
+
+
 def can_view_ticket(actor: User, ticket: Ticket | None) -> bool:
     return ticket is not None and (actor.is_staff or ticket.customer_id == actor.id)
 

@@ -15,7 +15,7 @@ from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, Priority, TicketStatus
 from helpdesk.models import Category, Ticket, User, format_reference, parse_reference
 from helpdesk.services import sla
 from helpdesk.services.errors import ValidationError
-from helpdesk.services.permissions import ensure_staff
+from helpdesk.services.permissions import ensure_staff, get_by_id
 from helpdesk.timeutil import utcnow
 
 DEFAULT_PAGE_SIZE = 25
@@ -262,7 +262,7 @@ def find_by_reference(*, session: Session, actor: User, text: str) -> Ticket | N
     """Jump straight to a ticket from 'CCR-000042' (or '#42', '42') typed into the search box."""
     ensure_staff(actor)
     ticket_id = parse_reference(text or "")
-    return session.get(Ticket, ticket_id) if ticket_id is not None else None
+    return get_by_id(session, Ticket, ticket_id)
 
 
 def list_categories_for_filter(*, session: Session, actor: User) -> list[Category]:

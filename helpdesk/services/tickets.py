@@ -15,7 +15,7 @@ from helpdesk.notifications import outbox
 from helpdesk.services import assignment, sla
 from helpdesk.services.attachments import UploadedFile, build_attachments, upload_problems
 from helpdesk.services.errors import ConflictError, PermissionDenied, ValidationError
-from helpdesk.services.permissions import ensure_active, ensure_can_view_ticket, ensure_customer_owner, is_plausible_id
+from helpdesk.services.permissions import ensure_active, ensure_can_view_ticket, ensure_customer_owner, get_by_id
 from helpdesk.timeutil import utcnow
 from helpdesk.workflow import can_transition
 
@@ -87,7 +87,7 @@ def transition(session: Session, ticket: Ticket, actor: User | None, new_status:
 
 def _validate_draft(session: Session, data: TicketDraft) -> tuple[Category, Priority, str, str]:
     errors: dict[str, str] = {}
-    category = session.get(Category, data.category_id) if data.category_id is not None else None
+    category = get_by_id(session, Category, data.category_id)
     if category is None or not category.is_active:
         errors["category"] = "Choose a category."
     try:
@@ -159,7 +159,7 @@ def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus
 
 
 def get_ticket(*, session: Session, actor: User, ticket_id: int) -> Ticket:
-    ticket = session.get(Ticket, ticket_id) if is_plausible_id(ticket_id) else None
+    ticket = get_by_id(session, Ticket, ticket_id)
     return ensure_can_view_ticket(actor, ticket)
 
 
