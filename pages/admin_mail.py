@@ -79,6 +79,7 @@ else:
 
 # --- the outbox ---------------------------------------------------------------------------
 st.markdown("#### Outbox")
+counts_row = st.container()  # the whole outbox, above the filters that only narrow the list below
 filter_status_col, filter_recipient_col, filter_ticket_col = st.columns([1, 2, 1])
 status_filter = filter_status_col.selectbox(
     "Status", options=[None, OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED],
@@ -102,15 +103,15 @@ with db_session() as session:
              "Sent": when(m.sent_at), "Last error": m.last_error or ""} for m in outbox.rows]
 
 counts = outbox.counts
-count_cols = st.columns(4)
+count_cols = counts_row.columns(4)
 for column, outbox_status in zip(count_cols, [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT,
                                               OutboxStatus.FAILED]):
     column.metric(outbox_status.value.capitalize(), f"{counts[outbox_status]:,}", border=True)
 
 if counts[OutboxStatus.FAILED]:
     failed = counts[OutboxStatus.FAILED]
-    st.caption("Failed mail gave up after its last attempt. Fix the cause (often the settings above), then:")
-    if st.button(f"Retry all {failed:,} failed mail{'s' if failed != 1 else ''}", icon=":material/replay:",
+    counts_row.caption("Failed mail gave up after its last attempt. Fix the cause (often the settings above), then:")
+    if counts_row.button(f"Retry all {failed:,} failed mail{'s' if failed != 1 else ''}", icon=":material/replay:",
                  key="outbox_retry_all"):
         with db_session() as session:
             retried = retry_all_failed(session=session, actor=actor)
@@ -125,12 +126,16 @@ if not rows:
     st.info("The outbox is empty: mail appears here when tickets are raised, answered or change status."
             if not outbox.counts or not sum(outbox.counts.values()) else "No mail matches these filters.")
 else:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, column_order=[c for c in rows[0] if c != "id"],
-                 key="outbox_table", width="stretch")
+    # What an admin scans for first (status, who, what, why it failed) before the bookkeeping columns.
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="outbox_table", width="stretch",
+                 column_order=["Status", "To", "Subject", "Last error", "Attempts", "Queued", "Sent", "Next try",
+                               "Ticket", "Kind"],
+                 column_config={"Subject": st.column_config.TextColumn(width="large"),
+                                "Last error": st.column_config.TextColumn(width="medium")})
     by_id = {r["id"]: r for r in rows}
     # Failed mail first: that is usually what an admin opens the details for.
     choices = sorted(by_id, key=lambda i: (by_id[i]["Status"] != OutboxStatus.FAILED, -i))
-    picked = st.selectbox("Details of", options=choices, key="outbox_pick",
+    picked = st.selectbox("Show the details of", options=choices, key="outbox_pick",
                           format_func=lambda i: f"#{i} · {by_id[i]['Status']} · {by_id[i]['To']} · "
                                                 f"{by_id[i]['Subject']}")
     with db_session() as session:

@@ -94,8 +94,13 @@ if restored:
     st.rerun()
 
 st.markdown("#### Business hours")
-st.write("With business hours on, SLA clocks only run inside them (for example, a 4-hour target raised on "
-         "Friday at 16:00 is due on Monday at 11:00). Off: clocks run around the clock.")
+st.write("With business hours on, SLA clocks only run inside them: with 09:00–17:00 on weekdays, a 4-hour "
+         "target raised on Friday at 16:00 is due on Monday at 12:00. Off: clocks run around the clock.")
+if hours is None:
+    st.info("Now: business hours are off, SLA clocks run around the clock.", icon=":material/schedule:")
+else:
+    st.info(f"Now: SLA clocks run {', '.join(WEEKDAY_NAMES[d] for d in sorted(hours.weekdays))}, "
+            f"{hours.start:%H:%M}–{hours.end:%H:%M} ({hours.timezone}).", icon=":material/schedule:")
 hours_errors = st.session_state.get("business_hours_errors")
 shown = hours or BusinessHours()
 zones = sorted(available_timezones())
