@@ -387,14 +387,14 @@ class _TicketFactory:
     def _pick(self, items, cum):
         return items[bisect_left(cum, self.rng.random() * cum[-1])]
 
-    def _slots(self, created: float, customer: _Person, agent: _Person | None) -> dict[str, str]:
+    def _slots(self, created: float, customer: _Person, agent: _Person) -> dict[str, str]:
         rng = self.rng
         moment = datetime.fromtimestamp(created - rng.random() * 3 * DAY, UTC)
         # Details drawn from a pool: a dozen random draws per ticket add up at a million tickets.
         slots = dict(self.detail_pool[int(rng.random() * len(self.detail_pool))])
         slots.update(order=f"#{rng.randrange(100000, 999999)}", weekday=WEEKDAYS[moment.weekday()],
                      month=moment.strftime("%B"), customer=customer.first_name,
-                     agent=agent.first_name if agent else "")
+                     agent=agent.first_name)
         return slots
 
     @staticmethod
@@ -425,10 +425,8 @@ class _TicketFactory:
         priority = self._pick(self.priorities, self.priority_cum)
         customer = self._pick(self.customers, self.customer_cum)
         skilled = self.agents_by_category.get(category_id)
-        if skilled:
-            agent = self._pick(skilled, self.agent_cum[category_id])
-        else:
-            agent = rng.choice(self.all_agents) if self.all_agents else None
+        # A category nobody has as a skill (too few agents) goes to anyone.
+        agent = self._pick(skilled, self.agent_cum[category_id]) if skilled else rng.choice(self.all_agents)
         subject, description, solution = rng.choice(SCENARIOS[category_name])
         ask, answer = rng.choice(ASK_FOR_DETAILS[category_name])
         slots = self._slots(created, customer, agent)
@@ -481,8 +479,6 @@ class _TicketFactory:
                 break
             updated = at
             if kind == "assign":
-                if agent is None:
-                    continue
                 assignee_id = agent.id
                 self.last_assigned[agent.id] = max(at, self.last_assigned.get(agent.id, 0.0))
                 # Half are claimed by the agent, half come from automatic assignment (the system).
@@ -491,7 +487,7 @@ class _TicketFactory:
                                      agent.name, at))
                 event_id += 1
             elif kind in ("reply", "customer", "note"):
-                author = customer.id if kind == "customer" else (agent.id if agent else customer.id)
+                author = customer.id if kind == "customer" else agent.id
                 messages.append({"id": message_id, "ticket_id": ticket_id, "author_id": author, "body": payload,
                                  "is_public": kind != "note", "created_at": stamp(at)})
                 message_id += 1
@@ -499,7 +495,7 @@ class _TicketFactory:
                     first_response_at = at
             elif kind in ("status", "close"):
                 new_status = payload if kind == "status" else TicketStatus.CLOSED
-                actor = (agent.id if agent else None) if kind == "status" else payload
+                actor = agent.id if kind == "status" else payload
                 if kind == "status" and new_status == TicketStatus.OPEN:
                     actor = customer.id  # the customer's reply reopens a waiting ticket
                 events.append(_event(stamp, event_id, ticket_id, actor, EventKind.STATUS_CHANGED, status.value,
@@ -563,6 +559,13 @@ def _bulk_tables(dialect_name: str):
     # Untyped twins: values go to the driver as given (text timestamps, enum values, ints).
     twins = tuple(table_clause(t.name, *(column(c.name) for c in t.columns)) for t in tables)
     return (*twins, sqlite_stamp)
+
+
+def _check_columns(table, rows: list[dict]) -> None:
+    """Every column gets a value from the generator: the untyped SQLite twins have no defaults,
+    so a column added to the model later must be added here too, not silently left NULL."""
+    if rows and (missing := {c.name for c in table.columns} - rows[0].keys()):
+        raise RuntimeError(f"demo data has no value for {table.name}.{', '.join(sorted(missing))}")
 
 
 def _event(stamp, event_id, ticket_id, actor_id, kind: EventKind, old, new, at: float) -> dict:
@@ -736,6 +739,8 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
                 ticket_id += 1
                 message_id += len(messages)
                 event_id += len(events)
+            for model, rows in ((Ticket, ticket_rows), (TicketMessage, message_rows), (TicketEvent, event_rows)):
+                _check_columns(model.__table__, rows)
             connection.execute(ticket_table.insert(), ticket_rows)
             if message_rows:
                 connection.execute(message_table.insert(), message_rows)

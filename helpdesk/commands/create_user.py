@@ -22,7 +22,7 @@ def register(subparsers) -> None:
         help="create a customer, agent or admin account",
         description="Create an account. The password is asked twice at a terminal; when stdin is "
                     "not a terminal, the first line of stdin is the password "
-                    "(e.g. `printf '%%s\\n' \"$PW\" | python -m helpdesk create-user ...`).",
+                    "(e.g. `printf '%s\\n' \"$PW\" | python -m helpdesk create-user ...`).",
     )
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--email", required=True)

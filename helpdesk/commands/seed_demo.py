@@ -1,6 +1,7 @@
 """`seed-demo`: fill the database with realistic demo data (see helpdesk/demo_data.py)."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 from tqdm import tqdm
@@ -9,18 +10,16 @@ from helpdesk.db import make_engine, migrate
 from helpdesk.demo_data import seed_demo
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
-def _not_negative(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError(value)
-    return number
+def _count(minimum: int):
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return number
+    return parse
 
 
 def register(subparsers) -> None:
@@ -35,10 +34,10 @@ def register(subparsers) -> None:
                     "run; it is stored nowhere else. Don't run it while people are using the app: it assigns "
                     "ticket ids after the current highest one.",
     )
-    parser.add_argument("--tickets", type=_not_negative, default=5000, help="tickets to add (default 5000)")
-    parser.add_argument("--customers", type=_positive, default=500, help="demo customers (default 500)")
-    parser.add_argument("--agents", type=_positive, default=20, help="demo agents (default 20)")
-    parser.add_argument("--days", type=_positive, default=180, help="spread tickets over this many days (default 180)")
+    parser.add_argument("--tickets", type=_count(0), default=5000, help="tickets to add (default 5000)")
+    parser.add_argument("--customers", type=_count(1), default=500, help="demo customers (default 500)")
+    parser.add_argument("--agents", type=_count(1), default=20, help="demo agents (default 20)")
+    parser.add_argument("--days", type=_count(1), default=180, help="spread tickets over this many days (default 180)")
     parser.add_argument("--seed", type=int, default=42, help="random seed, for repeatable data (default 42)")
     parser.set_defaults(run=run)
 
