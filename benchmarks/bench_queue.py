@@ -11,27 +11,19 @@ A missing or smaller database is filled with `python -m helpdesk seed-demo --tic
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from helpdesk.db import make_engine, migrate, session_scope  # noqa: E402
-from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus  # noqa: E402
-from helpdesk.models import Category, Ticket, User  # noqa: E402
-from helpdesk.services.queue import QueueFilters, QueueSort, QueueView, list_queue  # noqa: E402
-from helpdesk.timeutil import utcnow  # noqa: E402
-
-TARGET_MS = 100.0
-DEFAULT_SQLITE = "/tmp/seed1m.db"
+from harness import (DEFAULT_SQLITE, TARGET_MS, Measurement, ensure_data, measure, prepare_statistics,
+                     print_header, print_row, print_slowest)
+from helpdesk.db import make_engine, session_scope
+from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus
+from helpdesk.models import Category, Ticket, User
+from helpdesk.services.queue import QueueFilters, QueueSort, QueueView, list_queue
+from helpdesk.timeutil import utcnow
 
 
 @dataclass(frozen=True)
@@ -41,33 +33,6 @@ class Case:
     filters: QueueFilters = QueueFilters()
     sort: QueueSort | None = None
     page: int = 1
-
-
-def ticket_count(engine) -> int:
-    try:
-        with engine.connect() as connection:
-            return connection.scalar(select(func.count()).select_from(Ticket)) or 0
-    except Exception:  # no schema yet
-        return 0
-
-
-def ensure_data(url: str, tickets: int) -> None:
-    engine = make_engine(url)
-    migrate(engine)  # also brings an older benchmark database up to the current indexes
-    have = ticket_count(engine)
-    engine.dispose()
-    if have >= tickets:
-        print(f"Reusing {have:,} tickets at {make_url_safe(url)}")
-        return
-    missing = tickets - have
-    print(f"Seeding {missing:,} tickets into {make_url_safe(url)} (this takes a while)...", flush=True)
-    subprocess.run([sys.executable, "-m", "helpdesk", "--database-url", url, "seed-demo", "--tickets", str(missing),
-                    "--customers", "50000", "--agents", "50", "--days", "365"], cwd=ROOT, check=True)
-
-
-def make_url_safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def build_cases(session) -> tuple[User, list[Case]]:
@@ -101,92 +66,22 @@ def build_cases(session) -> tuple[User, list[Case]]:
     return agent, cases
 
 
-class StatementLog:
-    """The SQL a service call really ran (statement and driver parameters), for EXPLAIN."""
-
-    def __init__(self, engine):
-        self.statements: list[tuple[str, object]] = []
-        event.listen(engine, "before_cursor_execute", self._record)
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append((statement, parameters))
-
-
-def explain(engine, statements) -> list[str]:
-    lines = []
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        for statement, parameters in statements:
-            if engine.dialect.name == "sqlite":
-                cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-                lines += [f"    {row[-1]}" for row in cursor.fetchall()]
-            else:
-                cursor.execute("EXPLAIN " + statement, parameters)
-                lines += [f"    {row[0]}" for row in cursor.fetchall()]
-            lines.append("    --")
-    finally:
-        raw.close()
-    return lines
-
-
-def full_scans(plan_lines: list[str]) -> list[str]:
-    """Plan lines that read the whole tickets table."""
-    bad = []
-    for line in plan_lines:
-        stripped = line.strip()
-        if stripped.startswith("SCAN tickets") and "INDEX" not in stripped:
-            bad.append(stripped)
-        if "Seq Scan on tickets" in stripped:
-            bad.append(stripped)
-    return bad
-
-
-def run_backend(label: str, url: str, runs: int, show_plans: bool) -> list[tuple[str, float, int, list[str]]]:
+def run_backend(label: str, url: str, runs: int, show_plans: bool) -> list[Measurement]:
     engine = make_engine(url)
-    results = []
     with session_scope(engine) as session:
         agent, cases = build_cases(session)
-    if engine.dialect.name == "sqlite":
-        # No ANALYZE: the app never runs it, so measure the plans SQLite picks without statistics.
-        with engine.connect() as connection:
-            if connection.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name='sqlite_stat1'").scalar():
-                print("note: this SQLite file has ANALYZE statistics (sqlite_stat1)")
-    else:  # autovacuum keeps statistics on a real server; make sure a fresh load has them
-        with engine.connect() as connection:
-            connection.execute(text("ANALYZE tickets"))
-            connection.commit()
-    print(f"\n{label}: {engine.url.render_as_string(hide_password=True)}  (agent for 'My open': {agent.email})")
-    print(f"{'case':44} {'median ms':>10} {'vs 100 ms':>10} {'rows':>9}")
+    prepare_statistics(engine)
+    print_header(label, engine, f"  (agent for 'My open': {agent.email})")
+    results = []
     for case in cases:
-        timings = []
-        total = 0
-        for attempt in range(runs + 1):
-            with session_scope(engine) as session:
-                started = time.perf_counter()
-                page = list_queue(session=session, actor=agent, view=case.view, filters=case.filters, sort=case.sort,
-                                  page=case.page)
-                elapsed = (time.perf_counter() - started) * 1000
-            total = page.total
-            if attempt:  # the first run warms the caches
-                timings.append(elapsed)
-        median = statistics.median(timings)
-        log = StatementLog(engine)
-        with session_scope(engine) as session:
-            list_queue(session=session, actor=agent, view=case.view, filters=case.filters, sort=case.sort,
-                       page=case.page)
-        event.remove(engine, "before_cursor_execute", log._record)
-        plan = explain(engine, [s for s in log.statements if s[0].lstrip().upper().startswith("SELECT")])
-        scans = full_scans(plan)
-        flag = "  FULL SCAN: " + "; ".join(scans) if scans else ""
-        print(f"{case.name:44} {median:10.1f} {median / TARGET_MS:9.2f}x {total:9,}{flag}")
-        if show_plans:
-            print("\n".join(plan))
-        results.append((case.name, median, total, scans))
+        def call(session, case=case) -> int:
+            return list_queue(session=session, actor=agent, view=case.view, filters=case.filters, sort=case.sort,
+                              page=case.page).total
+        result = measure(engine, case.name, call, runs)
+        print_row(result, show_plans)
+        results.append(result)
     engine.dispose()
-    worst = max(results, key=lambda r: r[1])
-    print(f"slowest: {worst[0]} at {worst[1]:.1f} ms ({'within' if worst[1] < TARGET_MS else 'OVER'} the "
-          f"{TARGET_MS:.0f} ms target)")
+    print_slowest(results)
     return results
 
 
@@ -207,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, url in backends:
         ensure_data(url, args.tickets)
         all_results += run_backend(label, url, args.runs, args.explain)
-    slow = [r for r in all_results if r[1] >= TARGET_MS or r[3]]
+    slow = [r for r in all_results if r.median_ms >= TARGET_MS or r.full_scans]
     return 1 if slow else 0
 
 

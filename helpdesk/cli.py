@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Libraries (Alembic, SQLAlchemy) only speak up about problems; our own modules report progress.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("helpdesk").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     return int(args.run(args) or 0)
 

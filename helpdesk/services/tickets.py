@@ -150,9 +150,15 @@ def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus
     if status is not None:
         query = query.where(Ticket.status == status)
     if search.strip():
-        matches_subject = func.lower(Ticket.subject).like(f"%{_escape_like(search.strip().lower())}%", escape="\\")
-        searched_id = parse_reference(search)  # "CCR-000042" or "42" finds that ticket too
-        query = query.where(matches_subject | (Ticket.id == searched_id) if searched_id else matches_subject)
+        text = search.strip()
+        matches_subject = func.lower(Ticket.subject).like(f"%{_escape_like(text.lower())}%", escape="\\")
+        searched_id = parse_reference(text)
+        if searched_id is not None and not text.isdigit():
+            query = query.where(Ticket.id == searched_id)  # "CCR-000042" / "#42": a primary-key lookup
+        elif searched_id is not None:
+            query = query.where(matches_subject | (Ticket.id == searched_id))  # "404": a reference or words
+        else:
+            query = query.where(matches_subject)
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(Ticket.id).subquery()))
     rows = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
     return TicketPage(rows=list(rows), total=total or 0)

@@ -1,0 +1,98 @@
+"""How fast are the customer's pages on a million tickets? My tickets (one page + count, with
+filters and search) and everything the ticket page loads, through the real services, for a
+typical (median) customer and for the customer with the most tickets.
+
+    python benchmarks/bench_customer.py                   # SQLite, builds or reuses /tmp/seed1m.db
+    python benchmarks/bench_customer.py --postgres-url postgresql+psycopg://user:pw@host/db
+
+Target: every case under 100 ms median.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy import func, select
+
+from harness import (DEFAULT_SQLITE, TARGET_MS, ensure_data, measure, prepare_statistics, print_header,
+                     print_row, print_slowest)
+from helpdesk.db import make_engine, session_scope
+from helpdesk.enums import TicketStatus
+from helpdesk.models import Ticket, User
+from helpdesk.services import agent_actions, tickets
+
+
+def pick_customer(session, which: str) -> tuple[User, int]:
+    """The customer with the most tickets, or the one in the middle of the ranking."""
+    per_customer = (select(Ticket.customer_id, func.count().label("n")).group_by(Ticket.customer_id)
+                    .order_by(func.count().desc()))
+    if which == "median":
+        customers = session.scalar(select(func.count(func.distinct(Ticket.customer_id))))
+        per_customer = per_customer.offset(customers // 2)
+    customer_id, _ = session.execute(per_customer.limit(1)).one()
+    newest = session.scalar(select(func.max(Ticket.id)).where(Ticket.customer_id == customer_id))
+    return session.get(User, customer_id), newest
+
+
+def run_backend(label: str, url: str, runs: int, show_plans: bool, which: str):
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        customer, ticket_id = pick_customer(session, which)
+        owned = session.scalar(select(func.count()).where(Ticket.customer_id == customer.id))
+        agent = session.scalar(select(User).where(User.role == "agent").limit(1))
+    prepare_statistics(engine)
+    print_header(label, engine, f"  ({which} customer: {owned:,} tickets)")
+
+    def my_tickets(**kwargs):
+        return lambda session: tickets.list_customer_tickets(session=session, actor=customer, **kwargs).total
+
+    def ticket_page(session) -> int:
+        found = tickets.get_ticket(session=session, actor=customer, ticket_id=ticket_id)
+        messages = tickets.get_conversation(session=session, actor=customer, ticket_id=found.id)
+        files = tickets.get_ticket_attachments(session=session, actor=customer, ticket_id=found.id)
+        history = tickets.get_history(session=session, actor=customer, ticket_id=found.id)
+        return len(messages) + len(files) + len(history)
+
+    cases = [
+        ("my tickets, page 1", my_tickets()),
+        ("my tickets, page 40", my_tickets(offset=39 * 25, limit=25)),
+        ("my tickets, status closed", my_tickets(status=TicketStatus.CLOSED)),
+        ("my tickets, status open", my_tickets(status=TicketStatus.OPEN)),
+        ("my tickets, search 'refund'", my_tickets(search="refund")),
+        ("my tickets, search reference", my_tickets(search=f"CCR-{ticket_id:06d}")),
+        ("ticket page (ticket, thread, files, history)", ticket_page),
+        ("agent: customer's other tickets",
+         lambda session: len(agent_actions.customer_ticket_history(session=session, actor=agent, ticket_id=ticket_id))),
+    ]
+    results = []
+    for name, call in cases:
+        result = measure(engine, name, call, runs)
+        print_row(result, show_plans)
+        results.append(result)
+    engine.dispose()
+    print_slowest(results)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help=f"SQLite database (default {DEFAULT_SQLITE})")
+    parser.add_argument("--postgres-url", help="also measure on this PostgreSQL database")
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets to have (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per case (default 15)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="print the query plan of every case")
+    args = parser.parse_args(argv)
+    results = []
+    backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
+    if args.postgres_url:
+        backends.append(("PostgreSQL", args.postgres_url))
+    for label, url in backends:
+        ensure_data(url, args.tickets)
+        for which in ("median", "busiest"):
+            results += run_backend(label, url, args.runs, args.explain, which)
+    return 1 if any(r.median_ms >= TARGET_MS or r.full_scans for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
