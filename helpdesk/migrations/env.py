@@ -3,6 +3,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from helpdesk.models import Base
+from helpdesk.services.subject_search import include_in_schema_comparison
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,6 +17,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,  # SQLite can only alter tables by recreating them
             compare_type=True,
+            include_name=include_in_schema_comparison,  # search indexes live outside the models
         )
         context.run_migrations()
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from helpdesk.enums import EventKind, OPEN_STATUSES, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMessage, User, parse_reference
 from helpdesk.notifications import outbox
-from helpdesk.services import assignment, sla
+from helpdesk.services import assignment, sla, subject_search
 from helpdesk.services.attachments import UploadedFile, build_attachments, upload_problems
 from helpdesk.services.errors import ConflictError, PermissionDenied, ValidationError
 from helpdesk.services.permissions import ensure_active, ensure_can_view_ticket, ensure_customer_owner, get_by_id
@@ -138,10 +138,6 @@ def create_ticket(*, session: Session, actor: User, data: TicketDraft) -> Ticket
     return ticket
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus | None = None,
                           search: str = "", limit: int = 25, offset: int = 0) -> TicketPage:
     """The actor's own tickets, newest first: one indexed page plus a count."""
@@ -151,7 +147,7 @@ def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus
         query = query.where(Ticket.status == status)
     if search.strip():
         text = search.strip()
-        matches_subject = func.lower(Ticket.subject).like(f"%{_escape_like(text.lower())}%", escape="\\")
+        matches_subject = subject_search.subject_contains(session, text)
         searched_id = parse_reference(text)
         if searched_id is not None and not text.isdigit():
             query = query.where(Ticket.id == searched_id)  # "CCR-000042" / "#42": a primary-key lookup

@@ -1,0 +1,77 @@
+"""Case-insensitive substring search on ticket subjects: the one place that builds the condition.
+
+The meaning is always the LIKE below: lower(subject) contains the lowered search text, with
+% and _ typed by the user taken literally. An index only finds the candidates faster
+(migration 0003):
+
+- PostgreSQL: a GIN trigram index on lower(subject) (pg_trgm) serves that LIKE as it is.
+- SQLite: an FTS5 trigram table, tickets_subject_fts, kept in step with tickets by triggers.
+  It narrows the rows (ids whose subject has the text's trigrams, case folded) and the LIKE
+  decides, so results are exactly the LIKE's. Trigrams need 3 characters: shorter text, or
+  a SQLite without FTS5/trigram (the migration then skips the table), uses the LIKE alone.
+"""
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, Integer, and_, func, text
+from sqlalchemy.orm import Session
+
+from helpdesk.models import Ticket
+
+FTS_TABLE = "tickets_subject_fts"
+PG_TRIGRAM_INDEX = "ix_tickets_subject_trgm"
+TRIGRAM_LENGTH = 3
+
+# Whether the SQLite database has the FTS table, looked up once per engine.
+_fts_available: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
+
+
+def escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def fts_phrase(value: str) -> str:
+    """The text as one FTS5 string: quotes doubled, so operators and punctuation are literal."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def subject_contains(session: Session, search: str, *, narrow_with_fts: bool = True):
+    """Tickets whose subject contains `search`, ignoring case.
+
+    narrow_with_fts=False keeps SQLite on the LIKE alone, for a query that already reads
+    few enough rows that looking up every matching id in the FTS table would cost more."""
+    needle = search.lower()
+    matches = func.lower(Ticket.subject).like(f"%{escape_like(needle)}%", escape="\\")
+    if narrow_with_fts and len(needle) >= TRIGRAM_LENGTH and _has_fts_table(session):
+        candidates = (text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :subject_phrase")
+                      .bindparams(subject_phrase=fts_phrase(needle)).columns(rowid=Integer))
+        return and_(Ticket.id.in_(candidates), matches)
+    return matches
+
+
+def _has_fts_table(session: Session) -> bool:
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return False
+    engine = getattr(bind, "engine", bind)
+    if engine not in _fts_available:
+        found = session.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :name"),
+                                {"name": FTS_TABLE}).scalar()
+        _fts_available[engine] = bool(found)
+    return _fts_available[engine]
+
+
+def is_search_index(name: str | None, type_: str) -> bool:
+    """The search index objects migration 0003 makes outside the models (FTS5 table and its
+    shadow tables; the trigram expression index), which schema comparison leaves aside."""
+    if type_ == "table":
+        return name == FTS_TABLE or (name or "").startswith(f"{FTS_TABLE}_")
+    if type_ == "index":
+        return name == PG_TRIGRAM_INDEX
+    return False
+
+
+def include_in_schema_comparison(name, type_, _parent_names) -> bool:
+    """Alembic include_name hook: everything but the search index objects."""
+    return not is_search_index(name, type_)
