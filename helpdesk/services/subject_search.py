@@ -7,8 +7,13 @@ The meaning is always the LIKE below: lower(subject) contains the lowered search
 - PostgreSQL: a GIN trigram index on lower(subject) (pg_trgm) serves that LIKE as it is.
 - SQLite: an FTS5 trigram table, tickets_subject_fts, kept in step with tickets by triggers.
   It narrows the rows (ids whose subject has the text's trigrams, case folded) and the LIKE
-  decides, so results are exactly the LIKE's. Trigrams need 3 characters: shorter text, or
-  a SQLite without FTS5/trigram (the migration then skips the table), uses the LIKE alone.
+  decides, so results are exactly the LIKE's. The id list is only a filter: the query still
+  walks the index of its other conditions (customer, queue view) and looks each id up in the
+  list before reading the row. Letting SQLite drive by the list instead (it does, without
+  statistics, for a range such as "resolved in the last 7 days") reads every ticket whose
+  subject matches anywhere: 1.5-3x slower than LIKE alone for common words.
+  Trigrams need 3 characters: shorter text, or a SQLite without FTS5/trigram (the migration
+  then skips the table), uses the LIKE alone.
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, Integer, and_, func, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from helpdesk.models import Ticket
 
@@ -36,17 +43,16 @@ def fts_phrase(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def subject_contains(session: Session, search: str, *, narrow_with_fts: bool = True):
-    """Tickets whose subject contains `search`, ignoring case.
-
-    narrow_with_fts=False keeps SQLite on the LIKE alone, for a query that already reads
-    few enough rows that looking up every matching id in the FTS table would cost more."""
+def subject_contains(session: Session, search: str):
+    """Tickets whose subject contains `search`, ignoring case."""
     needle = search.lower()
     matches = func.lower(Ticket.subject).like(f"%{escape_like(needle)}%", escape="\\")
-    if narrow_with_fts and len(needle) >= TRIGRAM_LENGTH and _has_fts_table(session):
+    if len(needle) >= TRIGRAM_LENGTH and _has_fts_table(session):
         candidates = (text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :subject_phrase")
                       .bindparams(subject_phrase=fts_phrase(needle)).columns(rowid=Integer))
-        return and_(Ticket.id.in_(candidates), matches)
+        # Unary + keeps SQLite from using the id list to pick the rows (see above).
+        not_for_lookup = UnaryExpression(Ticket.id, operator=operators.custom_op("+"), type_=Integer)
+        return and_(not_for_lookup.in_(candidates), matches)
     return matches
 
 
