@@ -16,6 +16,9 @@ with db_session() as session:
 
 setup = st.Page("pages/setup.py", title="Set up", icon=":material/build:", url_path="setup")
 sign_in = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", url_path="sign_in")
+# A mailed /ticket_view?ticket=42 link opened while signed out: sign in first, then the ticket.
+sign_in_for_ticket = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", url_path="ticket_view",
+                             visibility="hidden")
 sign_up = st.Page("pages/sign_up.py", title="Create an account", icon=":material/person_add:", url_path="sign_up")
 submit = st.Page("pages/submit_ticket.py", title="Submit a ticket", icon=":material/edit_note:", url_path="submit")
 my_tickets = st.Page("pages/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
@@ -40,7 +43,7 @@ admin_mail = st.Page("pages/admin_mail.py", title="Mail", icon=":material/mail:"
 if first_run:
     pages = [setup]
 elif role is None:
-    pages = [sign_in, sign_up]
+    pages = [sign_in, sign_up, sign_in_for_ticket]
 elif role == Role.CUSTOMER:
     pages = [submit, my_tickets, ticket_view, profile]
 elif role == Role.AGENT:
@@ -53,6 +56,11 @@ else:
 mail_sender()  # the optional background sender thread, started once per process when mail is configured
 
 navigation = st.navigation(pages)
+
+# Signed in from a mailed ticket link: continue to that ticket.
+pending_ticket = st.session_state.pop("open_ticket_after_sign_in", None)
+if pending_ticket and role is not None:
+    st.switch_page(ticket_view if role == Role.CUSTOMER else agent_ticket, query_params={"ticket": pending_ticket})
 
 if role is not None:
     with st.sidebar:

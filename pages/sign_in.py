@@ -22,6 +22,8 @@ if submitted:
         st.error(str(exc), icon=":material/lock:")
     else:
         sign_in_as(user)
+        if st.query_params.get("ticket"):  # came from a mailed link: open that ticket next
+            st.session_state["open_ticket_after_sign_in"] = st.query_params["ticket"]
         st.rerun()
 
 st.divider()

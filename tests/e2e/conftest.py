@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,10 +42,8 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """Base URL of `streamlit run streamlit_app.py` on a pre-seeded SQLite file (admin + categories)."""
-    workdir = tmp_path_factory.mktemp("live_app")
+def seeded_database(workdir: Path) -> str:
+    """A SQLite file with an admin and two categories."""
     url = f"sqlite:///{workdir / 'helpdesk.db'}"
     engine = make_engine(url)
     migrate(engine)
@@ -51,7 +51,12 @@ def live_app(tmp_path_factory):
     for name in ("Billing", "Technical problem"):
         add_category(engine, name)
     engine.dispose()
+    return url
 
+
+@contextmanager
+def app_server(url: str, workdir: Path) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` on `url`; yields its base URL once /_stcore/health answers."""
     port = _free_port()
     env = {**os.environ, "HELPDESK_DATABASE_URL": url, "HELPDESK_SECRETS_FILE": str(workdir / "no-secrets.toml")}
     log_path = workdir / "streamlit.log"
@@ -81,6 +86,22 @@ def live_app(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """Base URL of the real app on a pre-seeded SQLite file (admin + categories), shared by the session."""
+    workdir = tmp_path_factory.mktemp("live_app")
+    with app_server(seeded_database(workdir), workdir) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def fresh_app(tmp_path):
+    """(base URL, database URL) of a just-started server that has served nobody yet."""
+    url = seeded_database(tmp_path)
+    with app_server(url, tmp_path) as base_url:
+        yield base_url, url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,84 @@
+"""A mailed link such as /ticket_view?ticket=42 is often the first request a freshly started
+server gets. It must go through sign-in and role-based navigation, never run the page file
+directly (Streamlit's pages/ folder mode) or show every page in the sidebar."""
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.db import make_engine, session_scope
+from helpdesk.services.tickets import TicketDraft, create_ticket, list_categories
+from tests.conftest import TEST_PASSWORD, add_user
+
+pytestmark = pytest.mark.browser
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def settle(page) -> None:
+    page.wait_for_selector(IDLE, timeout=30_000)
+
+
+def raise_ticket(database_url: str, customer) -> int:
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        category = list_categories(session=session)[0]
+        ticket = create_ticket(session=session, actor=customer, data=TicketDraft(
+            category_id=category.id, priority="high", subject="Invoice shows the wrong amount",
+            description="I was charged twice."))
+        ticket_id = ticket.id
+    engine.dispose()
+    return ticket_id
+
+
+def sign_in(page, email: str) -> None:
+    page.locator(".st-key-sign_in_email input").fill(email)
+    page.locator(".st-key-sign_in_password input").fill(TEST_PASSWORD)
+    page.locator(".st-key-sign_in_submit button").click()
+    settle(page)
+
+
+@pytest.mark.parametrize("path", ["admin_users", "queue", "my_tickets"])
+def test_first_request_for_a_page_shows_sign_in_not_the_page(fresh_app, page, screenshots, path):
+    base_url, _ = fresh_app
+    page.goto(f"{base_url}/{path}")
+    page.wait_for_selector(".st-key-sign_in_email", timeout=30_000)
+    settle(page)
+    page.screenshot(path=screenshots / f"deep_link_{path}.png")
+    sidebar = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Sign in" in sidebar and "Create an account" in sidebar
+    for hidden in ("admin", "queue", "ticket view", "my tickets"):
+        assert hidden not in sidebar.lower()
+
+
+def test_mailed_ticket_link_opens_the_ticket_after_sign_in(fresh_app, page, screenshots):
+    base_url, database_url = fresh_app
+    engine = make_engine(database_url)
+    owner = add_user(engine, email="carla@example.com", name="Carla Customer")
+    add_user(engine, email="olga@example.com", name="Olga Other")
+    engine.dispose()
+    ticket_id = raise_ticket(database_url, owner)
+
+    page.goto(f"{base_url}/ticket_view?ticket={ticket_id}")
+    page.wait_for_selector(".st-key-sign_in_email", timeout=30_000)
+    settle(page)
+    assert page.get_by_text("Page not found").count() == 0
+    sign_in(page, "carla@example.com")
+    page.get_by_text("Invoice shows the wrong amount").wait_for()
+    page.screenshot(path=screenshots / "deep_link_ticket_after_sign_in.png")
+    assert f"CCR-{ticket_id:06d}" in page.locator("[data-testid='stMain']").inner_text()
+
+
+def test_mailed_link_to_someone_elses_ticket_shows_nothing_of_it(fresh_app, page):
+    base_url, database_url = fresh_app
+    engine = make_engine(database_url)
+    owner = add_user(engine, email="carla@example.com", name="Carla Customer")
+    add_user(engine, email="olga@example.com", name="Olga Other")
+    engine.dispose()
+    ticket_id = raise_ticket(database_url, owner)
+
+    page.goto(f"{base_url}/ticket_view?ticket={ticket_id}")
+    page.wait_for_selector(".st-key-sign_in_email", timeout=30_000)
+    settle(page)
+    sign_in(page, "olga@example.com")
+    page.get_by_text("Ticket not found").wait_for()
+    main = page.locator("[data-testid='stMain']").inner_text()
+    assert "Invoice shows the wrong amount" not in main and "charged twice" not in main
