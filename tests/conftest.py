@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from helpdesk.db import make_engine, migrate, session_scope
 from helpdesk.enums import Role
@@ -27,36 +30,56 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _postgres_engine():
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a throwaway schema on the test PostgreSQL server, dropped afterwards."""
     if not POSTGRES_URL:
         skip_or_fail("HELPDESK_TEST_POSTGRES_URL is not set (no PostgreSQL to test against)")
-    from sqlalchemy.engine import make_url
-
     admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    return engine, admin, schema
+    try:
+        yield make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
     """A freshly migrated database. Every service test runs on both backends."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}")
-        migrate(engine)
-        yield engine
-        engine.dispose()
+        with migrated_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}") as engine:
+            yield engine
     else:
-        engine, admin, schema = _postgres_engine()
-        migrate(engine)
+        with postgres_schema() as url, migrated_engine(url) as engine:
+            yield engine
+
+
+@pytest.fixture
+def postgres_engine():
+    """A freshly migrated PostgreSQL database, for behaviour only PostgreSQL has (row locks)."""
+    with postgres_schema() as url, migrated_engine(url) as engine:
         yield engine
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    with migrated_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}") as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -66,21 +89,8 @@ def blank_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'helpdesk.db'}"
     else:
-        engine, admin, schema = _postgres_engine()
-        url = engine.url.render_as_string(hide_password=False)
-        engine.dispose()
-        yield url
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'helpdesk.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+        with postgres_schema() as url:
+            yield url
 
 
 def add_user(engine, *, email: str, role: Role = Role.CUSTOMER, name: str | None = None,

@@ -217,9 +217,9 @@ def test_two_concurrent_senders_deliver_every_mail_exactly_once(engine, smtp_ser
     assert {(r.status, r.attempts) for r in rows(engine)} == {(OutboxStatus.SENT, 1)}
 
 
-def test_on_postgresql_a_sender_skips_rows_another_holds_instead_of_waiting(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks with SKIP LOCKED are PostgreSQL's; SQLite serialises the claim statement")
+def test_on_postgresql_a_sender_skips_rows_another_holds_instead_of_waiting(postgres_engine):
+    # Row locks with SKIP LOCKED are PostgreSQL's; SQLite serialises the claim statement.
+    engine = postgres_engine
     queue_mails(engine, 3)
     first_id = rows(engine)[0].id
     with engine.connect() as holder:

@@ -7,10 +7,10 @@ import os
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from helpdesk.db import make_engine, migrate, session_scope
+from helpdesk.db import session_scope
 from helpdesk.enums import OutboxStatus, Priority, Role
 from helpdesk.models import AgentSkill, AppSetting, CannedReply, OutboxMessage, SlaPolicy, Ticket, User
 from helpdesk.notifications import background
@@ -19,7 +19,6 @@ from helpdesk.services.settings import BusinessHours, get_settings
 from helpdesk.services.sla import targets_for
 from helpdesk.ui.engine import get_engine
 from helpdesk.ui.mail_worker import mail_sender
-from tests.conftest import _postgres_engine
 from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, fill, message_at, messages,
                                 open_app, page_text, point_app_at, raise_ticket, rerun)
 from tests.smtp_server import smtp_server  # noqa: F401
@@ -34,22 +33,12 @@ ADMIN_PAGES = {
 SMTP_PASSWORD = "Hunter2-Very-Secret-Pw"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def app_db(request, tmp_path, monkeypatch):
+@pytest.fixture
+def app_db(engine, tmp_path, monkeypatch):
     """The app on an empty, migrated database, on each backend (filters, counts and ids differ)."""
-    if request.param == "sqlite":
-        engine, admin_engine, schema = make_engine(f"sqlite:///{tmp_path / 'app.db'}"), None, None
-    else:
-        engine, admin_engine, schema = _postgres_engine()
-    migrate(engine)
     point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
     yield engine
     get_engine.clear()
-    engine.dispose()
-    if admin_engine is not None:
-        with admin_engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin_engine.dispose()
 
 
 @pytest.fixture(autouse=True)

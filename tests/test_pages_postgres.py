@@ -3,26 +3,17 @@ tests use SQLite; the services run on both backends in their own tests)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
-from helpdesk.db import migrate
 from helpdesk.enums import Role
 from helpdesk.ui.engine import get_engine
-from tests.conftest import _postgres_engine
 from tests.page_helpers import add_category, add_customer, add_staff, fill, messages, open_app, point_app_at, rerun
 
 
 @pytest.fixture
-def postgres_app_db(tmp_path, monkeypatch):
-    engine, admin, schema = _postgres_engine()
-    migrate(engine)
-    point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
-    yield engine
+def postgres_app_db(postgres_engine, tmp_path, monkeypatch):
+    point_app_at(monkeypatch, tmp_path, postgres_engine.url.render_as_string(hide_password=False))
+    yield postgres_engine
     get_engine.clear()
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def test_customer_submits_finds_and_opens_a_ticket_on_postgresql(postgres_app_db):
