@@ -730,30 +730,37 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
         times = creation_times(rng, tickets, days, now)
         first_ticket_id = ticket_id if tickets else None
         message_count = event_count = 0
-        # Subjects are indexed for search at the end, in one statement (see subject_search).
-        with subject_search.indexed_after_bulk_insert(connection, ticket_id):
-            for start in range(0, tickets, chunk_size):
-                ticket_rows, message_rows, event_rows = [], [], []
-                for created in times[start:start + chunk_size]:
-                    ticket, messages, events = factory.build(ticket_id, created, message_id, event_id)
-                    ticket_rows.append(ticket)
-                    message_rows += messages
-                    event_rows += events
-                    ticket_id += 1
-                    message_id += len(messages)
-                    event_id += len(events)
-                for model, rows in ((Ticket, ticket_rows), (TicketMessage, message_rows), (TicketEvent, event_rows)):
-                    _check_columns(model.__table__, rows)
-                connection.execute(ticket_table.insert(), ticket_rows)
-                if message_rows:
-                    connection.execute(message_table.insert(), message_rows)
-                connection.execute(event_table.insert(), event_rows)
-                # One transaction per chunk: the WAL stays small and an interrupted run keeps whole tickets.
-                connection.commit()
-                message_count += len(message_rows)
-                event_count += len(event_rows)
-                if progress:
-                    progress(len(ticket_rows))
+        try:
+            # Subjects are indexed for search at the end, in one statement (see subject_search).
+            with subject_search.indexed_after_bulk_insert(connection, ticket_id):
+                for start in range(0, tickets, chunk_size):
+                    ticket_rows, message_rows, event_rows = [], [], []
+                    for created in times[start:start + chunk_size]:
+                        ticket, messages, events = factory.build(ticket_id, created, message_id, event_id)
+                        ticket_rows.append(ticket)
+                        message_rows += messages
+                        event_rows += events
+                        ticket_id += 1
+                        message_id += len(messages)
+                        event_id += len(events)
+                    for model, rows in ((Ticket, ticket_rows), (TicketMessage, message_rows), (TicketEvent, event_rows)):
+                        _check_columns(model.__table__, rows)
+                    connection.execute(ticket_table.insert(), ticket_rows)
+                    if message_rows:
+                        connection.execute(message_table.insert(), message_rows)
+                    connection.execute(event_table.insert(), event_rows)
+                    # One transaction per chunk: the WAL stays small and an interrupted run keeps whole tickets.
+                    connection.commit()
+                    message_count += len(message_rows)
+                    event_count += len(event_rows)
+                    if progress:
+                        progress(len(ticket_rows))
+        finally:
+            # Also after an interrupted run: the chunks already committed must not collide with
+            # the ids the app's next inserts get from the PostgreSQL sequences.
+            connection.rollback()  # a half-written chunk is gone either way; an aborted transaction can't continue
+            _reset_sequences(connection)
+            connection.commit()
 
         users = User.__table__
         for agent_id, at in factory.last_assigned.items():
@@ -761,7 +768,6 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
             connection.execute(update(users).where(users.c.id == agent_id)
                                .where(users.c.last_assigned_at.is_(None) | (users.c.last_assigned_at < assigned_at))
                                .values(last_assigned_at=assigned_at))
-        _reset_sequences(connection)
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA cache_size=-2000")  # back to the default for pooled reuse
         connection.commit()

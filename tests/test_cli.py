@@ -323,3 +323,22 @@ def test_seed_text_timestamps_match_what_the_orm_writes_on_sqlite():
     bind = UTCDateTime()._cached_bind_processor(sqlite.dialect())
     for seconds in (0.0, 1_780_000_000.0, 1_780_000_000.5, 1_780_000_000.123456, 1_780_000_000.9999996):
         assert sqlite_stamp(seconds) == bind(aware_stamp(seconds))
+
+
+def test_an_interrupted_seed_leaves_a_database_the_app_can_write_to(engine):
+    """Ctrl-C after the first chunk: the committed tickets stay, and the next ticket the app
+    raises gets a fresh id (PostgreSQL sequences are moved past the seeded rows even then)."""
+    from helpdesk.demo_data import seed_demo
+
+    def interrupt_after_first_chunk(_written: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        seed_demo(engine, tickets=40, customers=5, agents=2, chunk_size=10, progress=interrupt_after_first_chunk)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 10
+        customer = session.scalar(select(User).where(User.role == Role.CUSTOMER).limit(1))
+        category = session.scalar(select(Category).limit(1))
+        ticket = tickets.create_ticket(session=session, actor=customer, data=tickets.TicketDraft(
+            category_id=category.id, priority="normal", subject="After the seed", description="Still works"))
+        assert ticket.id == 11
