@@ -4,6 +4,7 @@ canned replies, status / priority / category / agent, SLA clocks and the full hi
 No lost updates: the version the agent was looking at is kept per ticket and every save
 passes it on; if someone else changed the ticket meanwhile nothing is saved, the fresh
 state is shown and whatever the agent typed stays in the box."""
+import pandas as pd
 import streamlit as st
 
 from helpdesk.config import upload_policy
@@ -104,14 +105,28 @@ if fresh_visit:
     st.session_state["agent_reply_kind"] = PUBLIC
 
 
-def saved(session, notice: str) -> None:
-    """After our own save: remember the version we just wrote, so our next save is not a conflict."""
+def saved(session, notice: str, where: str) -> None:
+    """After our own save: remember the version we just wrote, so our next save is not a conflict.
+    The notice is shown where the agent clicked (`where`: "top", "reply" or "fields")."""
     st.session_state[version_key(ticket.id)] = get_ticket(session=session, actor=user, ticket_id=ticket.id).version
-    st.session_state["agent_ticket_notice"] = notice
+    st.session_state[f"agent_notice_{where}"] = notice
 
 
-def conflicted() -> None:
+def show_notice(where: str) -> None:
+    notice = st.session_state.pop(f"agent_notice_{where}", None)
+    if notice:
+        st.success(notice, icon=":material/check_circle:")
+
+
+def conflicted(where: str) -> None:
     st.session_state["agent_ticket_conflict"] = ticket.id
+    st.session_state["agent_conflict_at"] = where
+
+
+def show_conflict(where: str) -> None:
+    """Repeat the conflict where the agent clicked: the top of the page may be scrolled away."""
+    if conflict and st.session_state.get("agent_conflict_at") == where:
+        st.error(CONFLICT, icon=":material/sync_problem:")
 
 
 # --- header -----------------------------------------------------------------------------
@@ -121,9 +136,7 @@ st.text(ticket.subject)  # the customer's words: text, never markup
 
 if conflict:
     st.error(CONFLICT, icon=":material/sync_problem:")
-notice = st.session_state.pop("agent_ticket_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("top")
 
 facts = {
     "Status": ticket.status.label,
@@ -154,7 +167,7 @@ def claim(claim_ticket_id: int, claim_seen_version: int, user_id: int) -> None:
             claimed = claim_ticket(session=session, actor=actor, ticket_id=claim_ticket_id,
                                    expected_version=claim_seen_version)
             st.session_state[version_key(claim_ticket_id)] = claimed.version
-        st.session_state["agent_ticket_notice"] = "You work on this ticket now."
+        st.session_state["agent_notice_top"] = "You work on this ticket now."
         st.session_state["agent_fields__reset"] = True
     except ConflictError:
         st.session_state["agent_ticket_conflict"] = claim_ticket_id
@@ -167,7 +180,7 @@ if ticket.assignee_id is None and ticket.status not in (TicketStatus.RESOLVED, T
     st.button("Claim this ticket", key="agent_claim", type="primary", icon=":material/front_hand:",
               help="Assign it to yourself.", on_click=claim, args=(ticket.id, seen_version, user.id))
 
-thread_col, side_col = st.columns([3, 2], gap="large")
+thread_col, side_col = st.columns([1.3, 1], gap="large")
 
 # --- the thread -------------------------------------------------------------------------
 with thread_col:
@@ -206,6 +219,8 @@ with thread_col:
                 "You can still add internal notes.", icon=":material/lock:")
         st.session_state["agent_reply_kind"] = NOTE
     apply_reset("agent_reply", {"agent_reply_body": ""})
+    show_notice("reply")
+    show_conflict("reply")
     reply_errors = st.session_state.get("agent_reply_errors")
     form_errors(reply_errors)
     kind = st.radio("Send as", options=[PUBLIC, NOTE] if not closed else [NOTE], key="agent_reply_kind",
@@ -246,9 +261,9 @@ with thread_col:
             with db_session() as session:
                 action(session=session, actor=user, ticket_id=ticket.id, body=body, attachments=uploads_from(files),
                        expected_version=seen_version)
-                saved(session, "Reply sent to the customer." if kind == PUBLIC else "Internal note added.")
+                saved(session, "Reply sent to the customer." if kind == PUBLIC else "Internal note added.", "reply")
         except ConflictError:
-            conflicted()  # the typed text stays in the box
+            conflicted("reply")  # the typed text stays in the box
         except ValidationError as exc:
             st.session_state["agent_reply_errors"] = exc.field_errors
         else:
@@ -265,16 +280,26 @@ with side_col:
         st.text(customer.email)
         st.caption(f"Customer since {when(customer.created_at)}")
         if others:
-            st.caption(f"Their other tickets (latest {len(others)}):")
-            for other in others:
-                if st.button(f"{other.reference} · {other.status.label} · {other.subject}",
-                             key=f"agent_other_{other.id}", type="tertiary", icon=":material/open_in_new:"):
-                    open_ticket(other.id)
+            st.caption(f"Their other tickets (latest {len(others)}). Click one to open it.")
+            other_rows = [{"Reference": o.reference, "Status": o.status.label, "Subject": o.subject}
+                          for o in others]
+            # Keyed per ticket: a row picked here is never still picked on the ticket it opens.
+            picked = st.dataframe(pd.DataFrame(other_rows), hide_index=True,
+                                  key=f"agent_other_tickets_{ticket.id}", on_select="rerun",
+                                  selection_mode="single-row", width="stretch", height=(len(other_rows) + 1) * 35 + 3,
+                                  column_order=["Reference", "Subject", "Status"],
+                                  column_config={"Reference": st.column_config.TextColumn(width=85),
+                                                 "Subject": st.column_config.TextColumn(width=125),
+                                                 "Status": st.column_config.TextColumn(width=75)})
+            if picked and picked.selection.rows:
+                open_ticket(others[picked.selection.rows[0]].id)
         else:
             st.caption("No other tickets from this customer.")
 
     with st.container(border=True, key="agent_fields_box"):
         st.markdown("#### Ticket")
+        show_notice("fields")
+        show_conflict("fields")
         field_errors = st.session_state.pop("agent_fields_errors", None)
         form_errors(field_errors)
         targets = [ticket.status, *allowed_targets(ticket.status)]
@@ -314,24 +339,27 @@ with side_col:
                 "assignee_id": new_assignee if new_assignee != ticket.assignee_id else UNCHANGED,
             }
             if all(v is None for k, v in changes.items() if k != "assignee_id") and changes["assignee_id"] is UNCHANGED:
-                st.session_state["agent_ticket_notice"] = "Nothing to save: no field was changed."
+                st.session_state["agent_notice_fields"] = "Nothing to save: no field was changed."
             else:
                 try:
                     with db_session() as session:
                         update_ticket(session=session, actor=user, ticket_id=ticket.id,
                                       expected_version=seen_version, **changes)
-                        saved(session, "Changes saved.")
+                        saved(session, "Changes saved.", "fields")
                 except ConflictError:
-                    conflicted()
+                    conflicted("fields")
                 except ValidationError as exc:
                     st.session_state["agent_fields_errors"] = exc.field_errors
                 else:
                     request_reset("agent_fields")
             st.rerun()
 
-    with st.container(border=True, key="agent_history"):
-        st.markdown("#### History")
-        for event in reversed(history):
-            who = event.actor.name if event.actor else "System"
-            st.caption(when(event.created_at))
-            st.text(f"{who} {event_text(event)}")
+# --- the audit trail, full width so each line reads whole ----------------------------------
+with st.container(border=True, key="agent_history"):
+    st.markdown("#### History")
+    st.caption("Everything that happened to this ticket, newest first.")
+    st.dataframe(pd.DataFrame([{"When": when(e.created_at), "Who": e.actor.name if e.actor else "System",
+                                "What": event_text(e)} for e in reversed(history)]),
+                 hide_index=True, key="agent_history_table", width="stretch",
+                 column_config={"When": st.column_config.TextColumn(width=150),
+                                "Who": st.column_config.TextColumn(width=160)})

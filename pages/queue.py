@@ -23,7 +23,7 @@ from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import field_error, form_errors
 from helpdesk.ui.paging import page_picker
-from helpdesk.ui.sla_badges import duration_text, is_alarming, queue_sla_text
+from helpdesk.ui.sla_badges import TARGET_NAMES, age_text, is_alarming, queue_sla_text
 
 TICKET_PAGE = "pages/agent_ticket.py"
 PAGE_SIZES = [25, 50, 100]
@@ -156,19 +156,21 @@ if queue.total == 0:
 first = (queue.page - 1) * queue.page_size + 1
 last = first + len(queue.rows) - 1
 st.markdown(f"**{view.label}: {queue.total:,} ticket{'s' if queue.total != 1 else ''}** "
-            f"· showing {first:,}–{last:,} · page {queue.page:,} of {queue.page_count:,}")
+            f"· showing {first:,}–{last:,} · page {queue.page:,} of {queue.page_count:,}. Click a row to open it.")
 
 rows = [{
     "id": r.id,
     "Reference": r.reference,
+    "SLA": queue_sla_text(r, now),
     "Subject": r.subject,
-    "Customer": f"{r.customer_name} <{r.customer_email}>",
+    "Customer": r.customer_name,
     "Priority": r.priority.label,
     "Status": r.status.label,
     "Agent": r.assignee_name or "Unassigned",
-    "Age": duration_text(r.age(now)),
-    "SLA": queue_sla_text(r, now),
-    "SLA due": when(r.sla.due_at),
+    "Age": age_text(r.age(now)),
+    "SLA target": TARGET_NAMES[r.sla.target],
+    "E-mail": r.customer_email,
+    "Due at": when(r.sla.due_at),
 } for r in queue.rows]
 table = pd.DataFrame(rows)
 
@@ -176,18 +178,27 @@ table = pd.DataFrame(rows)
 def sla_colour(text: str) -> str:
     # Colour only repeats what the words already say.
     if text.startswith("BREACHED"):
-        return "color: #c62828; font-weight: 600"
-    return "color: #b45309; font-weight: 600" if is_alarming(text) else ""
+        return "color: #b71c1c; font-weight: 600"
+    return "color: #9a4a00; font-weight: 600" if is_alarming(text) else ""
 
 
 selection = st.dataframe(
     table.style.map(sla_colour, subset=["SLA"]), hide_index=True, key="queue_table", width="stretch",
+    height=(len(rows) + 1) * 35 + 3,  # the whole page of rows, no scrolling inside the table
     column_order=[c for c in table.columns if c != "id"], on_select="rerun", selection_mode="single-row",
-    column_config={"Subject": st.column_config.TextColumn(width="large"),
-                   "Customer": st.column_config.TextColumn(width="medium"),
-                   "SLA": st.column_config.TextColumn("SLA", help="The target that matters now: first response "
-                                                      "until the customer has an answer, then resolution.",
-                                                      width="medium")})
+    # Sized so that everything up to Age fits beside the sidebar at 1300 px.
+    column_config={
+        "Reference": st.column_config.TextColumn(width=88),
+        "SLA": st.column_config.TextColumn("SLA", width=160, help="The SLA target that matters now (see SLA "
+                                           "target): first response until the customer has an answer, then "
+                                           "resolution."),
+        "Subject": st.column_config.TextColumn(width=165),
+        "Customer": st.column_config.TextColumn(width=105),
+        "Priority": st.column_config.TextColumn(width=62),
+        "Status": st.column_config.TextColumn(width=95),
+        "Agent": st.column_config.TextColumn(width=95),
+        "Age": st.column_config.TextColumn(width=55),
+    })
 if selection and selection.selection.rows:
     open_ticket(rows[selection.selection.rows[0]]["id"])
 
@@ -229,9 +240,11 @@ with st.container(border=True, key="queue_bulk"):
                        + ", ".join(format_reference(i) for i in result["updated"]) + ".",
                        icon=":material/check_circle:")
         if result["skipped"]:
+            by_reason: dict[str, list[str]] = {}  # one line per reason, however many tickets share it
+            for ticket_id, reason in result["skipped"].items():
+                by_reason.setdefault(reason, []).append(format_reference(ticket_id))
             st.warning(f"Left {len(result['skipped'])} unchanged:\n\n" + "\n".join(
-                f"- {format_reference(i)}: {reason}" for i, reason in result["skipped"].items()),
-                icon=":material/block:")
+                f"- {', '.join(refs)}: {reason}" for reason, refs in by_reason.items()), icon=":material/block:")
     if dropped:
         st.info("No longer on this page, so taken out of your choice: "
                 + ", ".join(format_reference(i) for i in dropped) + ".", icon=":material/info:")

@@ -17,17 +17,17 @@ def event_text(event) -> str:
     if kind == EventKind.CREATED:
         return "raised the ticket"
     if kind == EventKind.STATUS_CHANGED:
-        return f"status {_label(TicketStatus, old)} → {_label(TicketStatus, new)}"
+        return f"changed the status: {_label(TicketStatus, old)} → {_label(TicketStatus, new)}"
     if kind == EventKind.PRIORITY_CHANGED:
-        return f"priority {_label(Priority, old)} → {_label(Priority, new)}"
+        return f"changed the priority: {_label(Priority, old)} → {_label(Priority, new)}"
     if kind == EventKind.CATEGORY_CHANGED:
-        return f"category {old or '—'} → {new or '—'}"
+        return f"changed the category: {old or '—'} → {new or '—'}"
     if kind == EventKind.ASSIGNED:
         if new is None:
             return f"unassigned it (was {old})" if old else "unassigned it"
         return f"assigned it to {new}" + (f" (was {old})" if old else "")
     if kind == EventKind.PUBLIC_REPLY:
-        return "replied"
+        return "replied to the customer"
     if kind == EventKind.INTERNAL_NOTE:
         return "added an internal note"
     if kind == EventKind.ATTACHMENT_ADDED:

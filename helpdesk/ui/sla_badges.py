@@ -23,6 +23,14 @@ def duration_text(delta: timedelta) -> str:
     return f"{days}d {hours}h" if hours else f"{days}d"
 
 
+def age_text(age: timedelta) -> str:
+    """How old a ticket is, as precise as a queue needs: '35 min', '17h', '3d'."""
+    hours = int(age.total_seconds() // 3600)
+    if hours < 1:
+        return duration_text(age)
+    return f"{hours}h" if hours < 48 else f"{hours // 24}d"
+
+
 def _done_at(ticket, clock: SlaClock) -> datetime | None:
     """When the clock's target was met (or the ticket resolved without it), if it was."""
     if clock.target == "first_response":
@@ -50,8 +58,10 @@ def sla_marker(ticket, clock: SlaClock, now: datetime) -> str:
 
 
 def queue_sla_text(row, now: datetime) -> str:
-    """The queue's SLA cell: the clock that matters now, and which target it is."""
-    return f"{sla_marker(row, row.sla, now)} · {TARGET_NAMES[row.sla.target]}"
+    """The queue's SLA cell: the state of the clock that matters now, short enough for a column
+    (the Status column already says what a paused ticket waits for)."""
+    marker = sla_marker(row, row.sla, now)
+    return "paused" if row.sla.state == SlaState.PAUSED else marker
 
 
 def is_alarming(text: str) -> bool:
