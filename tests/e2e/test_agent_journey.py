@@ -29,19 +29,33 @@ def keyed(page, key: str):
 
 
 def sign_in(page, email: str, password: str) -> None:
+    from playwright.sync_api import expect
+
     keyed(page, "sign_in_email").locator("input").fill(email)
     keyed(page, "sign_in_password").locator("input").fill(password)
     keyed(page, "sign_in_submit").locator("button").click()
+    expect(keyed(page, "sign_out")).to_be_visible()
     settle(page)
 
 
 def sign_out(page) -> None:
+    from playwright.sync_api import expect
+
     keyed(page, "sign_out").locator("button").click()
+    expect(keyed(page, "sign_in_email")).to_be_visible()
     settle(page)
 
 
+def nav_link(page, name: str):
+    """A page in the sidebar navigation (pages may link to the same page in their text too)."""
+    return page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name)
+
+
 def choose(page, key: str, option: str) -> None:
-    keyed(page, key).click()
+    """Pick `option` in a selectbox: focus it, type to filter, take the match."""
+    box = keyed(page, key).locator("input")
+    box.click()
+    box.fill(option)
     page.get_by_role("option", name=option, exact=True).click()
     settle(page)
 
@@ -58,7 +72,8 @@ def test_agent_claims_replies_and_resolves_and_the_customer_sees_it(page, live_a
     settle(page)
     sign_in(page, "ada@example.com", TEST_PASSWORD)
     expect(page.get_by_role("heading", name="Queue")).to_be_visible()
-    page.get_by_role("link", name="Users").click()
+    nav_link(page, "Users").click()
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
     settle(page)
     page.get_by_text("Create a staff account").click()
     keyed(page, "new_user_role").get_by_text("Agent", exact=True).click()
@@ -139,8 +154,10 @@ def test_agent_claims_replies_and_resolves_and_the_customer_sees_it(page, live_a
 
     # The customer sees the answer and the new status.
     sign_in(page, "erin.journey@example.com", CUSTOMER_PASSWORD)
-    page.get_by_role("link", name="My tickets").click()
+    nav_link(page, "My tickets").click()
+    expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
     settle(page)
+    expect(page.get_by_text("Showing 1–1 of 1 ticket")).to_be_visible()
     expect(page.get_by_role("combobox", name="Open a ticket")).to_have_value(f"{reference} — {SUBJECT}")
     keyed(page, "my_tickets_open_button").locator("button").click()
     expect(page.get_by_role("heading", name=reference)).to_be_visible()
