@@ -9,13 +9,12 @@ Target: every case under 100 ms median.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 from sqlalchemy import func, select
 
-from harness import (DEFAULT_SQLITE, TARGET_MS, ensure_data, measure, prepare_statistics, print_header,
-                     print_row, print_slowest)
+from harness import (benchmark_main, measure, prepare_statistics, print_header, print_row,
+                     print_slowest)
 from helpdesk.db import make_engine, session_scope
 from helpdesk.enums import TicketStatus
 from helpdesk.models import Ticket, User
@@ -34,7 +33,12 @@ def pick_customer(session, which: str) -> tuple[User, int]:
     return session.get(User, customer_id), newest
 
 
-def run_backend(label: str, url: str, runs: int, show_plans: bool, which: str):
+def run_backend(label: str, url: str, runs: int, show_plans: bool):
+    return [result for which in ("median", "busiest")
+            for result in run_customer(label, url, runs, show_plans, which)]
+
+
+def run_customer(label: str, url: str, runs: int, show_plans: bool, which: str):
     engine = make_engine(url)
     with session_scope(engine) as session:
         customer, ticket_id = pick_customer(session, which)
@@ -75,23 +79,7 @@ def run_backend(label: str, url: str, runs: int, show_plans: bool, which: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help=f"SQLite database (default {DEFAULT_SQLITE})")
-    parser.add_argument("--postgres-url", help="also measure on this PostgreSQL database")
-    parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets to have (default 1,000,000)")
-    parser.add_argument("--runs", type=int, default=15, help="timed runs per case (default 15)")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--explain", action="store_true", help="print the query plan of every case")
-    args = parser.parse_args(argv)
-    results = []
-    backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
-    if args.postgres_url:
-        backends.append(("PostgreSQL", args.postgres_url))
-    for label, url in backends:
-        ensure_data(url, args.tickets)
-        for which in ("median", "busiest"):
-            results += run_backend(label, url, args.runs, args.explain, which)
-    return 1 if any(r.median_ms >= TARGET_MS or r.full_scans for r in results) else 0
+    return benchmark_main(__doc__, run_backend, argv)
 
 
 if __name__ == "__main__":

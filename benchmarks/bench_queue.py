@@ -10,15 +10,14 @@ A missing or smaller database is filled with `python -m helpdesk seed-demo --tic
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from harness import (DEFAULT_SQLITE, TARGET_MS, Measurement, ensure_data, measure, prepare_statistics,
-                     print_header, print_row, print_slowest)
+from harness import (Measurement, benchmark_main, measure, prepare_statistics, print_header, print_row,
+                     print_slowest)
 from helpdesk.db import make_engine, session_scope
 from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus
 from helpdesk.models import Category, Ticket, User
@@ -86,24 +85,7 @@ def run_backend(label: str, url: str, runs: int, show_plans: bool) -> list[Measu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help=f"SQLite database (default {DEFAULT_SQLITE})")
-    parser.add_argument("--postgres-url", help="also measure on this PostgreSQL database")
-    parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets to have (default 1,000,000)")
-    parser.add_argument("--runs", type=int, default=15, help="timed runs per case (default 15)")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--explain", action="store_true", help="print the query plan of every case")
-    args = parser.parse_args(argv)
-
-    all_results = []
-    backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
-    if args.postgres_url:
-        backends.append(("PostgreSQL", args.postgres_url))
-    for label, url in backends:
-        ensure_data(url, args.tickets)
-        all_results += run_backend(label, url, args.runs, args.explain)
-    slow = [r for r in all_results if r.median_ms >= TARGET_MS or r.full_scans]
-    return 1 if slow else 0
+    return benchmark_main(__doc__, run_backend, argv)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 and the query plans of the SQL that call really ran (flagging full scans of tickets)."""
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -152,3 +153,23 @@ def print_slowest(results: list[Measurement]) -> None:
     worst = max(results, key=lambda r: r.median_ms)
     verdict = "within" if worst.median_ms < TARGET_MS else "OVER"
     print(f"slowest: {worst.name} at {worst.median_ms:.1f} ms ({verdict} the {TARGET_MS:.0f} ms target)")
+
+
+def benchmark_main(description: str, run_backend: Callable[..., list[Measurement]], argv: list[str] | None) -> int:
+    """The command line every benchmark shares; exit 1 when a case misses the target or scans."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help=f"SQLite database (default {DEFAULT_SQLITE})")
+    parser.add_argument("--postgres-url", help="also measure on this PostgreSQL database")
+    parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets to have (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per case (default 15)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="print the query plan of every case")
+    args = parser.parse_args(argv)
+    results: list[Measurement] = []
+    backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
+    if args.postgres_url:
+        backends.append(("PostgreSQL", args.postgres_url))
+    for label, url in backends:
+        ensure_data(url, args.tickets)
+        results += run_backend(label, url, args.runs, args.explain)
+    return 1 if any(r.median_ms >= TARGET_MS or r.full_scans for r in results) else 0
