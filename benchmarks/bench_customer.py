@@ -51,11 +51,8 @@ def run_customer(label: str, url: str, runs: int, show_plans: bool, which: str):
         return lambda session: tickets.list_customer_tickets(session=session, actor=customer, **kwargs).total
 
     def ticket_page(session) -> int:
-        found = tickets.get_ticket(session=session, actor=customer, ticket_id=ticket_id)
-        messages = tickets.get_conversation(session=session, actor=customer, ticket_id=found.id)
-        files = tickets.get_ticket_attachments(session=session, actor=customer, ticket_id=found.id)
-        history = tickets.get_history(session=session, actor=customer, ticket_id=found.id)
-        return len(messages) + len(files) + len(history)
+        details = tickets.get_ticket_details(session=session, actor=customer, ticket_id=ticket_id)
+        return len(details.conversation) + len(details.ticket_files) + len(details.history)
 
     cases = [
         ("my tickets, page 1", my_tickets()),

@@ -26,10 +26,8 @@ from helpdesk.services.errors import ConflictError, NotFound, ValidationError
 from helpdesk.services.tickets import (
     CONFLICT,
     MESSAGE_MAX,
-    get_conversation,
-    get_history,
     get_ticket,
-    get_ticket_attachments,
+    get_ticket_details,
     list_categories,
 )
 from helpdesk.timeutil import utcnow
@@ -62,10 +60,9 @@ with db_session() as session:
     try:
         if ticket_id is None:
             raise NotFound("No such ticket.")
-        ticket = get_ticket(session=session, actor=user, ticket_id=ticket_id)
-        thread = get_conversation(session=session, actor=user, ticket_id=ticket_id)
-        ticket_files = get_ticket_attachments(session=session, actor=user, ticket_id=ticket_id)
-        history = get_history(session=session, actor=user, ticket_id=ticket_id)
+        details = get_ticket_details(session=session, actor=user, ticket_id=ticket_id)
+        ticket, thread, ticket_files, history = (details.ticket, details.conversation, details.ticket_files,
+                                                details.history)
         others = customer_ticket_history(session=session, actor=user, ticket_id=ticket_id)
     except NotFound:
         st.title("Ticket not found")

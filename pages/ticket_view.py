@@ -9,10 +9,7 @@ from helpdesk.services.tickets import (
     MESSAGE_MAX,
     add_customer_reply,
     close_ticket,
-    get_conversation,
-    get_history,
-    get_ticket,
-    get_ticket_attachments,
+    get_ticket_details,
     reopen_ticket,
 )
 from helpdesk.config import upload_policy
@@ -43,10 +40,9 @@ with db_session() as session:
     try:
         if ticket_id is None:
             raise NotFound("No such ticket.")
-        ticket = get_ticket(session=session, actor=user, ticket_id=ticket_id)
-        messages = get_conversation(session=session, actor=user, ticket_id=ticket_id)
-        ticket_files = get_ticket_attachments(session=session, actor=user, ticket_id=ticket_id)
-        history = get_history(session=session, actor=user, ticket_id=ticket_id)
+        details = get_ticket_details(session=session, actor=user, ticket_id=ticket_id)
+        ticket, messages, ticket_files, history = (details.ticket, details.conversation, details.ticket_files,
+                                                details.history)
     except NotFound:
         st.title("Ticket not found")
         st.warning("There is no ticket with this reference in your account.")

@@ -108,6 +108,7 @@ TICKET_ACTIONS = {
     "get_history": lambda s, actor, tid: tickets.get_history(session=s, actor=actor, ticket_id=tid),
     "get_ticket_attachments": lambda s, actor, tid: tickets.get_ticket_attachments(session=s, actor=actor,
                                                                                   ticket_id=tid),
+    "get_ticket_details": lambda s, actor, tid: tickets.get_ticket_details(session=s, actor=actor, ticket_id=tid),
     "add_customer_reply": lambda s, actor, tid: tickets.add_customer_reply(
         session=s, actor=actor, ticket_id=tid, body="Let me in", attachments=[UploadedFile("x.png", PNG)]),
     "close_ticket": lambda s, actor, tid: tickets.close_ticket(session=s, actor=actor, ticket_id=tid),
@@ -177,6 +178,11 @@ def test_internal_notes_never_reach_the_customer(engine, world):
     assert EventKind.INTERNAL_NOTE not in [e.kind for e in history]
     assert world.internal_note_file not in [f.id for f in files]
     assert [a.filename for m in conversation for a in m.attachments] == ["steps.png"]
+    with session_scope(engine) as session:  # the whole page's load, in one call, gives the same
+        details = tickets.get_ticket_details(session=session, actor=world.bob, ticket_id=world.bob_ticket)
+    assert [m.body for m in details.conversation] == ["We are looking into it."]
+    assert [e.kind for e in details.history] == [e.kind for e in history]
+    assert [f.id for f in details.ticket_files] == [f.id for f in files]
 
 
 def test_customer_cannot_download_an_internal_notes_file_on_their_own_ticket(engine, world):

@@ -193,6 +193,28 @@ def get_history(*, session: Session, actor: User, ticket_id: int) -> list[Ticket
     return list(session.scalars(query.order_by(TicketEvent.created_at, TicketEvent.id)))
 
 
+@dataclass(frozen=True)
+class TicketDetails:
+    """Everything a ticket page shows, as this actor may see it."""
+
+    ticket: Ticket
+    conversation: list[TicketMessage]
+    ticket_files: list[Attachment]
+    history: list[TicketEvent]
+
+
+def get_ticket_details(*, session: Session, actor: User, ticket_id: int) -> TicketDetails:
+    """The ticket, its thread (no internal notes for customers), the files it was raised with
+    and its history: what both the customer's and the agent's ticket page load."""
+    ticket = get_ticket(session=session, actor=actor, ticket_id=ticket_id)
+    return TicketDetails(
+        ticket=ticket,
+        conversation=get_conversation(session=session, actor=actor, ticket_id=ticket.id),
+        ticket_files=get_ticket_attachments(session=session, actor=actor, ticket_id=ticket.id),
+        history=get_history(session=session, actor=actor, ticket_id=ticket.id),
+    )
+
+
 def _validate_message(body: str, attachments: list[UploadedFile]) -> str:
     errors = {}
     body = (body or "").strip()
