@@ -1,12 +1,11 @@
 """Administrators: canned replies agents insert into a ticket reply, with placeholders filled in."""
 import streamlit as st
 
-from helpdesk.enums import Role
 from helpdesk.services.canned_replies import (BODY_MAX, PLACEHOLDERS, TITLE_MAX, create_canned_reply,
                                               delete_canned_reply, list_canned_replies, render_template,
                                               update_canned_reply)
 from helpdesk.services.errors import NotFound, ValidationError
-from helpdesk.ui.auth import require_user
+from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.paging import page_offset, page_picker
@@ -17,10 +16,7 @@ SAMPLE_VALUES = {"customer_name": "Carla Customer", "customer_email": "carla@exa
                  "agent_name": "Alan Agent", "reference": "CCR-000042", "subject": "Printer is on fire"}
 
 with db_session() as session:
-    actor = require_user(session)
-    if actor.role != Role.ADMIN:
-        st.error("Only administrators can manage canned replies.")
-        st.stop()
+    actor = require_admin(session, to="manage canned replies")
     replies = [(r.id, r.title, r.body) for r in list_canned_replies(session=session, actor=actor)]
 
 st.title("Canned replies")

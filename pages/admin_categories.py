@@ -2,18 +2,14 @@
 import streamlit as st
 
 from helpdesk.services.categories import create_category, list_all_categories, update_category
-from helpdesk.services.errors import NotFound, PermissionDenied, ValidationError
-from helpdesk.ui.auth import require_user
+from helpdesk.services.errors import NotFound, ValidationError
+from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 
 with db_session() as session:
-    actor = require_user(session)
-    try:
-        categories = list_all_categories(session=session, actor=actor)
-    except PermissionDenied as exc:
-        st.error(str(exc))
-        st.stop()
+    actor = require_admin(session, to="manage categories")
+    categories = list_all_categories(session=session, actor=actor)
 
 st.title("Categories")
 st.write("Customers pick one of the active categories when they raise a ticket.")

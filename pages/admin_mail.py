@@ -3,13 +3,13 @@ and sending a test mail. The page only writes outbox rows; a sender delivers the
 import pandas as pd
 import streamlit as st
 
-from helpdesk.enums import OutboxStatus, Role
+from helpdesk.enums import OutboxStatus
 from helpdesk.models import format_reference, parse_reference
 from helpdesk.notifications.admin import (enqueue_test_mail, get_outbox_message, list_outbox, mail_status,
                                           retry_all_failed, retry_failed)
 from helpdesk.services.errors import NotFound, ValidationError
 from helpdesk.services.permissions import is_plausible_id
-from helpdesk.ui.auth import require_user
+from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
@@ -49,10 +49,7 @@ def event_name(event: str) -> str:
 
 
 with db_session() as session:
-    actor = require_user(session)
-    if actor.role != Role.ADMIN:
-        st.error("Only administrators can see the mail outbox.")
-        st.stop()
+    actor = require_admin(session, to="see the mail outbox")
     status = mail_status(actor=actor)
 
 st.title("Mail")

@@ -1,18 +1,14 @@
 """Administrators: automatic assignment on/off and when resolved tickets close by themselves."""
 import streamlit as st
 
-from helpdesk.enums import Role
 from helpdesk.services.errors import ValidationError
 from helpdesk.services.settings import MAX_AUTO_CLOSE_DAYS, get_settings, set_auto_assign, set_auto_close_days
-from helpdesk.ui.auth import require_user
+from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import field_error
 
 with db_session() as session:
-    actor = require_user(session)
-    if actor.role != Role.ADMIN:
-        st.error("Only administrators can change settings.")
-        st.stop()
+    actor = require_admin(session, to="change settings")
     current = get_settings(session=session)
 
 st.title("Settings")

@@ -2,20 +2,16 @@
 import pandas as pd
 import streamlit as st
 
-from helpdesk.enums import Role
 from helpdesk.services.assignment import list_assignable_agents, set_agent_skills
 from helpdesk.services.categories import list_all_categories
 from helpdesk.services.errors import ValidationError
 from helpdesk.services.settings import get_settings
-from helpdesk.ui.auth import require_user
+from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import field_error
 
 with db_session() as session:
-    actor = require_user(session)
-    if actor.role != Role.ADMIN:
-        st.error("Only administrators can change agent skills.")
-        st.stop()
+    actor = require_admin(session, to="change agent skills")
     categories = {c.id: c.name if c.is_active else f"{c.name} (inactive)"
                   for c in list_all_categories(session=session, actor=actor)}
     agents = [{"id": a.id, "Name": a.name, "E-mail": a.email, "Role": a.role.value,

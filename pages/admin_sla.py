@@ -4,12 +4,11 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from helpdesk.enums import Role
 from helpdesk.services.errors import ValidationError
 from helpdesk.services.settings import WEEKDAY_NAMES, BusinessHours, get_settings, set_business_hours
 from helpdesk.services.sla_policies import MAX_HOURS, list_policies, reset_policy, update_policy
 from helpdesk.services.sla import DEFAULT_TARGETS_HOURS
-from helpdesk.ui.auth import require_user
+from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset
 
@@ -19,10 +18,7 @@ class _NothingSaved(Exception):
 
 
 with db_session() as session:
-    actor = require_user(session)
-    if actor.role != Role.ADMIN:
-        st.error("Only administrators can change SLA targets.")
-        st.stop()
+    actor = require_admin(session, to="change SLA targets")
     policies = list_policies(session=session, actor=actor)
     hours = get_settings(session=session).business_hours
 

@@ -5,7 +5,7 @@ import streamlit as st
 from helpdesk.enums import Role
 from helpdesk.services.accounts import NewAccount, create_user, list_users, set_user_active
 from helpdesk.services.errors import PermissionDenied, ValidationError
-from helpdesk.ui.auth import require_user
+from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
@@ -14,10 +14,7 @@ from helpdesk.ui.paging import page_offset, page_picker
 PAGE_SIZE = 50
 
 with db_session() as session:
-    actor = require_user(session)
-if actor.role != Role.ADMIN:
-    st.error("Only administrators can manage users.")
-    st.stop()
+    actor = require_admin(session, to="manage users")
 
 st.title("Users")
 

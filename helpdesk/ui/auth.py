@@ -6,6 +6,8 @@ from sqlalchemy.orm import Session
 
 from helpdesk.models import User
 from helpdesk.services.accounts import get_active_user
+from helpdesk.services.errors import PermissionDenied
+from helpdesk.services.permissions import ensure_admin
 
 USER_ID_KEY = "user_id"
 
@@ -34,5 +36,17 @@ def require_user(session: Session) -> User:
     user = current_user(session)
     if user is None:
         st.warning("Please sign in.")
+        st.stop()
+    return user
+
+
+def require_admin(session: Session, *, to: str) -> User:
+    """The signed-in administrator, or one refusal ("Only administrators can {to}.") and stop.
+    Navigation hides these pages from others; this covers opening one directly."""
+    user = require_user(session)
+    try:
+        ensure_admin(user)
+    except PermissionDenied:
+        st.error(f"Only administrators can {to}.")
         st.stop()
     return user
