@@ -257,7 +257,7 @@ def test_bulk_changes_apply_where_allowed_and_audit_each_ticket(desk):
                  priority=Priority.HIGH, assignee_id=desk["agent2"].id,
                  expected_versions={b: stale_version})
     assert result.updated == [a]
-    assert result.skipped == {b: CONFLICT, c: "A ticket can't go from Closed to In progress.",
+    assert result.skipped == {b: agent_actions.BULK_CONFLICT, c: "A ticket can't go from Closed to In progress.",
                               999_999: "No such ticket."}
     done = load(desk["engine"], a)
     assert (done.status, done.priority, done.assignee_id) == (TicketStatus.IN_PROGRESS, Priority.HIGH,

@@ -293,7 +293,7 @@ def test_bulk_change_leaves_a_ticket_someone_changed_meanwhile(desk):
         session.get(Ticket, mine).priority = Priority.URGENT
     at.button(key="queue_bulk_apply").click()
     rerun(at)
-    assert f"{format_reference(mine)}: This ticket changed since you opened it" in messages(at, "warning")[0]
+    assert f"{format_reference(mine)}: Someone changed it since the queue was shown" in messages(at, "warning")[0]
     with session_scope(desk["engine"]) as session:
         assert session.get(Ticket, mine).status == TicketStatus.NEW
 

@@ -198,6 +198,10 @@ class BulkResult:
     skipped: dict[int, str] = field(default_factory=dict)
 
 
+# The single-ticket CONFLICT message points at a fresh copy shown below; a bulk result has none.
+BULK_CONFLICT = "Someone changed it since the queue was shown; refresh the queue to see it now."
+
+
 def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
                 status: TicketStatus | str | None = None, priority: Priority | str | None = None,
                 assignee_id: int | None | _Unchanged = UNCHANGED,
@@ -231,7 +235,7 @@ def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
             continue
         expected = expected_versions.get(ticket_id)
         if expected is not None and expected != ticket.version:
-            result.skipped[ticket_id] = tickets.CONFLICT
+            result.skipped[ticket_id] = BULK_CONFLICT
             continue
         if new_status is not None and new_status != ticket.status and not can_transition(ticket.status, new_status):
             result.skipped[ticket_id] = f"A ticket can't go from {ticket.status.label} to {new_status.label}."
