@@ -13,8 +13,7 @@ import sys
 
 from sqlalchemy import func, select
 
-from harness import (benchmark_main, measure, prepare_statistics, print_header, print_row,
-                     print_slowest)
+from harness import benchmark_main, measure_all, prepare_statistics, print_header
 from helpdesk.db import make_engine, session_scope
 from helpdesk.enums import TicketStatus
 from helpdesk.models import Ticket, User
@@ -65,13 +64,8 @@ def run_customer(label: str, url: str, runs: int, show_plans: bool, which: str):
         ("agent: customer's other tickets",
          lambda session: len(agent_actions.customer_ticket_history(session=session, actor=agent, ticket_id=ticket_id))),
     ]
-    results = []
-    for name, call in cases:
-        result = measure(engine, name, call, runs)
-        print_row(result, show_plans)
-        results.append(result)
+    results = measure_all(engine, cases, runs, show_plans)
     engine.dispose()
-    print_slowest(results)
     return results
 
 

@@ -16,8 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from harness import (Measurement, benchmark_main, measure, prepare_statistics, print_header, print_row,
-                     print_slowest)
+from harness import Measurement, benchmark_main, measure_all, prepare_statistics, print_header
 from helpdesk.db import make_engine, session_scope
 from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus
 from helpdesk.models import Category, Ticket, User
@@ -71,16 +70,12 @@ def run_backend(label: str, url: str, runs: int, show_plans: bool) -> list[Measu
         agent, cases = build_cases(session)
     prepare_statistics(engine)
     print_header(label, engine, f"  (agent for 'My open': {agent.email})")
-    results = []
-    for case in cases:
-        def call(session, case=case) -> int:
-            return list_queue(session=session, actor=agent, view=case.view, filters=case.filters, sort=case.sort,
-                              page=case.page).total
-        result = measure(engine, case.name, call, runs)
-        print_row(result, show_plans)
-        results.append(result)
+    def call(case: Case):
+        return lambda session: list_queue(session=session, actor=agent, view=case.view, filters=case.filters,
+                                          sort=case.sort, page=case.page).total
+
+    results = measure_all(engine, [(case.name, call(case)) for case in cases], runs, show_plans)
     engine.dispose()
-    print_slowest(results)
     return results
 
 

@@ -137,6 +137,17 @@ def measure(engine, name: str, call: Callable, runs: int) -> Measurement:
     return Measurement(name, statistics.median(timings), rows, full_scans(plan), plan)
 
 
+def measure_all(engine, cases: list[tuple[str, Callable]], runs: int, show_plans: bool) -> list[Measurement]:
+    """Measure and print each (name, call) case, then the slowest."""
+    results = []
+    for name, call in cases:
+        result = measure(engine, name, call, runs)
+        print_row(result, show_plans)
+        results.append(result)
+    print_slowest(results)
+    return results
+
+
 def print_header(label: str, engine, note: str = "") -> None:
     print(f"\n{label}: {engine.url.render_as_string(hide_password=True)}{note}")
     print(f"{'case':44} {'median ms':>10} {'vs 100 ms':>10} {'rows':>9}")

@@ -9,6 +9,7 @@ from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.paging import page_offset, page_picker
+from helpdesk.ui.notices import leave_notice, show_notice
 
 PAGE_SIZE = 25
 # What a preview fills in, so an admin sees the reply the way a customer would read it.
@@ -21,9 +22,7 @@ with db_session() as session:
 
 st.title("Canned replies")
 st.write("Agents insert these into a reply on the ticket page and can edit the text before sending it.")
-notice = st.session_state.pop("canned_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("canned_notice")
 
 with st.expander("Placeholders you can use", icon=":material/data_object:"):
     st.dataframe([{"Write": "{" + name + "}", "Becomes": meaning} for name, meaning in PLACEHOLDERS.items()],
@@ -50,7 +49,7 @@ if added:
     else:
         st.session_state.pop("new_canned_errors", None)
         request_reset("new_canned")
-        st.session_state["canned_notice"] = f"Added “{created}”."
+        leave_notice("canned_notice", f"Added “{created}”.")
     st.rerun()
 
 if not replies:
@@ -81,7 +80,7 @@ for reply_id, reply_title, reply_body in replies[offset:offset + PAGE_SIZE]:
                 except NotFound:
                     pass  # someone else deleted it already: the list below no longer shows it either way
                 st.session_state.pop("canned_confirm_delete", None)
-                st.session_state["canned_notice"] = f"Deleted “{reply_title}”."
+                leave_notice("canned_notice", f"Deleted “{reply_title}”.")
                 st.rerun()
             if no_col.button("Keep it", key=f"canned_delete_no_{reply_id}"):
                 st.session_state.pop("canned_confirm_delete", None)
@@ -101,6 +100,6 @@ for reply_id, reply_title, reply_body in replies[offset:offset + PAGE_SIZE]:
             st.session_state["edit_canned_errors"] = edit_errors
         else:
             edit_errors.pop(reply_id, None)
-            st.session_state["canned_notice"] = f"Saved “{new_title.strip()}”."
+            leave_notice("canned_notice", f"Saved “{new_title.strip()}”.")
         st.rerun()
 page_picker(total=len(replies), page_size=PAGE_SIZE, key="canned_page")

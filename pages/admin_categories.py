@@ -6,6 +6,7 @@ from helpdesk.services.errors import NotFound, ValidationError
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
+from helpdesk.ui.notices import leave_notice, show_notice
 
 with db_session() as session:
     actor = require_admin(session, to="manage categories")
@@ -13,9 +14,7 @@ with db_session() as session:
 
 st.title("Categories")
 st.write("Customers pick one of the active categories when they raise a ticket.")
-notice = st.session_state.pop("categories_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("categories_notice")
 
 errors = st.session_state.get("new_category_errors")
 apply_reset("new_category", {"new_category_name": "", "new_category_description": ""})
@@ -34,7 +33,7 @@ if added:
     else:
         st.session_state.pop("new_category_errors", None)
         request_reset("new_category")
-        st.session_state["categories_notice"] = f"Added “{created}”."
+        leave_notice("categories_notice", f"Added “{created}”.")
     st.rerun()
 
 if not categories:
@@ -64,5 +63,5 @@ for category in categories:
                 st.session_state["edit_category_errors"] = edit_errors
             else:
                 edit_errors.pop(category.id, None)
-                st.session_state["categories_notice"] = f"Saved “{new_name.strip()}”."
+                leave_notice("categories_notice", f"Saved “{new_name.strip()}”.")
             st.rerun()

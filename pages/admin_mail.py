@@ -15,6 +15,7 @@ from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.mail_worker import mail_sender
 from helpdesk.ui.paging import page_offset, page_picker
+from helpdesk.ui.notices import leave_notice, show_notice
 
 PAGE_SIZE = 25
 # What each outbox event is, in the words an administrator would use.
@@ -53,9 +54,7 @@ with db_session() as session:
     status = mail_status(actor=actor)
 
 st.title("Mail")
-notice = st.session_state.pop("mail_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("mail_notice")
 
 if status.configured:
     st.success(status.summary, icon=":material/mark_email_read:")
@@ -112,7 +111,7 @@ if counts[OutboxStatus.FAILED]:
                  key="outbox_retry_all"):
         with db_session() as session:
             retried = retry_all_failed(session=session, actor=actor)
-        st.session_state["mail_notice"] = f"{retried:,} failed mail{'s are' if retried != 1 else ' is'} queued again."
+        leave_notice("mail_notice", f"{retried:,} failed mail{'s are' if retried != 1 else ' is'} queued again.")
         st.rerun()
 
 page_picker(total=outbox.total, page_size=PAGE_SIZE, key="outbox_page")
@@ -158,7 +157,7 @@ else:
                     st.session_state["outbox_retry_errors"] = getattr(exc, "field_errors", {"status": str(exc)})
                 else:
                     st.session_state.pop("outbox_retry_errors", None)
-                    st.session_state["mail_notice"] = f"Mail #{picked} is queued again."
+                    leave_notice("mail_notice", f"Mail #{picked} is queued again.")
                 st.rerun()
             field_error(retry_errors, "status")
         with st.expander("Text of the mail"):
@@ -182,7 +181,6 @@ if send_test:
     else:
         st.session_state.pop("test_mail_errors", None)
         request_reset("test_mail")
-        st.session_state["mail_notice"] = (f"Test mail to {queued_to} is queued; it appears in the outbox above"
-                                           + (" and is sent shortly." if status.configured else
-                                              " and is sent once mail is configured."))
+        leave_notice("mail_notice", f"Test mail to {queued_to} is queued; it appears in the outbox above"
+                     + (" and is sent shortly." if status.configured else " and is sent once mail is configured."))
     st.rerun()

@@ -6,15 +6,14 @@ from helpdesk.services.settings import MAX_AUTO_CLOSE_DAYS, get_settings, set_au
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import field_error
+from helpdesk.ui.notices import leave_notice, show_notice
 
 with db_session() as session:
     actor = require_admin(session, to="change settings")
     current = get_settings(session=session)
 
 st.title("Settings")
-notice = st.session_state.pop("settings_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("settings_notice")
 
 errors = st.session_state.get("settings_errors")
 with st.form("settings_form", enter_to_submit=False):
@@ -40,5 +39,5 @@ if saved:
         st.session_state["settings_errors"] = exc.field_errors
     else:
         st.session_state.pop("settings_errors", None)
-        st.session_state["settings_notice"] = "Saved the settings."
+        leave_notice("settings_notice", "Saved the settings.")
     st.rerun()

@@ -9,6 +9,7 @@ from helpdesk.services.settings import get_settings
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import field_error
+from helpdesk.ui.notices import leave_notice, show_notice
 
 with db_session() as session:
     actor = require_admin(session, to="change agent skills")
@@ -24,9 +25,7 @@ st.write("New tickets are assigned automatically to an active agent who handles 
 if not auto_assign:
     st.info("Automatic assignment is off (see Settings): skills are kept but not used until it is on again.",
             icon=":material/info:")
-notice = st.session_state.pop("skills_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("skills_notice")
 
 if not categories:
     st.info("No categories yet: add them on the Categories page first.")
@@ -61,7 +60,7 @@ if saved:
         st.session_state["skills_errors"] = exc.field_errors
     else:
         st.session_state.pop("skills_errors", None)
-        st.session_state["skills_notice"] = f"Saved the skills of {by_id[picked]['Name']}."
+        leave_notice("skills_notice", f"Saved the skills of {by_id[picked]['Name']}.")
     st.rerun()
 
 st.markdown("#### Who handles what")

@@ -11,6 +11,7 @@ from helpdesk.services.sla import DEFAULT_TARGETS_HOURS
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset
+from helpdesk.ui.notices import leave_notice, show_notice
 
 
 class _NothingSaved(Exception):
@@ -25,9 +26,7 @@ with db_session() as session:
 st.title("SLA targets")
 st.write("How soon each ticket should get its first agent reply and be resolved, by priority. New targets "
          "apply to tickets raised or re-prioritised from now on; due dates already set stay as they were.")
-notice = st.session_state.pop("sla_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("sla_notice")
 
 # The inputs start from what is stored, and show it again after a save or a reset.
 stored = {f"sla_{kind}_{p.priority.value}": value for p in policies
@@ -78,7 +77,7 @@ if saved:
     else:
         st.session_state.pop("sla_errors", None)
         request_reset("sla_targets")
-        st.session_state["sla_notice"] = "Saved the SLA targets. New tickets get due dates from them."
+        leave_notice("sla_notice", "Saved the SLA targets. New tickets get due dates from them.")
     st.rerun()
 if restored:
     with db_session() as session:
@@ -86,7 +85,7 @@ if restored:
             reset_policy(session=session, actor=actor, priority=policy.priority)
     st.session_state.pop("sla_errors", None)
     request_reset("sla_targets")
-    st.session_state["sla_notice"] = "Restored the built-in SLA targets."
+    leave_notice("sla_notice", "Restored the built-in SLA targets.")
     st.rerun()
 
 st.markdown("#### Business hours")
@@ -125,6 +124,6 @@ if hours_saved:
         st.session_state["business_hours_errors"] = exc.field_errors
     else:
         st.session_state.pop("business_hours_errors", None)
-        st.session_state["sla_notice"] = ("Saved the business hours." if enabled else
-                                          "Business hours are off: SLA clocks run around the clock.")
+        leave_notice("sla_notice", "Saved the business hours." if enabled else
+                     "Business hours are off: SLA clocks run around the clock.")
     st.rerun()

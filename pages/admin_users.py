@@ -10,6 +10,7 @@ from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.paging import page_offset, page_picker
+from helpdesk.ui.notices import leave_notice, show_notice
 
 PAGE_SIZE = 50
 
@@ -18,9 +19,7 @@ with db_session() as session:
 
 st.title("Users")
 
-notice = st.session_state.pop("admin_users_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("admin_users_notice")
 
 with st.expander("Create a staff account", expanded=bool(st.session_state.get("new_user_errors"))):
     errors = st.session_state.get("new_user_errors")
@@ -50,7 +49,7 @@ with st.expander("Create a staff account", expanded=bool(st.session_state.get("n
         else:
             st.session_state.pop("new_user_errors", None)
             request_reset("new_user")
-            st.session_state["admin_users_notice"] = summary
+            leave_notice("admin_users_notice", summary)
         st.rerun()
 
 role_col, search_col = st.columns([1, 2])
@@ -82,6 +81,6 @@ if rows:
         except (ValidationError, PermissionDenied) as exc:
             st.error(str(exc))
         else:
-            st.session_state["admin_users_notice"] = (
-                f"{by_id[picked]['E-mail']} is now {'inactive' if active else 'active'}.")
+            leave_notice("admin_users_notice",
+                         f"{by_id[picked]['E-mail']} is now {'inactive' if active else 'active'}.")
             st.rerun()

@@ -38,6 +38,7 @@ from helpdesk.ui.format import when
 from helpdesk.ui.history import event_text
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 from helpdesk.ui.sla_badges import is_alarming, sla_marker
+from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.workflow import allowed_targets
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
@@ -106,13 +107,7 @@ def saved(session, notice: str, where: str) -> None:
     """After our own save: remember the version we just wrote, so our next save is not a conflict.
     The notice is shown where the agent clicked (`where`: "top", "reply" or "fields")."""
     st.session_state[version_key(ticket.id)] = get_ticket(session=session, actor=user, ticket_id=ticket.id).version
-    st.session_state[f"agent_notice_{where}"] = notice
-
-
-def show_notice(where: str) -> None:
-    notice = st.session_state.pop(f"agent_notice_{where}", None)
-    if notice:
-        st.success(notice, icon=":material/check_circle:")
+    leave_notice(f"agent_notice_{where}", notice)
 
 
 def conflicted(where: str) -> None:
@@ -133,7 +128,7 @@ st.text(ticket.subject)  # the customer's words: text, never markup
 
 if conflict:
     st.error(CONFLICT, icon=":material/sync_problem:")
-show_notice("top")
+show_notice("agent_notice_top")
 
 facts = {
     "Status": ticket.status.label,
@@ -164,7 +159,7 @@ def claim(claim_ticket_id: int, claim_seen_version: int, user_id: int) -> None:
             claimed = claim_ticket(session=session, actor=actor, ticket_id=claim_ticket_id,
                                    expected_version=claim_seen_version)
             st.session_state[version_key(claim_ticket_id)] = claimed.version
-        st.session_state["agent_notice_top"] = "You work on this ticket now."
+        leave_notice("agent_notice_top", "You work on this ticket now.")
         st.session_state["agent_fields__reset"] = True
     except ConflictError:
         st.session_state["agent_ticket_conflict"] = claim_ticket_id
@@ -216,7 +211,7 @@ with thread_col:
                 "You can still add internal notes.", icon=":material/lock:")
         st.session_state["agent_reply_kind"] = NOTE
     apply_reset("agent_reply", {"agent_reply_body": ""})
-    show_notice("reply")
+    show_notice("agent_notice_reply")
     show_conflict("reply")
     reply_errors = st.session_state.get("agent_reply_errors")
     form_errors(reply_errors)
@@ -295,7 +290,7 @@ with side_col:
 
     with st.container(border=True, key="agent_fields_box"):
         st.markdown("#### Ticket")
-        show_notice("fields")
+        show_notice("agent_notice_fields")
         show_conflict("fields")
         field_errors = st.session_state.pop("agent_fields_errors", None)
         form_errors(field_errors)
@@ -336,7 +331,7 @@ with side_col:
                 "assignee_id": new_assignee if new_assignee != ticket.assignee_id else UNCHANGED,
             }
             if all(v is None for k, v in changes.items() if k != "assignee_id") and changes["assignee_id"] is UNCHANGED:
-                st.session_state["agent_notice_fields"] = "Nothing to save: no field was changed."
+                leave_notice("agent_notice_fields", "Nothing to save: no field was changed.")
             else:
                 try:
                     with db_session() as session:

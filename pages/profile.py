@@ -6,14 +6,13 @@ from helpdesk.services.profile import change_password, update_profile
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
+from helpdesk.ui.notices import leave_notice, show_notice
 
 with db_session() as session:
     user = require_user(session)
 
 st.title("Profile")
-notice = st.session_state.pop("profile_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("profile_notice")
 st.caption(f"Signed in as {user.email}")
 
 errors = st.session_state.get("profile_errors")
@@ -32,7 +31,7 @@ if saved:
         st.session_state["profile_errors"] = exc.field_errors
     else:
         st.session_state.pop("profile_errors", None)
-        st.session_state["profile_notice"] = "Your profile was saved."
+        leave_notice("profile_notice", "Your profile was saved.")
     st.rerun()
 
 password_errors = st.session_state.get("password_errors")
@@ -56,5 +55,5 @@ if changed:
     else:
         st.session_state.pop("password_errors", None)
         request_reset("password")
-        st.session_state["profile_notice"] = "Your password was changed."
+        leave_notice("profile_notice", "Your password was changed.")
     st.rerun()

@@ -17,6 +17,7 @@ from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import status_text, when
 from helpdesk.ui.forms import apply_reset, field_error, file_size, form_errors, request_reset, uploader_key, uploads_from
+from helpdesk.ui.notices import leave_notice, show_notice
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 
@@ -63,9 +64,7 @@ for column, (label, value) in zip(st.columns(len(facts)), facts.items()):
     column.text(value)
 st.caption(f"Raised {when(ticket.created_at)} · last update {when(ticket.updated_at)}")
 
-notice = st.session_state.pop("ticket_view_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+show_notice("ticket_view_notice")
 
 conversation_col, history_col = st.columns([2, 1], gap="large")
 with conversation_col:
@@ -123,7 +122,7 @@ elif is_owner:
         else:
             st.session_state.pop("reply_errors", None)
             request_reset("reply")
-            st.session_state["ticket_view_notice"] = "Your reply was sent."
+            leave_notice("ticket_view_notice", "Your reply was sent.")
         st.rerun()
 
     action = notice = None
@@ -142,5 +141,5 @@ elif is_owner:
         except (ValidationError, ConflictError) as exc:
             st.error(str(exc))
         else:
-            st.session_state["ticket_view_notice"] = notice
+            leave_notice("ticket_view_notice", notice)
             st.rerun()

@@ -49,14 +49,20 @@ def test_first_request_for_a_page_shows_sign_in_not_the_page(fresh_app, page, sc
         assert hidden not in sidebar.lower()
 
 
-def test_mailed_ticket_link_opens_the_ticket_after_sign_in(fresh_app, page, screenshots):
-    base_url, database_url = fresh_app
+@pytest.fixture
+def carlas_ticket(fresh_app) -> int:
+    """Carla's ticket on the fresh server; Olga is another customer."""
+    _, database_url = fresh_app
     engine = make_engine(database_url)
     owner = add_user(engine, email="carla@example.com", name="Carla Customer")
     add_user(engine, email="olga@example.com", name="Olga Other")
     engine.dispose()
-    ticket_id = raise_ticket(database_url, owner)
+    return raise_ticket(database_url, owner)
 
+
+def test_mailed_ticket_link_opens_the_ticket_after_sign_in(fresh_app, carlas_ticket, page, screenshots):
+    base_url, _ = fresh_app
+    ticket_id = carlas_ticket
     page.goto(f"{base_url}/ticket_view?ticket={ticket_id}")
     page.wait_for_selector(".st-key-sign_in_email", timeout=30_000)
     settle(page)
@@ -67,15 +73,9 @@ def test_mailed_ticket_link_opens_the_ticket_after_sign_in(fresh_app, page, scre
     assert f"CCR-{ticket_id:06d}" in page.locator("[data-testid='stMain']").inner_text()
 
 
-def test_mailed_link_to_someone_elses_ticket_shows_nothing_of_it(fresh_app, page):
-    base_url, database_url = fresh_app
-    engine = make_engine(database_url)
-    owner = add_user(engine, email="carla@example.com", name="Carla Customer")
-    add_user(engine, email="olga@example.com", name="Olga Other")
-    engine.dispose()
-    ticket_id = raise_ticket(database_url, owner)
-
-    page.goto(f"{base_url}/ticket_view?ticket={ticket_id}")
+def test_mailed_link_to_someone_elses_ticket_shows_nothing_of_it(fresh_app, carlas_ticket, page):
+    base_url, _ = fresh_app
+    page.goto(f"{base_url}/ticket_view?ticket={carlas_ticket}")
     page.wait_for_selector(".st-key-sign_in_email", timeout=30_000)
     settle(page)
     sign_in(page, "olga@example.com")
