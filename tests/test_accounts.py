@@ -298,3 +298,30 @@ def test_deactivated_account_loses_access_at_once(engine):
     with session_scope(engine) as session:
         assert accounts.get_active_user(session=session, user_id=customer.id) is None
     assert isinstance(failed_sign_in(engine, "cust@example.com", TEST_PASSWORD), AuthenticationFailed)
+
+
+def test_admin_user_search_matches_name_or_email_and_takes_wildcards_literally(engine):
+    admin = add_user(engine, email="ada@example.com", role=Role.ADMIN, name="Ada Admin")
+    add_user(engine, email="pat_q@example.com", name="Pat Q")
+    add_user(engine, email="patxq@example.com", name="Patrick 100% Sure")
+    with session_scope(engine) as session:
+        def found(text):
+            users, total = accounts.list_users(session=session, actor=admin, search=text)
+            assert total == len(users)
+            return sorted(u.email for u in users)
+
+        assert found("PAT") == ["pat_q@example.com", "patxq@example.com"]
+        assert found("pat_q") == ["pat_q@example.com"]  # "_" is not "any character"
+        assert found("100%") == ["patxq@example.com"]
+        assert found("ada admin") == ["ada@example.com"]
+
+
+def test_only_active_admins_list_or_change_accounts(engine):
+    customer = add_user(engine, email="carla@example.com")
+    agent = add_user(engine, email="alex@example.com", role=Role.AGENT)
+    retired = add_user(engine, email="old@example.com", role=Role.ADMIN, active=False)
+    for actor in (customer, agent, retired):
+        with pytest.raises(PermissionDenied), session_scope(engine) as session:
+            accounts.list_users(session=session, actor=actor)
+        with pytest.raises(PermissionDenied), session_scope(engine) as session:
+            accounts.set_user_active(session=session, actor=actor, user_id=customer.id, active=False)

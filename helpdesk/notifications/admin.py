@@ -55,8 +55,9 @@ def list_outbox(*, session: Session, actor: User, status: OutboxStatus | None = 
     if ticket_id is not None:
         query = query.where(OutboxMessage.ticket_id == ticket_id)
     if recipient.strip():
-        needle = recipient.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(OutboxMessage.recipient_email).like(f"%{needle}%", escape="\\"))
+        # autoescape: % and _ typed by the admin are literal, as in the other searches.
+        query = query.where(func.lower(OutboxMessage.recipient_email).contains(recipient.strip().lower(),
+                                                                               autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(OutboxMessage.id).subquery()))
     rows = session.scalars(query.options(defer(OutboxMessage.text_body), defer(OutboxMessage.html_body))
                            .order_by(OutboxMessage.id.desc()).limit(limit).offset(offset))

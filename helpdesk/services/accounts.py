@@ -153,22 +153,21 @@ def get_active_user(*, session: Session, user_id: int) -> User | None:
 
 def list_users(*, session: Session, actor: User, role: Role | None = None, search: str = "",
                limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
-    if actor.role != Role.ADMIN:
-        raise PermissionDenied("Only administrators can list accounts.")
+    ensure_admin(actor)
     query = select(User)
     if role is not None:
         query = query.where(User.role == role)
     if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where((User.email.like(pattern)) | (func.lower(User.name).like(pattern)))
+        needle = search.strip().lower()  # e-mails are stored lowercased
+        query = query.where(User.email.contains(needle, autoescape=True)
+                            | func.lower(User.name).contains(needle, autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(User.role, User.name).limit(limit).offset(offset)).all()
     return list(rows), total or 0
 
 
 def set_user_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
-    if actor.role != Role.ADMIN:
-        raise PermissionDenied("Only administrators can change accounts.")
+    ensure_admin(actor)
     user = get_by_id(session, User, user_id)
     if user is None:
         raise ValidationError("No such account.")
