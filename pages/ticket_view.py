@@ -3,7 +3,6 @@ import streamlit as st
 
 from helpdesk.enums import TicketStatus
 from helpdesk.models import parse_reference
-from helpdesk.services.attachments import get_attachment
 from helpdesk.services.errors import ConflictError, NotFound, ValidationError
 from helpdesk.services.tickets import (
     MESSAGE_MAX,
@@ -16,25 +15,11 @@ from helpdesk.config import upload_policy
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import status_text, when
-from helpdesk.ui.forms import apply_reset, field_error, file_size, form_errors, request_reset, uploader_key, uploads_from
+from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 from helpdesk.ui.notices import leave_notice, show_notice
+from helpdesk.ui.downloads import attachment_download_button
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
-
-
-def download_button(attachment, user_id: int, key: str) -> None:
-    def content() -> bytes:
-        # Checked again at download time, with the user as they are now.
-        from helpdesk.services.accounts import get_active_user
-
-        with db_session() as session:
-            actor = get_active_user(session=session, user_id=user_id)
-            return get_attachment(session=session, actor=actor, attachment_id=attachment.id).content
-
-    st.download_button(f"{attachment.filename} ({file_size(attachment.size)})", data=content,
-                       file_name=attachment.filename, mime=attachment.content_type, key=key,
-                       icon=":material/attach_file:")
-
 
 with db_session() as session:
     user = require_user(session)
@@ -73,7 +58,7 @@ with conversation_col:
         st.caption(f"{ticket.customer.name} · {when(ticket.created_at)}")
         st.text(ticket.description)  # user text is shown as text, never as markup
         for attachment in ticket_files:
-            download_button(attachment, user.id, key=f"download_{attachment.id}")
+            attachment_download_button(attachment, user.id, key=f"download_{attachment.id}")
     for message in messages:
         from_customer = message.author_id == ticket.customer_id
         role, avatar = ("user", ":material/person:") if from_customer else ("assistant", ":material/support_agent:")
@@ -81,7 +66,7 @@ with conversation_col:
             st.caption(f"{message.author.name} · {when(message.created_at)}")
             st.text(message.body)
             for attachment in message.attachments:
-                download_button(attachment, user.id, key=f"download_{attachment.id}")
+                attachment_download_button(attachment, user.id, key=f"download_{attachment.id}")
 
 with history_col:
     st.markdown("#### Status history")

@@ -20,4 +20,6 @@ def attachment_download_button(attachment, user_id: int, key: str) -> None:
 
     st.download_button(f"{attachment.filename} ({file_size(attachment.size)})", data=content,
                        file_name=attachment.filename, mime=attachment.content_type, key=key,
-                       icon=":material/attach_file:")
+                       icon=":material/attach_file:",
+                       # Nothing on the page changes: a rerun would only race the download.
+                       on_click="ignore")
