@@ -15,8 +15,9 @@ from helpdesk.db import make_engine, migrate, session_scope
 from helpdesk.enums import Role
 from helpdesk.models import Category, User
 from helpdesk.passwords import hash_password
+from tests.ci_guard import in_ci
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+IN_CI = in_ci()
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
 TEST_PASSWORD = "Correct-Horse-42"
 # argon2 is slow on purpose (about 0.5 s here): hash the shared test password once.

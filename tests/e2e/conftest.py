@@ -20,6 +20,7 @@ import pytest
 from helpdesk.db import make_engine, migrate
 from helpdesk.enums import Role
 from tests.conftest import add_category, add_user, skip_or_fail
+from tests.e2e.steps import install_run_counter
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
@@ -122,6 +123,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1300, "height": 900})
+    install_run_counter(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

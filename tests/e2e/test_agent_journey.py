@@ -8,56 +8,14 @@ import re
 import pytest
 
 from tests.conftest import TEST_PASSWORD
+from tests.e2e.steps import act, choose, click, keyed, nav_link, settle, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 AGENT_PASSWORD = "Agent-Journey-42"
 CUSTOMER_PASSWORD = "Erin-Journey-42"
 SUBJECT = "Parcel arrived empty"
 REPLY = "So sorry, Erin! A replacement ships today; no need to return anything."
-
-
-def settle(page) -> None:
-    page.wait_for_timeout(150)  # let the click's rerun start before waiting for it to end
-    page.wait_for_selector(IDLE)
-
-
-def keyed(page, key: str):
-    """The container Streamlit gives a widget with key=`key`."""
-    return page.locator(f".st-key-{key}")
-
-
-def sign_in(page, email: str, password: str) -> None:
-    from playwright.sync_api import expect
-
-    keyed(page, "sign_in_email").locator("input").fill(email)
-    keyed(page, "sign_in_password").locator("input").fill(password)
-    keyed(page, "sign_in_submit").locator("button").click()
-    expect(keyed(page, "sign_out")).to_be_visible()
-    settle(page)
-
-
-def sign_out(page) -> None:
-    from playwright.sync_api import expect
-
-    keyed(page, "sign_out").locator("button").click()
-    expect(keyed(page, "sign_in_email")).to_be_visible()
-    settle(page)
-
-
-def nav_link(page, name: str):
-    """A page in the sidebar navigation (pages may link to the same page in their text too)."""
-    return page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name)
-
-
-def choose(page, key: str, option: str) -> None:
-    """Pick `option` in a selectbox: focus it, type to filter, take the match."""
-    box = keyed(page, key).locator("input")
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
 
 
 def test_agent_claims_replies_and_resolves_and_the_customer_sees_it(page, live_app, screenshots):
@@ -86,8 +44,7 @@ def test_agent_claims_replies_and_resolves_and_the_customer_sees_it(page, live_a
     sign_out(page)
 
     # A customer raises a ticket.
-    page.get_by_role("link", name="Create a customer account").click()
-    settle(page)
+    click(page, page.get_by_role("link", name="Create a customer account"))
     keyed(page, "sign_up_name").locator("input").fill("Erin Customer")
     keyed(page, "sign_up_email").locator("input").fill("erin.journey@example.com")
     keyed(page, "sign_up_password").locator("input").fill(CUSTOMER_PASSWORD)
@@ -109,11 +66,9 @@ def test_agent_claims_replies_and_resolves_and_the_customer_sees_it(page, live_a
     sign_in(page, "alan.journey@example.com", AGENT_PASSWORD)
     expect(page.get_by_role("heading", name="Queue")).to_be_visible()
     expect(page.get_by_text("Nothing is assigned to you right now")).to_be_visible()
-    keyed(page, "queue_show_unassigned").locator("button").click()
-    settle(page)
+    click(page, keyed(page, "queue_show_unassigned").locator("button"))
     keyed(page, "queue_search").locator("input").fill(reference)
-    keyed(page, "queue_search").locator("input").press("Enter")
-    settle(page)
+    act(page, lambda: keyed(page, "queue_search").locator("input").press("Enter"))
     expect(page.get_by_text("Unassigned: 1 ticket")).to_be_visible()
     first_row = keyed(page, "queue_table").locator("tbody tr[role=row]").first.locator("td")
     expect(first_row.nth(0)).to_have_text(reference)
@@ -135,8 +90,7 @@ def test_agent_claims_replies_and_resolves_and_the_customer_sees_it(page, live_a
 
     reply_box = keyed(page, "agent_reply_body").locator("textarea")
     reply_box.fill(REPLY)
-    reply_box.press("Control+Enter")  # commit the text before the click
-    settle(page)
+    act(page, lambda: reply_box.press("Control+Enter"))  # commit the text before the click
     keyed(page, "agent_reply_send").locator("button").click()
     expect(page.get_by_text("Reply sent to the customer.")).to_be_visible()
     settle(page)

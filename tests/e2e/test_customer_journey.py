@@ -6,20 +6,11 @@ import re
 
 import pytest
 
+from tests.e2e.steps import click, keyed, settle
+
 pytestmark = pytest.mark.browser
 
-# Streamlit marks the app idle when the script run triggered by the last action is done.
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 SUBJECT = "Printer is on fire"
-
-
-def settle(page) -> None:
-    page.wait_for_selector(IDLE)
-
-
-def keyed(page, key: str):
-    """The container Streamlit gives a widget with key=`key`."""
-    return page.locator(f".st-key-{key}")
 
 
 def test_new_customer_signs_up_submits_a_ticket_with_an_attachment_and_finds_it(page, live_app, screenshots,
@@ -59,7 +50,7 @@ def test_new_customer_signs_up_submits_a_ticket_with_an_attachment_and_finds_it(
     shot("03_submit_form")
 
     keyed(page, "submit_category").click()
-    page.get_by_role("option", name="Technical problem").click()
+    page.get_by_role("option", name="Technical problem").click()  # in the form: sent on submit
     keyed(page, "submit_subject").locator("input").fill(SUBJECT)
     keyed(page, "submit_description").locator("textarea").fill("Since this morning the printer smokes.")
     log = tmp_path / "printer.log"
@@ -88,8 +79,7 @@ def test_new_customer_signs_up_submits_a_ticket_with_an_attachment_and_finds_it(
 
     # Filtered to status "New", the ticket is still listed.
     keyed(page, "my_tickets_status").click()
-    page.get_by_role("option", name="New", exact=True).click()
-    settle(page)
+    click(page, page.get_by_role("option", name="New", exact=True))
     expect(keyed(page, "my_tickets_table").locator("tbody tr[role=row]")).to_have_count(1)
     expect(page.get_by_role("combobox", name="Open a ticket")).to_have_value(f"{reference} — {SUBJECT}")
     shot("06_my_tickets_new")

@@ -9,13 +9,9 @@ from helpdesk.db import make_engine, session_scope
 from helpdesk.services.tickets import TicketDraft, create_ticket, list_categories
 from tests.conftest import TEST_PASSWORD, add_user
 
+from tests.e2e.steps import settle
+
 pytestmark = pytest.mark.browser
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-def settle(page) -> None:
-    page.wait_for_selector(IDLE, timeout=30_000)
-
 
 def raise_ticket(database_url: str, customer) -> int:
     engine = make_engine(database_url)
@@ -33,6 +29,7 @@ def sign_in(page, email: str) -> None:
     page.locator(".st-key-sign_in_email input").fill(email)
     page.locator(".st-key-sign_in_password input").fill(TEST_PASSWORD)
     page.locator(".st-key-sign_in_submit button").click()
+    page.locator(".st-key-sign_out").wait_for()
     settle(page)
 
 

@@ -1,0 +1,95 @@
+"""How a browser test takes a step and waits for the app: never a fixed pause.
+
+Streamlit sets `data-test-script-state` on the app root to "running" while a script run
+triggered by the last action executes and to "notRunning" when it is done. Right after a
+click the attribute may still say "notRunning" from the run before, so waiting for it alone
+can return before the click's run has even started. The page therefore counts the runs that
+start (a MutationObserver installed before any page script), and a step waits until a new run
+has started and the app is idle again; then the test checks what the step shows.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+COUNT_SCRIPT_RUNS = """
+window.__ccrScriptRuns = 0;
+new MutationObserver((records) => {
+  for (const record of records) {
+    if (record.target.getAttribute("data-test-script-state") === "running") window.__ccrScriptRuns += 1;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
+"""
+
+
+def install_run_counter(context) -> None:
+    context.add_init_script(COUNT_SCRIPT_RUNS)
+
+
+def script_runs(page) -> int:
+    return page.evaluate("window.__ccrScriptRuns")
+
+
+def settle(page) -> None:
+    """Wait until the app is idle (after a navigation, or after what the step shows appeared)."""
+    page.wait_for_selector(IDLE)
+
+
+def act(page, action: Callable[[], object]) -> None:
+    """Do something that makes the app rerun, and wait for that rerun to start and finish."""
+    before = script_runs(page)
+    action()
+    page.wait_for_function("before => window.__ccrScriptRuns > before", arg=before)
+    settle(page)
+
+
+def click(page, locator) -> None:
+    act(page, locator.click)
+
+
+def keyed(page, key: str):
+    """The container Streamlit gives a widget with key=`key`."""
+    return page.locator(f".st-key-{key}")
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick `option` in a selectbox: focus it, type to filter, take the match. The app reruns
+    unless the box sits in a form (which sends on submit) or `option` was chosen already."""
+    widget = keyed(page, key)
+    box = widget.locator("input")
+    reruns = box.input_value() != option and not in_form(widget)
+    box.click()
+    box.fill(option)
+    pick = page.get_by_role("option", name=option, exact=True)
+    if reruns:
+        click(page, pick)
+    else:
+        pick.click()
+
+
+def in_form(locator) -> bool:
+    return locator.locator("xpath=ancestor::*[@data-testid='stForm']").count() > 0
+
+
+def nav_link(page, name: str):
+    """A page in the sidebar navigation (pages may link to the same page in their text too)."""
+    return page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name)
+
+
+def sign_in(page, email: str, password: str) -> None:
+    from playwright.sync_api import expect
+
+    keyed(page, "sign_in_email").locator("input").fill(email)
+    keyed(page, "sign_in_password").locator("input").fill(password)
+    keyed(page, "sign_in_submit").locator("button").click()
+    expect(keyed(page, "sign_out")).to_be_visible()
+    settle(page)
+
+
+def sign_out(page) -> None:
+    from playwright.sync_api import expect
+
+    keyed(page, "sign_out").locator("button").click()
+    expect(keyed(page, "sign_in_email")).to_be_visible()
+    settle(page)
