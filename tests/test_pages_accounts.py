@@ -8,12 +8,14 @@ from sqlalchemy import func, select
 from helpdesk.db import session_scope
 from helpdesk.enums import Role
 from helpdesk.models import User
-from helpdesk.services.accounts import SIGN_IN_FAILED, THROTTLED
 from tests.conftest import TEST_PASSWORD
 from tests.page_helpers import (add_category, add_customer, add_staff, app_db, fill, message_at, messages,  # noqa: F401
                                 open_app, page_text, rerun)
 
 STRONG = "Very-Secret-42"
+# What a person reads; written out here so a changed message in the service fails these tests.
+SIGN_IN_FAILED = "That e-mail and password don't match an account."
+THROTTLED = "Too many failed sign-ins for this account. Try again in 15 minutes."
 
 
 def user_count(engine) -> int:
@@ -38,11 +40,13 @@ def test_setup_with_bad_input_shows_messages_at_the_fields_keeps_the_input_and_c
     at.button(key="setup_submit").click()
     rerun(at)
 
-    assert "e-mail" in message_at(at, "setup_email").lower()
-    assert message_at(at, "setup_password")
+    assert message_at(at, "setup_email") == "Enter a valid e-mail address, like name@example.com."
+    assert message_at(at, "setup_password") == "Use at least 10 characters."
     assert message_at(at, "setup_name") is None
+    assert message_at(at, "setup_password_repeat") is None  # the weak password is the one to fix first
     assert at.text_input(key="setup_name").value == "Ada Admin"
     assert at.text_input(key="setup_email").value == "not-an-address"
+    assert at.text_input(key="setup_password").value == "short"
     assert user_count(app_db) == 0
     assert at.title[0].value == "Welcome to Customer Care Registry"
 
@@ -73,18 +77,24 @@ def test_sign_up_errors_are_shown_per_field_and_nothing_is_created(app_db):
     at.button(key="sign_up_submit").click()
     rerun(at)
 
-    assert message_at(at, "sign_up_name")
-    assert "already" in message_at(at, "sign_up_email").lower()
-    assert message_at(at, "sign_up_password")  # too weak
+    assert message_at(at, "sign_up_name") == "Enter your name."
+    assert message_at(at, "sign_up_email") == "An account with this e-mail already exists. Sign in instead."
+    assert message_at(at, "sign_up_password") == "Use at least 10 characters."  # "password" is 8
+    assert message_at(at, "sign_up_password_repeat") is None
     assert at.text_input(key="sign_up_email").value == "taken@example.com"
+    assert at.text_input(key="sign_up_password").value == "password"
     assert user_count(app_db) == 2
 
     fill(at, sign_up_name="Carla", sign_up_email="carla@example.com", sign_up_password=STRONG,
          sign_up_password_repeat=STRONG + "x")
     at.button(key="sign_up_submit").click()
     rerun(at)
-    assert message_at(at, "sign_up_password_repeat")
+    assert message_at(at, "sign_up_password_repeat") == "The two passwords differ."
     assert message_at(at, "sign_up_email") is None
+    assert message_at(at, "sign_up_name") is None
+    assert message_at(at, "sign_up_password") is None
+    assert at.text_input(key="sign_up_name").value == "Carla"
+    assert at.text_input(key="sign_up_email").value == "carla@example.com"
     assert user_count(app_db) == 2
 
 
@@ -124,6 +134,7 @@ def test_wrong_password_and_unknown_email_read_exactly_the_same(app_db):
 
     assert wrong_password == unknown_email == [SIGN_IN_FAILED]
     assert "user_id" not in at.session_state
+    assert at.text_input(key="sign_in_email").value == "nobody@example.com"  # no retyping the address
 
 
 def test_sign_in_with_the_right_password_opens_the_customer_pages(app_db):

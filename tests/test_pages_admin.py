@@ -59,9 +59,13 @@ def test_creating_a_staff_account_with_bad_input_keeps_it_and_explains(app_db, a
     at.button(key="new_user_submit").click()
     rerun(at)
 
-    assert "already" in message_at(at, "new_user_email").lower()
-    assert message_at(at, "new_user_password_repeat")
+    assert message_at(at, "new_user_email") == "An account with this e-mail already exists. Sign in instead."
+    assert message_at(at, "new_user_password_repeat") == "The two passwords differ."
+    assert message_at(at, "new_user_name") is None
+    assert message_at(at, "new_user_password") is None
     assert at.text_input(key="new_user_name").value == "Alan Agent"
+    assert at.text_input(key="new_user_email").value == "ada@example.com"
+    assert not messages(at, "success")
     with session_scope(app_db) as session:
         assert len(session.scalars(select(User)).all()) == 1
 
@@ -81,8 +85,10 @@ def test_admin_deactivates_a_customer_and_the_list_filters(app_db, admin):
     assert open_app(carla).title[0].value == "Customer Care Registry"
 
 
-@pytest.mark.parametrize("page", ["pages/admin_users.py", "pages/admin_categories.py"])
-def test_admin_pages_refuse_non_admins_even_when_opened_directly(app_db, admin, page):
+@pytest.mark.parametrize("page, refusal", [("pages/admin_users.py", "Only administrators can manage users."),
+                                           ("pages/admin_categories.py",
+                                            "Only administrators can manage categories.")])
+def test_admin_pages_refuse_non_admins_even_when_opened_directly(app_db, admin, page, refusal):
     """Navigation hides them; the page itself refuses too (defence in depth)."""
     agent = add_staff(app_db, "alan@example.com", Role.AGENT)
     customer = add_customer(app_db, "carla@example.com")
@@ -91,7 +97,7 @@ def test_admin_pages_refuse_non_admins_even_when_opened_directly(app_db, admin, 
         at.session_state["user_id"] = user.id
         at.run()
         assert not at.exception
-        assert len(messages(at)) == 1
+        assert messages(at) == [refusal]
         assert "ada@example.com" not in page_text(at)
         assert not at.dataframe and not at.text_input
 
@@ -111,8 +117,10 @@ def test_admin_creates_renames_and_deactivates_categories(app_db, admin):
     fill(at, new_category_name="billing")
     at.button(key="new_category_submit").click()
     rerun(at)
-    assert message_at(at, "new_category_name")
+    assert message_at(at, "new_category_name") == "A category with this name exists already."
     assert at.text_input(key="new_category_name").value == "billing"
+    with session_scope(app_db) as session:
+        assert sorted(session.scalars(select(Category.name))) == ["Billing", "Technical problem"]
 
     with session_scope(app_db) as session:
         billing_id = session.scalar(select(Category.id).where(Category.name == "Billing"))

@@ -30,6 +30,15 @@ ADMIN_PAGES = {
     "pages/admin_settings.py": "Settings",
     "pages/admin_mail.py": "Mail",
 }
+# What an agent or customer reads when they open an admin page directly.
+REFUSALS = {
+    "pages/admin_skills.py": "Only administrators can change agent skills.",
+    "pages/admin_canned_replies.py": "Only administrators can manage canned replies.",
+    "pages/admin_sla.py": "Only administrators can change SLA targets.",
+    "pages/admin_settings.py": "Only administrators can change settings.",
+    "pages/admin_mail.py": "Only administrators can see the mail outbox.",
+}
+KNOWN_PLACEHOLDERS = "You can use: {customer_name}, {customer_email}, {agent_name}, {reference}, {subject}."
 SMTP_PASSWORD = "Hunter2-Very-Secret-Pw"
 
 
@@ -111,7 +120,7 @@ def test_agents_and_customers_neither_see_nor_open_the_admin_console(app_db, adm
             at.session_state["user_id"] = user.id
             at.run()
             assert not at.exception
-            assert len(messages(at)) == 1 and "Only administrators" in messages(at)[0]
+            assert messages(at) == [REFUSALS[page]]
             assert not (at.button or at.text_input or at.text_area or at.number_input or at.toggle
                         or at.dataframe or at.selectbox or at.multiselect)
             assert "carla@example.com" not in page_text(at)
@@ -128,8 +137,10 @@ def test_canned_reply_with_bad_input_is_explained_at_the_fields_kept_and_then_sa
     rerun(at)
 
     assert message_at(at, "new_canned_title") == "Give the reply a title agents will recognise."
-    assert "Unknown placeholder “{customer_nme}”" in message_at(at, "new_canned_body")
+    assert message_at(at, "new_canned_body") == f"Unknown placeholder “{{customer_nme}}”. {KNOWN_PLACEHOLDERS}"
+    assert at.text_input(key="new_canned_title").value == "   "
     assert at.text_area(key="new_canned_body").value == "Hello {customer_nme}, thanks!"
+    assert not messages(at, "success")
     assert count(app_db, CannedReply) == 0
 
     fill(at, new_canned_title="Thanks", new_canned_body="Hello {customer_name}, thanks for {reference}!")
@@ -164,7 +175,10 @@ def test_canned_reply_edit_refuses_a_bad_placeholder_and_delete_asks_first(app_d
     fill(at, **{f"canned_body_{reply_id}": "Dear {customer.__class__}"})
     at.button(key=f"canned_save_{reply_id}").click()
     rerun(at)
-    assert "Unknown placeholder" in message_at(at, f"canned_body_{reply_id}")
+    assert message_at(at, f"canned_body_{reply_id}") == (
+        f"Unknown placeholder “{{customer.__class__}}”. {KNOWN_PLACEHOLDERS}")
+    assert message_at(at, f"canned_title_{reply_id}") is None
+    assert at.text_area(key=f"canned_body_{reply_id}").value == "Dear {customer.__class__}"  # kept to fix
     with session_scope(app_db) as session:
         assert session.get(CannedReply, reply_id).body == "Please send a screenshot."
 
@@ -201,7 +215,10 @@ def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_ticket
     at.button(key="sla_save").click()
     rerun(at)
 
-    assert "Resolution can't be due before the first response" in message_at(at, "sla_resolution_high")
+    assert message_at(at, "sla_resolution_high") == (
+        "Resolution can't be due before the first response; use at least as many hours.")
+    assert message_at(at, "sla_first_high") is None
+    assert message_at(at, "sla_resolution_normal") is None
     assert at.number_input(key="sla_resolution_high").value == 5  # what was typed stays
     assert at.number_input(key="sla_first_normal").value == 3
     with session_scope(app_db) as session:  # all targets are saved together, or none
@@ -236,6 +253,10 @@ def test_business_hours_are_validated_at_the_fields_and_saved(app_db, admin):
     rerun(at)
     assert message_at(at, "business_hours_end") == "The working day must end after it starts."
     assert message_at(at, "business_hours_days") == "Choose at least one working day."
+    assert (at.time_input(key="business_hours_start").value, at.time_input(key="business_hours_end").value) == (
+        time(18, 0), time(8, 0))  # what was chosen stays, to be corrected
+    assert at.toggle(key="business_hours_on").value is True
+    assert not messages(at, "success")
     with session_scope(app_db) as session:
         assert get_settings(session=session).business_hours is None
 

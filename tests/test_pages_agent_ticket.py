@@ -13,13 +13,15 @@ from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, TicketMessage, User, format_reference
 from helpdesk.services import agent_actions, canned_replies, tickets
 from helpdesk.services.attachments import UploadedFile
-from helpdesk.services.tickets import CONFLICT
 from helpdesk.timeutil import utcnow
 from helpdesk.ui.engine import get_engine
 from tests.page_helpers import (add_category, add_customer, add_staff, fill, message_at, messages,  # noqa: F401
                                 open_app, page_text, point_app_at, raise_ticket, rerun)
 
 PAGE = "pages/agent_ticket.py"
+# The words the agent reads when someone else changed the ticket first (README: "this ticket changed since
+# you opened it"), written out so a changed service message fails here.
+CONFLICT = "This ticket changed since you opened it. The latest version is shown below; nothing was saved."
 
 
 @pytest.fixture
@@ -67,6 +69,27 @@ def history_lines(at) -> list[str]:
     """The History table's lines, newest first."""
     table = next(d.value for d in at.dataframe if list(d.value.columns) == ["When", "Who", "What"])
     return [f"{who} {what}" for who, what in zip(table["Who"], table["What"])]
+
+
+def errors_beside(at, key) -> list[str]:
+    """The errors in the part of the page that holds the widget or container `key` (its siblings)."""
+    def walk(node):
+        children = list(getattr(node, "children", {}).values())
+        if any(getattr(child, "key", None) == key for child in children):
+            return [child.value for child in children if child.type == "error"]
+        for child in children:
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    found = walk(at.main)
+    assert found is not None, f"no widget or container with key {key!r} on the page"
+    return found
+
+
+def errors_at_the_top(at) -> list[str]:
+    return [child.value for child in at.main.children.values() if child.type == "error"]
 
 
 def click(at, key):
@@ -148,7 +171,10 @@ def test_an_empty_reply_is_explained_at_the_box(desk):
     at = open_ticket(desk)
     click(at, "agent_reply_send")
     assert message_at(at, "agent_reply_body") == "Write a message."
+    assert not messages(at, "success")
     assert customer_sees(desk) == []
+    with session_scope(desk["engine"]) as session:
+        assert session.scalars(select(TicketMessage.id).where(TicketMessage.ticket_id == desk["ticket"])).all() == []
 
 
 def test_a_canned_reply_is_inserted_with_the_placeholders_filled_in(desk):
@@ -217,8 +243,10 @@ def test_a_reply_over_someone_elses_change_is_refused_and_the_text_is_kept(desk)
     act(desk, agent_actions.add_agent_reply, ticket_id=desk["ticket"], body="Bo here: refund is done.")
     click(at, "agent_reply_send")
 
-    assert CONFLICT in messages(at)
-    assert CONFLICT.startswith("This ticket changed since you opened it")
+    # Said at the top, and again at the reply box the agent clicked (the top may be scrolled away).
+    assert errors_at_the_top(at) == [CONFLICT]
+    assert errors_beside(at, "agent_reply_kind") == [CONFLICT]
+    assert messages(at) == [CONFLICT, CONFLICT]
     assert at.text_area(key="agent_reply_body").value == "We refunded the first charge."
     assert "Bo here: refund is done." in page_text(at)  # the fresh state is shown
     assert customer_sees(desk) == ["Bo here: refund is done."]  # nothing of Alan's was saved
@@ -235,7 +263,9 @@ def test_a_field_change_over_someone_elses_change_is_refused(desk):
     act(desk, agent_actions.change_priority, ticket_id=desk["ticket"], priority=Priority.URGENT)
     click(at, "agent_fields_save")
 
-    assert CONFLICT in messages(at)
+    assert errors_at_the_top(at) == [CONFLICT]
+    assert errors_beside(at, "agent_fields") == [CONFLICT]  # inside the Ticket box, above its form
+    assert messages(at) == [CONFLICT, CONFLICT]
     assert load(desk).priority == Priority.URGENT
     assert at.selectbox(key="agent_priority").value == Priority.URGENT  # the fields show the fresh state
     assert "Urgent" in page_text(at)
@@ -245,7 +275,8 @@ def test_claiming_a_ticket_someone_else_took_is_refused(desk):
     at = open_ticket(desk)
     act(desk, agent_actions.claim_ticket, ticket_id=desk["ticket"])
     click(at, "agent_claim")
-    assert CONFLICT in messages(at)
+    assert errors_at_the_top(at) == [CONFLICT]
+    assert messages(at) == [CONFLICT]
     assert load(desk).assignee_id == desk["bo"].id
     assert not [b for b in at.button if b.key == "agent_claim"]
 

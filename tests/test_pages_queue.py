@@ -73,6 +73,25 @@ def subjects(at) -> list[str]:
     return [row["Subject"] for row in table(at)]
 
 
+def errors_in(at, container_key: str) -> list[str]:
+    """Every error inside the container `container_key`, in page order."""
+    def walk(node, inside):
+        found = []
+        for child in getattr(node, "children", {}).values():
+            here = inside or getattr(child, "key", None) == container_key
+            if here and getattr(child, "type", None) == "error":
+                found.append(child.value)
+            found.extend(walk(child, here))
+        return found
+
+    return walk(at.main, False)
+
+
+def filters_expander(at):
+    [expander] = [e for e in at.expander if e.label.startswith("More filters")]
+    return expander
+
+
 def test_an_empty_queue_explains_itself_in_every_view(desk):
     at = open_app(desk["alan"])
     assert at.title[0].value == "Queue"
@@ -205,7 +224,12 @@ def test_filter_by_agent_status_and_created_range(desk):
 
     at.date_input(key="queue_created_from").set_value(utcnow().date())
     rerun(at)
-    assert "The end date is before the start date." in messages(at)
+    # Said in the filters, under the dates, and the dates stay as chosen so they can be corrected.
+    assert [e.value for e in filters_expander(at).error] == ["The end date is before the start date."]
+    assert messages(at) == ["The end date is before the start date."]
+    assert at.date_input(key="queue_created_from").value == utcnow().date()
+    assert at.date_input(key="queue_created_to").value == utcnow().date() - timedelta(days=10)
+    assert not at.dataframe  # no rows for filters that can't match
 
 
 def test_a_reference_outside_the_view_is_still_one_click_away(desk):
@@ -311,9 +335,15 @@ def test_bulk_apply_without_a_choice_explains(desk):
     ticket(desk, "Something")
     at = open_app(desk["alan"])
     show(at, QueueView.UNASSIGNED)
+    at.selectbox(key="queue_bulk_priority").select(Priority.URGENT)
     at.button(key="queue_bulk_apply").click()
     rerun(at)
-    assert "Select at least one ticket." in messages(at)
+    assert errors_in(at, "queue_bulk") == ["Select at least one ticket."]
+    assert messages(at) == ["Select at least one ticket."]
+    assert at.selectbox(key="queue_bulk_priority").value == Priority.URGENT  # the choice stays
+    assert not messages(at, "success")
+    with session_scope(desk["engine"]) as session:
+        assert session.scalars(select(Ticket.priority)).all() == [Priority.NORMAL]
 
 
 def test_customers_cannot_reach_the_queue_or_the_agent_ticket_page(desk):

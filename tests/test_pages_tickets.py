@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from helpdesk.db import session_scope
 from helpdesk.enums import Priority, Role, TicketStatus
-from helpdesk.models import Attachment, Ticket, User
+from helpdesk.models import Attachment, Ticket, TicketMessage, User
 from helpdesk.services.attachments import UploadedFile
 from helpdesk.services.tickets import add_message, transition
 from tests.page_helpers import (add_category, add_customer, add_staff, app_db, fill, message_at, messages,  # noqa: F401
@@ -31,6 +31,12 @@ def ticket_count(engine) -> int:
         return session.scalar(select(func.count()).select_from(Ticket))
 
 
+def message_count(engine, ticket_id: int) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(TicketMessage)
+                              .where(TicketMessage.ticket_id == ticket_id))
+
+
 # --- Submit a ticket ---------------------------------------------------------------------------
 
 def test_missing_fields_are_named_at_the_fields_and_what_was_typed_stays(shop):
@@ -51,8 +57,9 @@ def test_missing_fields_are_named_at_the_fields_and_what_was_typed_stays(shop):
     at.selectbox(key="submit_category").select(shop["billing"])
     at.button(key="submit_button").click()
     rerun(at)
-    assert message_at(at, "submit_subject").startswith("Enter a subject")
+    assert message_at(at, "submit_subject") == "Enter a subject: a short summary of the problem."
     assert message_at(at, "submit_category") is None
+    assert message_at(at, "submit_description") is None
     assert at.text_area(key="submit_description").value == "Charged twice in March."
     assert at.selectbox(key="submit_category").value == shop["billing"]
     assert ticket_count(shop["engine"]) == 0
@@ -67,9 +74,14 @@ def test_a_refused_attachment_is_explained_at_the_uploader_and_nothing_is_writte
     at.button(key="submit_button").click()
     rerun(at)
 
-    assert message_at(at, "submit_files_0")
+    assert message_at(at, "submit_files_0") == "“screen.png” doesn't look like a .png file."
+    assert message_at(at, "submit_subject") is None
     assert ticket_count(shop["engine"]) == 0
+    with session_scope(shop["engine"]) as session:
+        assert session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert at.text_input(key="submit_subject").value == "Screenshot attached"
+    assert at.text_area(key="submit_description").value == "See the picture."
+    assert at.selectbox(key="submit_category").value == shop["technical"]
 
 
 def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(shop):
@@ -240,6 +252,7 @@ def test_replying_shows_the_message_and_empties_the_form_and_an_empty_reply_is_r
     at.button(key="reply_submit").click()
     rerun(at)
     assert message_at(at, "reply_body") == "Write a message."
+    assert message_count(tickets["engine"], tickets["printer"]) == 0
 
     fill(at, reply_body="It is still smoking, see the log.")
     at.file_uploader(key="reply_files_0").set_value(("smoke.txt", b"more smoke\n", "text/plain"))
@@ -251,6 +264,23 @@ def test_replying_shows_the_message_and_empties_the_form_and_an_empty_reply_is_r
     assert "Your reply was sent." in messages(at, "success")
     assert at.text_area(key="reply_body").value == ""
     assert "smoke.txt (11 B)" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_a_reply_with_a_refused_attachment_keeps_the_text_and_writes_nothing(tickets):
+    at = open_app(tickets["carla"], ticket=tickets["printer"])
+    fill(at, reply_body="Here is the error log.")
+    at.file_uploader(key="reply_files_0").set_value(("photo.jpg", b"just some text", "image/jpeg"))
+    at.button(key="reply_submit").click()
+    rerun(at)
+
+    assert message_at(at, "reply_files_0") == "“photo.jpg” doesn't look like a .jpg file."
+    assert message_at(at, "reply_body") is None
+    assert at.text_area(key="reply_body").value == "Here is the error log."
+    assert not messages(at, "success")
+    assert message_count(tickets["engine"], tickets["printer"]) == 0
+    with session_scope(tickets["engine"]) as session:
+        assert session.scalar(select(func.count()).select_from(Attachment)
+                              .where(Attachment.ticket_id == tickets["printer"])) == 0
 
 
 def test_replying_to_a_resolved_ticket_reopens_it(tickets):

@@ -129,7 +129,7 @@ def test_customer_cannot_touch_another_customers_ticket(engine, world, action):
     answer_for_missing = not_found_message(engine, action, world.alice, world.missing_ticket)
     answer_for_bobs = not_found_message(engine, action, world.alice, world.bob_ticket)
     # The same answer as for a ticket that doesn't exist: ids can't be probed.
-    assert answer_for_bobs == answer_for_missing
+    assert answer_for_bobs == answer_for_missing == "No such ticket."
     assert "Bob" not in answer_for_bobs
     assert snapshot(engine, world.bob_ticket) == before
 
@@ -146,12 +146,41 @@ def test_any_id_at_all_gets_the_same_not_found(engine, world, odd_id):
 
 
 def test_customer_can_do_all_of_it_on_their_own_ticket(engine, world):
-    for action in ("get_ticket", "get_conversation", "get_history", "get_ticket_attachments",
-                   "add_customer_reply", "close_ticket"):
+    """Allowed means it happened: each read returns Alice's ticket, each change is stored."""
+    def run(action):
         with session_scope(engine) as session:
-            TICKET_ACTIONS[action](session, world.alice, world.alice_ticket)
+            result = TICKET_ACTIONS[action](session, world.alice, world.alice_ticket)
+            if action == "get_conversation":
+                return [(m.body, m.author_id, [a.filename for a in m.attachments]) for m in result]
+            if action == "get_history":
+                return [(e.kind, e.actor_id, e.new_value) for e in result]
+            if action == "get_ticket_attachments":
+                return [a.filename for a in result]
+            return result
+
+    ticket = run("get_ticket")
+    assert (ticket.id, ticket.subject, ticket.customer_id, ticket.status) == (
+        world.alice_ticket, "Alice's own problem", world.alice.id, TicketStatus.NEW)
+    assert run("get_conversation") == []
+    assert run("get_history") == [(EventKind.CREATED, world.alice.id, "new")]
+    assert run("get_ticket_attachments") == []
+    details = run("get_ticket_details")
+    assert (details.ticket.id, details.ticket.subject) == (world.alice_ticket, "Alice's own problem")
+
+    reply = run("add_customer_reply")
+    assert (reply.ticket_id, reply.body, reply.is_public, reply.author_id) == (
+        world.alice_ticket, "Let me in", True, world.alice.id)
+    assert run("get_conversation") == [("Let me in", world.alice.id, ["x.png"])]
     with session_scope(engine) as session:
-        assert session.get(Ticket, world.alice_ticket).status == TicketStatus.CLOSED
+        stored = session.get(Attachment, session.scalar(select(Attachment.id).where(
+            Attachment.ticket_id == world.alice_ticket)))
+        assert (stored.filename, stored.content, stored.message_id) == ("x.png", PNG, reply.id)
+
+    run("close_ticket")
+    with session_scope(engine) as session:
+        closed = session.get(Ticket, world.alice_ticket)
+        assert closed.status == TicketStatus.CLOSED and closed.closed_at is not None
+    assert run("get_history")[-1] == (EventKind.STATUS_CHANGED, world.alice.id, "closed")
 
 
 def test_customer_cannot_download_another_customers_files_whatever_the_id(engine, world):
@@ -162,6 +191,7 @@ def test_customer_cannot_download_another_customers_files_whatever_the_id(engine
         return str(excinfo.value)
 
     missing = answer(world.alice, world.missing_file)
+    assert missing == "No such attachment."
     for attachment_id in (world.bob_ticket_file, world.public_reply_file, world.internal_note_file,
                           0, -1, 2**63, None, str(world.bob_ticket_file)):
         assert answer(world.alice, attachment_id) == missing, attachment_id
@@ -192,7 +222,7 @@ def test_customer_cannot_download_an_internal_notes_file_on_their_own_ticket(eng
                 get_attachment(session=session, actor=world.bob, attachment_id=attachment_id)
         return str(excinfo.value)
 
-    assert answer(world.internal_note_file) == answer(world.missing_file)
+    assert answer(world.internal_note_file) == answer(world.missing_file) == "No such attachment."
     # The public files on the same ticket are theirs to download.
     with session_scope(engine) as session:
         for attachment_id in (world.bob_ticket_file, world.public_reply_file):
@@ -216,9 +246,11 @@ def test_staff_can_read_any_ticket_including_internal_notes(engine, world, staff
 @pytest.mark.parametrize("staff", ["agent", "admin"])
 def test_staff_cannot_reply_as_the_customer(engine, world, staff):
     before = snapshot(engine, world.bob_ticket)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         with session_scope(engine) as session:
             TICKET_ACTIONS["add_customer_reply"](session, getattr(world, staff), world.bob_ticket)
+    assert type(refused.value) is PermissionDenied
+    assert str(refused.value) == "Only the customer who raised this ticket can do that."
     assert snapshot(engine, world.bob_ticket) == before
 
 
@@ -241,17 +273,17 @@ def test_signed_out_or_deactivated_customer_sees_nothing_even_their_own(engine, 
     with session_scope(engine) as session:
         bob_now = session.get(User, world.bob.id)
     before = snapshot(engine, world.bob_ticket)
+    calls = {name: (lambda s, actor, action=action: action(s, actor, world.bob_ticket))
+             for name, action in TICKET_ACTIONS.items()}
+    calls["get_attachment"] = lambda s, actor: get_attachment(session=s, actor=actor,
+                                                              attachment_id=world.bob_ticket_file)
+    calls["list_customer_tickets"] = lambda s, actor: tickets.list_customer_tickets(session=s, actor=actor)
     for actor in (None, bob_now):
-        for action in TICKET_ACTIONS:
-            with pytest.raises(PermissionDenied):
+        for name, call in calls.items():
+            with pytest.raises(PermissionDenied) as refused:
                 with session_scope(engine) as session:
-                    TICKET_ACTIONS[action](session, actor, world.bob_ticket)
-        with pytest.raises(PermissionDenied):
-            with session_scope(engine) as session:
-                get_attachment(session=session, actor=actor, attachment_id=world.bob_ticket_file)
-        with pytest.raises(PermissionDenied):
-            with session_scope(engine) as session:
-                tickets.list_customer_tickets(session=session, actor=actor)
+                    call(session, actor)
+            assert (type(refused.value), str(refused.value)) == (PermissionDenied, "Sign in first."), name
     assert snapshot(engine, world.bob_ticket) == before
 
 
@@ -268,7 +300,8 @@ def test_staff_actions_answer_impossible_ids_with_not_found(engine, ticket_id):
         lambda s: assignment.claim_ticket(session=s, actor=agent, ticket_id=ticket_id),
     ]
     for call in calls:
-        with pytest.raises(NotFound), session_scope(engine) as session:
+        with pytest.raises(NotFound) as missing, session_scope(engine) as session:
             call(session)
+        assert str(missing.value) == "No such ticket."
     with session_scope(engine) as session:
         assert queue.find_by_reference(session=session, actor=agent, text=f"CCR-{ticket_id}") is None

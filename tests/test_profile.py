@@ -22,16 +22,30 @@ def test_empty_name_is_refused_and_nothing_changes(engine):
     user = add_user(engine, email="pat@example.com", name="Pat")
     with pytest.raises(ValidationError) as refused, session_scope(engine) as session:
         update_profile(session=session, actor=user, name="   ", wants_optional_email=False)
-    assert "name" in refused.value.field_errors
+    assert refused.value.field_errors == {"name": "Enter your name."}
     with session_scope(engine) as session:
-        assert session.get(User, user.id).wants_optional_email is True
+        saved = session.get(User, user.id)
+        assert (saved.name, saved.wants_optional_email) == ("Pat", True)
+
+
+def test_a_name_over_120_characters_is_refused(engine):
+    user = add_user(engine, email="pat@example.com", name="Pat")
+    with pytest.raises(ValidationError) as refused, session_scope(engine) as session:
+        update_profile(session=session, actor=user, name="P" * 121, wants_optional_email=True)
+    assert refused.value.field_errors == {"name": "Use at most 120 characters."}
+    with session_scope(engine) as session:
+        update_profile(session=session, actor=user, name="P" * 120, wants_optional_email=True)
+    with session_scope(engine) as session:
+        assert session.get(User, user.id).name == "P" * 120
 
 
 def test_password_change_needs_the_current_password(engine):
     user = add_user(engine, email="pat@example.com")
     with pytest.raises(ValidationError) as refused, session_scope(engine) as session:
         change_password(session=session, actor=user, current="wrong", new="New-Secret-99", new_repeat="New-Secret-99")
-    assert set(refused.value.field_errors) == {"current"}
+    assert refused.value.field_errors == {"current": "That is not your current password."}
+    with session_scope(engine) as session:
+        assert verify_password(session.get(User, user.id).password_hash, TEST_PASSWORD)
     with session_scope(engine) as session:
         change_password(session=session, actor=user, current=TEST_PASSWORD, new="New-Secret-99",
                         new_repeat="New-Secret-99")
@@ -45,8 +59,12 @@ def test_weak_or_mismatched_new_password_is_refused(engine):
     user = add_user(engine, email="pat@example.com")
     with pytest.raises(ValidationError) as weak, session_scope(engine) as session:
         change_password(session=session, actor=user, current=TEST_PASSWORD, new="short", new_repeat="short")
-    assert "new" in weak.value.field_errors
+    assert weak.value.field_errors == {"new": "Use at least 10 characters."}
     with pytest.raises(ValidationError) as differ, session_scope(engine) as session:
         change_password(session=session, actor=user, current=TEST_PASSWORD, new="New-Secret-99",
                         new_repeat="New-Secret-98")
-    assert "new_repeat" in differ.value.field_errors
+    assert differ.value.field_errors == {"new_repeat": "The two passwords differ."}
+    with session_scope(engine) as session:
+        stored = session.get(User, user.id).password_hash
+    assert verify_password(stored, TEST_PASSWORD)
+    assert not verify_password(stored, "New-Secret-99") and not verify_password(stored, "short")
