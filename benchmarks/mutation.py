@@ -4,6 +4,7 @@
     python benchmarks/mutation.py                 # all rule modules, SQLite tests, 2 workers
     python benchmarks/mutation.py --module workflow --module access
     python benchmarks/mutation.py --report-only   # re-read the last run's results
+    python benchmarks/mutation.py --rerun-survivors   # after adding tests: only the survivors again
 
 Not part of CI (a full run takes long). It copies the tracked files of this checkout to a
 work folder (default /tmp/ccr-mutation), writes mutmut's configuration there, runs
@@ -79,11 +80,19 @@ def prepare(workdir: Path, modules: list[str]) -> None:
     (workdir / "setup.cfg").write_text("\n".join(lines) + "\n")
 
 
-def run_mutmut(workdir: Path, workers: int) -> None:
+def run_mutmut(workdir: Path, workers: int, mutants: list[str] = ()) -> None:
     env = {key: value for key, value in os.environ.items()
            if key not in {"CI", "HELPDESK_TEST_POSTGRES_URL", "PYTEST_ADDOPTS"}}
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(workers)], cwd=workdir,
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(workers), *mutants], cwd=workdir,
                    env=env, check=False)
+
+
+def sync_tests(workdir: Path) -> None:
+    """The checkout's tests as they are now, into the work folder and mutmut's copy of it
+    (mutmut finds the new tests and collects their coverage before it runs the mutants)."""
+    for target in (workdir / "tests", workdir / "mutants" / "tests"):
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(PROJECT_ROOT / "tests", target, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def read_results(workdir: Path) -> dict[str, str]:
@@ -147,9 +156,15 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ccr-mutation"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--report-only", action="store_true", help="print the results of the last run")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="copy the current tests over and run only the last run's survivors again")
     args = parser.parse_args()
     modules = args.module or list(RULE_MODULES)
-    if not args.report_only:
+    if args.rerun_survivors:
+        survivors = [name for name, result in read_results(args.workdir).items() if result in SURVIVED]
+        sync_tests(args.workdir)
+        run_mutmut(args.workdir, args.workers, survivors)
+    elif not args.report_only:
         prepare(args.workdir, modules)
         run_mutmut(args.workdir, args.workers)
     report(read_results(args.workdir), modules)
