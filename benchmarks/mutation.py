@@ -28,6 +28,8 @@ from collections import Counter
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Survivors no test can tell apart from the real code, one per line: `name | function | reason`.
+EQUIVALENTS_FILE = Path(__file__).resolve().parent / "mutation_equivalents.txt"
 
 # The modules that carry the rules: the workflow, the ticket kernel, assignment, SLA,
 # accounts and the sign-in throttle, the outbox and the sender, access.
@@ -116,23 +118,41 @@ def module_of(mutant: str, modules: list[str]) -> str:
     return "other"
 
 
+def listed_equivalents() -> dict[str, str]:
+    """mutant name -> why it is equivalent, from EQUIVALENTS_FILE."""
+    if not EQUIVALENTS_FILE.exists():
+        return {}
+    listed = {}
+    for line in EQUIVALENTS_FILE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, rest = line.partition("|")
+            listed[name.strip()] = rest.strip()
+    return listed
+
+
 def report(results: dict[str, str], modules: list[str]) -> int:
+    equivalents = listed_equivalents()
     by_module: dict[str, Counter] = {module: Counter() for module in modules}
     survivors: dict[str, list[str]] = {module: [] for module in modules}
     for name, result in sorted(results.items()):
         module = module_of(name, modules)
+        if result in SURVIVED and name in equivalents:
+            result = "equivalent"
         by_module.setdefault(module, Counter())[result] += 1
         if result in SURVIVED:
             survivors.setdefault(module, []).append(name)
     total = Counter()
-    print(f"\n{'module':<20} {'mutants':>8} {'killed':>7} {'timeout':>8} {'survived':>9} {'untested':>9} {'score':>7}")
+    print("score: killed (and timed out) over the mutants tested; equivalent survivors (listed in")
+    print(f"{EQUIVALENTS_FILE.name} with the reason) are left out of the score but shown.")
+    print(f"\n{'module':<20} {'mutants':>8} {'killed':>7} {'timeout':>8} {'survived':>9} {'equivalent':>11} "
+          f"{'untested':>9} {'score':>7}")
     for module, counts in by_module.items():
         total.update(counts)
         print(row(module, counts))
     print(row("all", total))
     for module, names in survivors.items():
         if names:
-            print(f"\nsurvived in {module}:")
+            print(f"\nsurvived in {module} (not killed, not listed as equivalent):")
             for name in names:
                 print(f"  {name}")
     return sum(total[s] for s in SURVIVED)
@@ -142,11 +162,12 @@ def row(label: str, counts: Counter) -> str:
     killed = sum(counts[s] for s in KILLED if s != "timeout")
     timeout = counts["timeout"]
     survived = sum(counts[s] for s in SURVIVED)
+    equivalent = counts["equivalent"]
     untested = sum(counts[s] for s in NOT_TESTED)
     tested = killed + timeout + survived
     score = f"{100 * (killed + timeout) / tested:.1f}%" if tested else "-"
-    return (f"{label:<20} {sum(counts.values()):>8} {killed:>7} {timeout:>8} {survived:>9} {untested:>9} "
-            f"{score:>7}")
+    return (f"{label:<20} {sum(counts.values()):>8} {killed:>7} {timeout:>8} {survived:>9} {equivalent:>11} "
+            f"{untested:>9} {score:>7}")
 
 
 def main() -> None:
