@@ -97,13 +97,15 @@ def claim_due(engine: Engine, *, now: datetime, limit: int = DEFAULT_BATCH,
     due = _due(now, policy.lease)
     candidates = (select(OutboxMessage.id).where(due)
                   .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
-    if engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    claim = (update(OutboxMessage)
-             .where(OutboxMessage.id.in_(candidates), due)  # re-checked: the row may have changed
-             .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-             .returning(OutboxMessage.id))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Lock the batch in a statement of its own: as a subquery of the UPDATE, PostgreSQL
+            # may rescan `LIMIT ... SKIP LOCKED` once per outer row and claim far more than `limit`.
+            candidates = list(connection.scalars(candidates.with_for_update(skip_locked=True)))
+        claim = (update(OutboxMessage)
+                 .where(OutboxMessage.id.in_(candidates), due)  # re-checked: the row may have changed
+                 .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+                 .returning(OutboxMessage.id))
         ids = list(connection.scalars(claim))
         if not ids:
             return []
