@@ -4,6 +4,7 @@
     python benchmarks/mutation.py                 # all rule modules, SQLite tests, 2 workers
     python benchmarks/mutation.py --module workflow --module access
     python benchmarks/mutation.py --report-only   # re-read the last run's results
+    python benchmarks/mutation.py --resume            # an interrupted run: sync code and tests, go on
     python benchmarks/mutation.py --rerun-survivors   # after adding tests: only the survivors again
 
 Not part of CI (a full run takes long). It copies the tracked files of this checkout to a
@@ -87,6 +88,24 @@ def run_mutmut(workdir: Path, workers: int, mutants: list[str] = ()) -> None:
            if key not in {"CI", "HELPDESK_TEST_POSTGRES_URL", "PYTEST_ADDOPTS"}}
     subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(workers), *mutants], cwd=workdir,
                    env=env, check=False)
+
+
+def sync_sources(workdir: Path) -> list[str]:
+    """Copy the checkout's changed helpdesk/ files into the work folder and drop mutmut's copy
+    of each (with its results), so mutmut mutates and tests the new code. Returns the files."""
+    changed = []
+    for name in tracked_files():
+        if not name.startswith("helpdesk/") or not (PROJECT_ROOT / name).is_file():
+            continue
+        source, copy = PROJECT_ROOT / name, workdir / name
+        if copy.exists() and copy.read_bytes() == source.read_bytes():
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, copy)
+        for stale in (workdir / "mutants" / name, workdir / "mutants" / (name + ".meta")):
+            stale.unlink(missing_ok=True)
+        changed.append(name)
+    return changed
 
 
 def sync_tests(workdir: Path) -> None:
@@ -177,11 +196,17 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ccr-mutation"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--report-only", action="store_true", help="print the results of the last run")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on with an interrupted run, with the checkout's current code and tests")
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="copy the current tests over and run only the last run's survivors again")
     args = parser.parse_args()
     modules = args.module or list(RULE_MODULES)
-    if args.rerun_survivors:
+    if args.resume:
+        print("changed since the run started:", ", ".join(sync_sources(args.workdir)) or "nothing")
+        sync_tests(args.workdir)
+        run_mutmut(args.workdir, args.workers)
+    elif args.rerun_survivors:
         survivors = [name for name, result in read_results(args.workdir).items() if result in SURVIVED]
         sync_tests(args.workdir)
         run_mutmut(args.workdir, args.workers, survivors)
