@@ -12,6 +12,7 @@ from helpdesk.db import session_scope
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket, User
 from helpdesk.services import agent_actions, assignment, settings, tickets
+from helpdesk.services.errors import ConflictError, ValidationError
 from helpdesk.services.tickets import TicketDraft
 from helpdesk.timeutil import utcnow
 from tests.conftest import add_category, add_user
@@ -191,3 +192,60 @@ def test_equal_load_goes_to_whoever_was_assigned_longest_ago(team, ann_hours, be
     give_tickets(team, "ben", 2)
     last_assigned(team, ann=ann_hours, ben=ben_hours)
     assert next_ticket_goes_to(team) == winner
+
+
+# --- claiming, manual assignment and skills: the words and the stale page ----------------------
+
+def test_claiming_someone_elses_ticket_names_them_and_says_what_to_do(team):
+    as_admin(team, settings.set_auto_assign, enabled=False)
+    ticket_id = raise_ticket(team)
+    as_admin(team, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=team["ann"].id)
+    with pytest.raises(ValidationError) as refused:
+        with session_scope(team["engine"]) as session:
+            agent_actions.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
+    assert refused.value.field_errors == {
+        "assignee": "Ann already works on this ticket. Ask them, or reassign it explicitly."}
+    assert assignee_of(team, ticket_id) == "Ann"
+
+
+@pytest.mark.parametrize(("status", "words"), [("resolved", "resolved"), ("closed", "closed")])
+def test_claiming_a_finished_unassigned_ticket_is_refused_in_words(team, status, words):
+    as_admin(team, settings.set_auto_assign, enabled=False)
+    ticket_id = raise_ticket(team)
+    as_admin(team, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus(status))
+    with pytest.raises(ValidationError) as refused:
+        with session_scope(team["engine"]) as session:
+            agent_actions.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
+    assert refused.value.field_errors == {"assignee": f"This ticket is {words}; there is nothing to claim."}
+    assert assignee_of(team, ticket_id) is None
+
+
+def test_assigning_from_a_stale_page_is_refused_and_changes_nobody(team):
+    as_admin(team, settings.set_auto_assign, enabled=False)
+    ticket_id = raise_ticket(team)
+    with session_scope(team["engine"]) as session:
+        seen = session.get(Ticket, ticket_id).version
+    as_admin(team, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
+    with pytest.raises(ConflictError):
+        as_admin(team, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=team["ben"].id,
+                 expected_version=seen)
+    assert assignee_of(team, ticket_id) is None
+
+
+def test_skills_are_refused_for_a_customer_and_for_unknown_categories_in_words(team):
+    with pytest.raises(ValidationError) as not_an_agent:
+        as_admin(team, assignment.set_agent_skills, agent_id=team["customer"].id,
+                 category_ids=[team["billing"].id])
+    assert not_an_agent.value.field_errors == {"agent": "Choose an agent."}
+    with pytest.raises(ValidationError) as unknown:
+        as_admin(team, assignment.set_agent_skills, agent_id=team["ann"].id,
+                 category_ids=[team["billing"].id, 987654])
+    assert unknown.value.field_errors == {"categories": "Choose existing categories."}
+
+
+def test_the_saved_agent_can_still_be_named_after_the_save(team):
+    """The returned agent can still be named once the save's transaction is over: only the
+    skills are reloaded, not the whole account."""
+    agent = as_admin(team, assignment.set_agent_skills, agent_id=team["sam"].id,
+                     category_ids=[team["billing"].id, team["shipping"].id])
+    assert (agent.name, agent.email) == ("Sam", "sam@support.example.com")
