@@ -177,7 +177,8 @@ def test_things_stored_in_the_same_instant_keep_the_order_they_were_stored_in(de
     for status in (TicketStatus.IN_PROGRESS, TicketStatus.OPEN):
         act(desk, "agent", agent_actions.change_status, ticket_id=ticket_id, status=status)
     with session_scope(desk["engine"]) as session:
-        messages = [m.id for m in session.query(TicketMessage).filter_by(ticket_id=ticket_id).order_by(TicketMessage.id)]
+        messages = [m.id for m in
+                    session.query(TicketMessage).filter_by(ticket_id=ticket_id).order_by(TicketMessage.id)]
         events = [e.id for e in session.query(TicketEvent).filter_by(ticket_id=ticket_id).order_by(TicketEvent.id)]
         for model, ids in ((TicketMessage, messages), (TicketEvent, events)):
             for row in session.query(model).filter(model.id.in_(ids)):
