@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpdesk.core.clock import utcnow
 from helpdesk.enums import OPEN_STATUSES, Role, TicketStatus
 from helpdesk.models import AgentSkill, OutboxMessage, Ticket, TicketMessage, User
 from helpdesk.notifications import compose
 from helpdesk.notifications.compose import ComposedMail
-from helpdesk.timeutil import utcnow
 
 # Values of OutboxMessage.event.
 TICKET_CREATED = "ticket_created"

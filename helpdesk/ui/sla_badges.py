@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from helpdesk.services.sla import SlaClock, SlaState
+from helpdesk.sla.clock import SlaClock, SlaState
 
 TARGET_NAMES = {"first_response": "first response", "resolution": "resolution"}
 
