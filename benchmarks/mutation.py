@@ -36,7 +36,7 @@ EQUIVALENTS_FILE = Path(__file__).resolve().parent / "mutation_equivalents.txt"
 # accounts and the sign-in throttle, the outbox and the sender, access.
 RULE_MODULES: dict[str, list[str]] = {
     "workflow": ["helpdesk/tickets/workflow.py"],
-    "tickets kernel": ["helpdesk/tickets/customer.py"],
+    "tickets kernel": ["helpdesk/tickets/lifecycle.py", "helpdesk/tickets/messages.py"],
     "assignment": ["helpdesk/tickets/assignment.py"],
     "sla": ["helpdesk/sla/clock.py", "helpdesk/sla/alerts.py"],
     "accounts": ["helpdesk/accounts/users.py", "helpdesk/accounts/passwords.py"],

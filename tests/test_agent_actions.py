@@ -13,9 +13,10 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Ticket, TicketEvent, User
-from helpdesk.tickets import canned_replies, customer, staff
+from helpdesk.tickets import assignment, bulk, canned_replies, customer, staff
 from helpdesk.tickets.attachments import UploadedFile
-from helpdesk.tickets.customer import CONFLICT, TicketDraft
+from helpdesk.tickets.customer import TicketDraft
+from helpdesk.tickets.lifecycle import CONFLICT
 from tests.conftest import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -224,10 +225,10 @@ def test_two_agents_saving_the_same_ticket_at_once_the_second_is_refused(desk):
 
 def test_claim_takes_unassigned_tickets_only(desk):
     ticket_id = raise_ticket(desk)
-    act(desk, staff.claim_ticket, ticket_id=ticket_id)
+    act(desk, assignment.claim_ticket, ticket_id=ticket_id)
     assert load(desk["engine"], ticket_id).assignee_id == desk["agent"].id
     with pytest.raises(ValidationError) as taken:
-        act(desk, staff.claim_ticket, ticket_id=ticket_id, actor="agent2")
+        act(desk, assignment.claim_ticket, ticket_id=ticket_id, actor="agent2")
     assert "Alex Agent already works on this ticket" in taken.value.field_errors["assignee"]
     assert [(e.old_value, e.new_value) for e in events(desk["engine"], ticket_id, EventKind.ASSIGNED)] == [
         (None, "Alex Agent")]
@@ -238,10 +239,10 @@ def test_assign_to_active_agents_only_and_unassign(desk):
     gone = add_user(desk["engine"], email="gone@support.example.com", role=Role.AGENT, active=False)
     for bad in (gone.id, desk["customer"].id, 999_999):
         with pytest.raises(ValidationError) as error:
-            act(desk, staff.assign_ticket, ticket_id=ticket_id, assignee_id=bad)
+            act(desk, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=bad)
         assert error.value.field_errors == {"assignee": "Choose an active agent."}
-    act(desk, staff.assign_ticket, ticket_id=ticket_id, assignee_id=desk["agent2"].id, actor="admin")
-    act(desk, staff.assign_ticket, ticket_id=ticket_id, assignee_id=None)
+    act(desk, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=desk["agent2"].id, actor="admin")
+    act(desk, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=None)
     assert load(desk["engine"], ticket_id).assignee_id is None
     assert [(e.old_value, e.new_value) for e in events(desk["engine"], ticket_id, EventKind.ASSIGNED)] == [
         (None, "Bo Agent"), ("Bo Agent", None)]
@@ -253,11 +254,11 @@ def test_bulk_changes_apply_where_allowed_and_audit_each_ticket(desk):
     stale_version = load(desk["engine"], b).version
     act(desk, staff.change_priority, ticket_id=b, priority=Priority.LOW)
 
-    result = act(desk, staff.bulk_update, ticket_ids=[a, b, c, 999_999], status=TicketStatus.IN_PROGRESS,
+    result = act(desk, bulk.bulk_update, ticket_ids=[a, b, c, 999_999], status=TicketStatus.IN_PROGRESS,
                  priority=Priority.HIGH, assignee_id=desk["agent2"].id,
                  expected_versions={b: stale_version})
     assert result.updated == [a]
-    assert result.skipped == {b: staff.BULK_CONFLICT, c: "A ticket can't go from Closed to In progress.",
+    assert result.skipped == {b: bulk.BULK_CONFLICT, c: "A ticket can't go from Closed to In progress.",
                               999_999: "No such ticket."}
     done = load(desk["engine"], a)
     assert (done.status, done.priority, done.assignee_id) == (TicketStatus.IN_PROGRESS, Priority.HIGH,
@@ -266,11 +267,11 @@ def test_bulk_changes_apply_where_allowed_and_audit_each_ticket(desk):
         EventKind.STATUS_CHANGED, EventKind.PRIORITY_CHANGED, EventKind.ASSIGNED}
     assert load(desk["engine"], c).priority == Priority.NORMAL
 
-    assign_all = act(desk, staff.bulk_update, ticket_ids=[a, b], assignee_id=desk["agent"].id)
+    assign_all = act(desk, bulk.bulk_update, ticket_ids=[a, b], assignee_id=desk["agent"].id)
     assert assign_all.updated == [a, b]
     assert len(events(desk["engine"], b, EventKind.ASSIGNED)) == 1
     with pytest.raises(ValidationError):
-        act(desk, staff.bulk_update, ticket_ids=[a])  # no change chosen
+        act(desk, bulk.bulk_update, ticket_ids=[a])  # no change chosen
 
 
 def test_canned_reply_fills_placeholders_and_refuses_anything_else(desk):

@@ -69,7 +69,7 @@ def give_tickets(team, who, count, status="open", category="billing"):
     as_admin(team, settings.set_auto_assign, enabled=False)
     for _ in range(count):
         ticket_id = raise_ticket(team, category)
-        as_admin(team, staff.assign_ticket, ticket_id=ticket_id, assignee_id=team[who].id)
+        as_admin(team, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=team[who].id)
         if status != "new":
             as_admin(team, staff.change_status, ticket_id=ticket_id, status=TicketStatus(status))
         assert assignee_of(team, ticket_id) == team[who].name
@@ -200,10 +200,10 @@ def test_equal_load_goes_to_whoever_was_assigned_longest_ago(team, ann_hours, be
 def test_claiming_someone_elses_ticket_names_them_and_says_what_to_do(team):
     as_admin(team, settings.set_auto_assign, enabled=False)
     ticket_id = raise_ticket(team)
-    as_admin(team, staff.assign_ticket, ticket_id=ticket_id, assignee_id=team["ann"].id)
+    as_admin(team, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=team["ann"].id)
     with pytest.raises(ValidationError) as refused:
         with session_scope(team["engine"]) as session:
-            staff.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
+            assignment.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
     assert refused.value.field_errors == {
         "assignee": "Ann already works on this ticket. Ask them, or reassign it explicitly."}
     assert assignee_of(team, ticket_id) == "Ann"
@@ -216,7 +216,7 @@ def test_claiming_a_finished_unassigned_ticket_is_refused_in_words(team, status,
     as_admin(team, staff.change_status, ticket_id=ticket_id, status=TicketStatus(status))
     with pytest.raises(ValidationError) as refused:
         with session_scope(team["engine"]) as session:
-            staff.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
+            assignment.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
     assert refused.value.field_errors == {"assignee": f"This ticket is {words}; there is nothing to claim."}
     assert assignee_of(team, ticket_id) is None
 
@@ -228,7 +228,7 @@ def test_assigning_from_a_stale_page_is_refused_and_changes_nobody(team):
         seen = session.get(Ticket, ticket_id).version
     as_admin(team, staff.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
     with pytest.raises(ConflictError):
-        as_admin(team, staff.assign_ticket, ticket_id=ticket_id, assignee_id=team["ben"].id,
+        as_admin(team, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=team["ben"].id,
                  expected_version=seen)
     assert assignee_of(team, ticket_id) is None
 

@@ -21,7 +21,7 @@ from helpdesk.core.db import session_scope
 from helpdesk.enums import Role, TicketStatus
 from helpdesk.jobs import maintenance
 from helpdesk.models import AgentSkill, OutboxMessage, User
-from helpdesk.tickets import customer, staff
+from helpdesk.tickets import assignment, bulk, customer, staff
 from tests.conftest import add_category, add_user
 
 CUSTOMER = "carla@example.com"
@@ -120,11 +120,11 @@ CASES = {
         [(f"{REF} - received", True)],
         [("alex@example.com", f"{REF} - assigned to you")]),
     "assigned by the admin": (
-        _raised, lambda w, t: w.do("ada", staff.assign_ticket, ticket_id=t, assignee_id=w.ids["olga"]),
+        _raised, lambda w, t: w.do("ada", assignment.assign_ticket, ticket_id=t, assignee_id=w.ids["olga"]),
         [(f"{REF} - handled by Olga Other", False)],
         [("olga@example.com", f"{REF} - assigned to you")]),
     "claimed by an agent": (
-        _unassigned, lambda w, t: w.do("olga", staff.claim_ticket, ticket_id=t),
+        _unassigned, lambda w, t: w.do("olga", assignment.claim_ticket, ticket_id=t),
         [(f"{REF} - handled by Olga Other", False)],
         []),
     "public agent reply": (
@@ -161,7 +161,7 @@ CASES = {
         [(f"{REF} - closed", True)],
         []),
     "closed without a resolution in a bulk change": (
-        _raised, lambda w, t: w.do("alex", staff.bulk_update, ticket_ids=[t], status=TicketStatus.CLOSED),
+        _raised, lambda w, t: w.do("alex", bulk.bulk_update, ticket_ids=[t], status=TicketStatus.CLOSED),
         [(f"{REF} - closed", True)],
         []),
     "reopened by staff": (
@@ -192,7 +192,7 @@ def test_an_opted_out_customer_hears_only_the_confirmation_and_the_outcome(world
     """A whole life of two tickets: one resolved then closed, one closed without a resolution."""
     choose_mail(world, every_update=False)
     first = raise_ticket(world)
-    world.do("ada", staff.assign_ticket, ticket_id=first, assignee_id=world.ids["olga"])
+    world.do("ada", assignment.assign_ticket, ticket_id=first, assignee_id=world.ids["olga"])
     world.do("olga", staff.add_agent_reply, ticket_id=first, body="Which model?",
              new_status=TicketStatus.WAITING_ON_CUSTOMER)
     world.do("carla", customer.add_customer_reply, ticket_id=first, body="The LaserJet.")
@@ -218,7 +218,7 @@ def test_an_opted_out_customer_hears_only_the_confirmation_and_the_outcome(world
 def test_agents_mail_is_untouched_by_the_customers_opt_out(world):
     choose_mail(world, every_update=False)
     ticket_id = _unassigned(world)
-    world.do("ada", staff.assign_ticket, ticket_id=ticket_id, assignee_id=world.ids["olga"])
+    world.do("ada", assignment.assign_ticket, ticket_id=ticket_id, assignee_id=world.ids["olga"])
     world.do("carla", customer.add_customer_reply, ticket_id=ticket_id, body="Any news?")
 
     assert [(to, subject) for to, subject in mail_since(world, 0) if to != CUSTOMER] == [

@@ -12,7 +12,7 @@ from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, TicketMessage, User, format_reference
-from helpdesk.tickets import canned_replies, customer, staff
+from helpdesk.tickets import assignment, canned_replies, customer, staff
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.ui.engine import get_engine
 from tests.page_helpers import (add_category, add_customer, add_staff, fill, message_at, messages,  # noqa: F401
@@ -273,7 +273,7 @@ def test_a_field_change_over_someone_elses_change_is_refused(desk):
 
 def test_claiming_a_ticket_someone_else_took_is_refused(desk):
     at = open_ticket(desk)
-    act(desk, staff.claim_ticket, ticket_id=desk["ticket"])
+    act(desk, assignment.claim_ticket, ticket_id=desk["ticket"])
     click(at, "agent_claim")
     assert errors_at_the_top(at) == [CONFLICT]
     assert messages(at) == [CONFLICT]

@@ -11,7 +11,7 @@ from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User, format_reference
-from helpdesk.tickets.customer import transition
+from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.queue import QueueSort, QueueView
 from helpdesk.ui.engine import get_engine
 from tests.page_helpers import (add_category, add_customer, add_staff, messages, open_app, page_text,  # noqa: F401

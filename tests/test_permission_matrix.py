@@ -17,7 +17,7 @@ from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import AgentSkill, CannedReply, Ticket, TicketEvent, TicketMessage, User
 from helpdesk.sla.clock import targets_for
 from helpdesk.sla.policies import list_policies, reset_policy, update_policy
-from helpdesk.tickets import assignment, canned_replies, customer, queue, staff
+from helpdesk.tickets import assignment, bulk, canned_replies, customer, queue, staff
 from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
@@ -223,11 +223,11 @@ ACTIONS = [
     Action("update several fields", False, lambda s, a, c, p: staff.update_ticket(
         session=s, actor=a, ticket_id=p["ticket"], priority=Priority.LOW, status=TicketStatus.OPEN), _expect_fields,
         ("ticket",)),
-    Action("assign", False, lambda s, a, c, p: staff.assign_ticket(
+    Action("assign", False, lambda s, a, c, p: assignment.assign_ticket(
         session=s, actor=a, ticket_id=p["ticket"], assignee_id=c["agent"].id), _expect_assigned, ("ticket",)),
-    Action("claim", False, lambda s, a, c, p: staff.claim_ticket(
+    Action("claim", False, lambda s, a, c, p: assignment.claim_ticket(
         session=s, actor=a, ticket_id=p["ticket"]), _expect_claimed, ("ticket",)),
-    Action("bulk update", False, lambda s, a, c, p: staff.bulk_update(
+    Action("bulk update", False, lambda s, a, c, p: bulk.bulk_update(
         session=s, actor=a, ticket_ids=p["tickets"], priority=Priority.HIGH), _expect_bulk, ("tickets",)),
     Action("customer's other tickets", False, lambda s, a, c, p: staff.customer_ticket_history(
         session=s, actor=a, ticket_id=p["tickets"][0]), _expect_other_tickets, ("tickets",)),

@@ -14,7 +14,7 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import NotFound, PermissionDenied
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, OutboxMessage, Ticket, TicketEvent, TicketMessage, User
-from helpdesk.tickets import customer as tickets_customer
+from helpdesk.tickets import customer as tickets_customer, lifecycle
 from helpdesk.tickets.attachments import UploadedFile, build_attachments, get_attachment
 from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
@@ -77,7 +77,7 @@ def world(engine) -> World:
         note, note_file = _agent_message(session, bob_ticket, agent, SECRET, is_public=False,
                                          filename="fraud-report.png")
         # Resolved, so that a wrongly allowed reply or reopen would visibly change it.
-        tickets_customer.transition(session, bob_ticket, agent, TicketStatus.RESOLVED)
+        lifecycle.transition(session, bob_ticket, agent, TicketStatus.RESOLVED)
         session.flush()
         highest_ticket = session.scalar(select(func.max(Ticket.id)))
         highest_file = session.scalar(select(func.max(Attachment.id)))

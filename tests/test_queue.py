@@ -13,7 +13,7 @@ from helpdesk.core.errors import PermissionDenied, ValidationError
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket
 from helpdesk.sla.clock import SlaState
-from helpdesk.tickets import customer as tickets_customer, queue, staff
+from helpdesk.tickets import assignment, customer as tickets_customer, queue, staff
 from helpdesk.tickets.customer import TicketDraft
 from helpdesk.tickets.queue import QueueFilters, QueueSort, QueueView
 from tests.conftest import add_category, add_user
@@ -184,7 +184,7 @@ def test_one_page_costs_two_queries_however_many_rows(desk):
 def test_handled_tickets_move_between_views(desk):
     ticket_id = raise_ticket(desk, "Moves")
     with session_scope(desk["engine"]) as session:
-        staff.claim_ticket(session=session, actor=desk["alex"], ticket_id=ticket_id)
+        assignment.claim_ticket(session=session, actor=desk["alex"], ticket_id=ticket_id)
     assert subjects(listing(desk, QueueView.MY_OPEN)) == ["Moves"]
     assert subjects(listing(desk, QueueView.UNASSIGNED)) == []
     with session_scope(desk["engine"]) as session:

@@ -12,7 +12,7 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import ConflictError, PermissionDenied, ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMessage, format_reference, parse_reference
-from helpdesk.tickets import customer as tickets_customer
+from helpdesk.tickets import categories, customer as tickets_customer, lifecycle
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
@@ -44,7 +44,7 @@ def set_status(engine, ticket_id, *statuses, actor=None) -> None:
     with session_scope(engine) as session:
         ticket = session.get(Ticket, ticket_id)
         for status in statuses:
-            tickets_customer.transition(session, ticket, actor, status)
+            lifecycle.transition(session, ticket, actor, status)
         session.flush()
 
 
@@ -136,7 +136,7 @@ def test_inactive_category_is_refused(engine, people):
         raise_ticket(engine, customer, retired)
     assert "category" in excinfo.value.field_errors
     with session_scope(engine) as session:
-        assert "Retired" not in [c.name for c in tickets_customer.list_categories(session=session)]
+        assert "Retired" not in [c.name for c in categories.list_categories(session=session)]
     assert counts(engine)["Ticket"] == 0
 
 

@@ -16,7 +16,7 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
-from helpdesk.tickets import customer as tickets_customer, staff
+from helpdesk.tickets import assignment, bulk, customer as tickets_customer, staff
 from helpdesk.tickets.customer import TicketDraft
 from helpdesk.ui.engine import get_engine
 from tests.conftest import add_category, add_user
@@ -72,7 +72,7 @@ def ticket_in(desk, status: str) -> int:
     if status == "open":  # an agent's first reply opens a new ticket
         agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Looking into it.")
     elif status == "in_progress":
-        agent_does(desk, staff.claim_ticket, ticket_id=ticket_id)
+        agent_does(desk, assignment.claim_ticket, ticket_id=ticket_id)
         agent_does(desk, staff.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
     elif status == "waiting_on_customer":  # "send and wait on customer"
         agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Which card did you use?",
@@ -165,7 +165,7 @@ def test_bulk_status_change_applies_the_same_table(desk, new):
     by_status = {old: ticket_in(desk, old) for old in STATUSES if old != new}
     before = {old: load(desk, ticket_id) for old, ticket_id in by_status.items()}
 
-    result = agent_does(desk, staff.bulk_update, ticket_ids=list(by_status.values()), status=new)
+    result = agent_does(desk, bulk.bulk_update, ticket_ids=list(by_status.values()), status=new)
 
     moved = {old for old in by_status if new in ALLOWED[old]}
     assert set(result.updated) == {by_status[old] for old in moved}
@@ -191,7 +191,7 @@ def test_bulk_refusals_a_person_would_try(desk):
             ("new", {closed: "A ticket can't go from Closed to New.",
                      resolved: "A ticket can't go from Resolved to New."}),
             ("open", {closed: "A ticket can't go from Closed to Open."})):  # reopening the resolved one is fine
-        result = agent_does(desk, staff.bulk_update, ticket_ids=[closed, resolved], status=status)
+        result = agent_does(desk, bulk.bulk_update, ticket_ids=[closed, resolved], status=status)
         assert result.skipped == expected
     assert (load(desk, closed).status, load(desk, resolved).status) == ("closed", "open")
 

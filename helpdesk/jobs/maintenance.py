@@ -20,8 +20,7 @@ from helpdesk.core.errors import ConflictError
 from helpdesk.enums import TicketStatus
 from helpdesk.models import Ticket
 from helpdesk.sla.alerts import queue_sla_alerts
-from helpdesk.tickets import customer
-from helpdesk.tickets.assignment import flush_or_conflict
+from helpdesk.tickets.lifecycle import flush_or_conflict, transition
 
 BATCH_SIZE = 500
 
@@ -43,7 +42,7 @@ def close_stale_resolved(*, session: Session, now: datetime, limit: int = BATCH_
              .order_by(Ticket.resolved_at, Ticket.id).limit(limit))
     closed = []
     for ticket in session.scalars(query):
-        customer.transition(session, ticket, None, TicketStatus.CLOSED)
+        transition(session, ticket, None, TicketStatus.CLOSED)
         closed.append(ticket.id)
     flush_or_conflict(session)
     return closed

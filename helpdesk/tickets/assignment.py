@@ -6,37 +6,17 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk import settings
 from helpdesk.access import ensure_admin, ensure_staff, get_by_id
 from helpdesk.core.clock import utcnow
-from helpdesk.core.errors import ConflictError, NotFound, ValidationError
+from helpdesk.core.errors import ValidationError
 from helpdesk.enums import EventKind, OPEN_STATUSES, Role
 from helpdesk.models import AgentSkill, Category, Ticket, User
 from helpdesk.notifications import outbox
-from helpdesk.tickets import customer
+from helpdesk.tickets.lifecycle import flush_or_conflict, load_ticket_for_staff, record_event
 
 STAFF_ROLES = (Role.AGENT, Role.ADMIN)
-
-
-def flush_or_conflict(session: Session) -> None:
-    """Flush, turning a save over someone else's newer version (the UPDATE matched no row
-    at the version we read) into the same ConflictError a stale form gets."""
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(customer.CONFLICT) from exc
-
-
-def load_ticket_for_staff(session: Session, actor: User, ticket_id: int,
-                          expected_version: int | None) -> Ticket:
-    ensure_staff(actor)
-    ticket = get_by_id(session, Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound("No such ticket.")
-    customer.check_version(ticket, expected_version)
-    return ticket
 
 
 def eligible_assignee(session: Session, assignee_id: int) -> User:
@@ -57,7 +37,7 @@ def apply_assignment(session: Session, ticket: Ticket, actor: User | None, assig
     ticket.updated_at = now
     if assignee is not None:
         assignee.last_assigned_at = now  # round-robin: this agent goes to the back of ties
-    customer.record_event(session, ticket, actor, EventKind.ASSIGNED, old.name if old else None,
+    record_event(session, ticket, actor, EventKind.ASSIGNED, old.name if old else None,
                  assignee.name if assignee else None)
     outbox.notify_assigned(session=session, ticket=ticket, actor=actor)
     return True

@@ -1,7 +1,7 @@
 """Tickets from the customer's side: raise, list, read, reply, close, reopen.
 
-Staff-side handling (queue, assignment, internal notes) lives in its own modules and
-uses the same transition helper, so the workflow table is applied in one place."""
+Staff-side handling (queue, assignment, internal notes) lives in its own modules; both sides
+change tickets through the kernel in lifecycle.py, so the workflow table is applied in one place."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,20 +11,19 @@ from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_active, ensure_can_view_ticket, ensure_customer_owner, get_by_id
 from helpdesk.core.clock import utcnow
-from helpdesk.core.errors import ConflictError, PermissionDenied, ValidationError
-from helpdesk.enums import EventKind, OPEN_STATUSES, Priority, Role, TicketStatus
+from helpdesk.core.errors import PermissionDenied, ValidationError
+from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMessage, User, parse_reference
 from helpdesk.notifications import outbox
 from helpdesk.search import text_index
 from helpdesk.sla import clock
 from helpdesk.tickets import assignment
 from helpdesk.tickets.attachments import UploadedFile, build_attachments, upload_problems
-from helpdesk.tickets.workflow import can_transition
+from helpdesk.tickets.lifecycle import check_version, record_event, transition
+from helpdesk.tickets.messages import add_message, validate_message
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 20_000
-MESSAGE_MAX = 20_000
-CONFLICT = "This ticket changed since you opened it. The latest version is shown below; nothing was saved."
 
 
 @dataclass(frozen=True)
@@ -46,45 +45,6 @@ class TicketPage:
 
 def list_categories(*, session: Session) -> list[Category]:
     return list(session.scalars(select(Category).where(Category.is_active).order_by(Category.name)))
-
-
-def record_event(session: Session, ticket: Ticket, actor: User | None, kind: EventKind,
-                 old: str | None = None, new: str | None = None) -> TicketEvent:
-    event = TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None, kind=kind,
-                        old_value=old, new_value=new, created_at=utcnow())
-    session.add(event)
-    return event
-
-
-def check_version(ticket: Ticket, expected_version: int | None) -> None:
-    if expected_version is not None and ticket.version != expected_version:
-        raise ConflictError(CONFLICT)
-
-
-def transition(session: Session, ticket: Ticket, actor: User | None, new_status: TicketStatus) -> None:
-    """Apply one status change through the workflow table, with its timestamps and event."""
-    old_status = ticket.status
-    if new_status == old_status:
-        return
-    if not can_transition(old_status, new_status):
-        raise ValidationError({"status": f"A ticket can't go from {old_status.label} to {new_status.label}."})
-    now = utcnow()
-    if old_status == TicketStatus.WAITING_ON_CUSTOMER:
-        clock.resume(ticket, now)
-    if new_status == TicketStatus.WAITING_ON_CUSTOMER:
-        clock.pause(ticket, now)
-    if new_status == TicketStatus.RESOLVED:
-        ticket.resolved_at = now
-    elif new_status == TicketStatus.CLOSED:
-        ticket.closed_at = now
-        ticket.resolved_at = ticket.resolved_at or now
-    elif new_status in OPEN_STATUSES and old_status == TicketStatus.RESOLVED:
-        ticket.resolved_at = None  # reopened: it is not resolved any more
-    ticket.status = new_status
-    ticket.updated_at = now
-    record_event(session, ticket, actor, EventKind.STATUS_CHANGED, old_status.value, new_status.value)
-    outbox.notify_status_changed(session=session, ticket=ticket, actor=actor, old_status=old_status,
-                                 new_status=new_status)
 
 
 def _validate_draft(session: Session, data: TicketDraft) -> tuple[Category, Priority, str, str]:
@@ -217,36 +177,6 @@ def get_ticket_details(*, session: Session, actor: User, ticket_id: int) -> Tick
     )
 
 
-def _validate_message(body: str, attachments: list[UploadedFile]) -> str:
-    errors = {}
-    body = (body or "").strip()
-    if not body:
-        errors["body"] = "Write a message."
-    elif len(body) > MESSAGE_MAX:
-        errors["body"] = f"Use at most {MESSAGE_MAX:,} characters (now {len(body):,})."
-    problem = upload_problems(attachments)
-    if problem:
-        errors["attachments"] = problem
-    if errors:
-        raise ValidationError(errors)
-    return body
-
-
-def add_message(session: Session, ticket: Ticket, author: User, body: str, attachments: list[UploadedFile],
-                is_public: bool) -> TicketMessage:
-    """Store a validated message with its files and its event (shared by customer and agent replies)."""
-    now = utcnow()
-    message = TicketMessage(ticket_id=ticket.id, author_id=author.id, body=body, is_public=is_public, created_at=now)
-    session.add(message)
-    session.flush()
-    for attachment in build_attachments(ticket=ticket, uploader=author, files=attachments):
-        attachment.message_id = message.id
-        session.add(attachment)
-    record_event(session, ticket, author, EventKind.PUBLIC_REPLY if is_public else EventKind.INTERNAL_NOTE)
-    ticket.updated_at = now
-    return message
-
-
 def add_customer_reply(*, session: Session, actor: User, ticket_id: int, body: str,
                        attachments: list[UploadedFile] | None = None,
                        expected_version: int | None = None) -> TicketMessage:
@@ -257,7 +187,7 @@ def add_customer_reply(*, session: Session, actor: User, ticket_id: int, body: s
     check_version(ticket, expected_version)
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationError({"body": "This ticket is closed. Raise a new ticket if you need more help."})
-    body = _validate_message(body, attachments)
+    body = validate_message(body, attachments)
     message = add_message(session, ticket, actor, body, attachments, is_public=True)
     if ticket.status in (TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED):
         transition(session, ticket, actor, TicketStatus.OPEN)

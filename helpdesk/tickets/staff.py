@@ -1,10 +1,9 @@
-"""What agents and admins do to a ticket: reply, note, change fields, claim, bulk changes.
+"""What agents and admins do to a ticket: reply, note, change fields (bulk changes: bulk.py).
 
 Every change checks the version the agent had open (`expected_version`) and the flush
 checks it again in the UPDATE itself, so two agents can never silently overwrite each other."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Final
 
 from sqlalchemy import select
@@ -17,19 +16,16 @@ from helpdesk.enums import EventKind, Priority, TicketStatus
 from helpdesk.models import Category, Ticket, TicketMessage, User
 from helpdesk.notifications import outbox
 from helpdesk.sla import clock
-from helpdesk.tickets import customer
-from helpdesk.tickets.assignment import (apply_assignment, assign_ticket, claim_ticket, eligible_assignee,
-                                         flush_or_conflict, load_ticket_for_staff)
+from helpdesk.tickets.assignment import apply_assignment, assign_ticket, claim_ticket, eligible_assignee
 from helpdesk.tickets.attachments import UploadedFile
+from helpdesk.tickets.lifecycle import flush_or_conflict, load_ticket_for_staff, record_event, transition
+from helpdesk.tickets.messages import add_message, validate_message
 from helpdesk.tickets.workflow import can_transition
 
 __all__ = [
-    "BulkResult", "UNCHANGED", "add_agent_reply", "add_internal_note", "assign_ticket", "bulk_update",
-    "change_category", "change_priority", "change_status", "claim_ticket", "customer_ticket_history",
-    "update_ticket",
+    "UNCHANGED", "add_agent_reply", "add_internal_note", "assign_ticket", "change_category", "change_priority",
+    "change_status", "claim_ticket", "customer_ticket_history", "update_ticket",
 ]
-
-MAX_BULK = 200
 
 
 class _Unchanged:
@@ -53,17 +49,17 @@ def add_agent_reply(*, session: Session, actor: User, ticket_id: int, body: str,
     ticket = load_ticket_for_staff(session, actor, ticket_id, expected_version)
     if ticket.status == TicketStatus.CLOSED:
         raise ValidationError({"body": "This ticket is closed; the customer can raise a new one."})
-    body = customer._validate_message(body, attachments)
+    body = validate_message(body, attachments)
     if new_status is not None:
         _ensure_transition(ticket, TicketStatus(new_status))
-    message = customer.add_message(session, ticket, actor, body, attachments, is_public=True)
+    message = add_message(session, ticket, actor, body, attachments, is_public=True)
     outbox.notify_public_reply(session=session, ticket=ticket, message=message)
     if ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
     if new_status is not None:
-        customer.transition(session, ticket, actor, TicketStatus(new_status))
+        transition(session, ticket, actor, TicketStatus(new_status))
     elif ticket.status == TicketStatus.NEW:
-        customer.transition(session, ticket, actor, TicketStatus.OPEN)
+        transition(session, ticket, actor, TicketStatus.OPEN)
     flush_or_conflict(session)
     return message
 
@@ -74,8 +70,8 @@ def add_internal_note(*, session: Session, actor: User, ticket_id: int, body: st
     """Staff-only: never shown or mailed to the customer, and not a first response."""
     attachments = attachments or []
     ticket = load_ticket_for_staff(session, actor, ticket_id, expected_version)
-    body = customer._validate_message(body, attachments)
-    message = customer.add_message(session, ticket, actor, body, attachments, is_public=False)
+    body = validate_message(body, attachments)
+    message = add_message(session, ticket, actor, body, attachments, is_public=False)
     flush_or_conflict(session)
     return message
 
@@ -109,7 +105,7 @@ def _apply_priority(session: Session, ticket: Ticket, actor: User, priority: Pri
         ticket.priority = priority
         clock.reapply_targets(session, ticket, old)  # keeps waiting time already credited
     ticket.updated_at = utcnow()
-    customer.record_event(session, ticket, actor, EventKind.PRIORITY_CHANGED, old.value, priority.value)
+    record_event(session, ticket, actor, EventKind.PRIORITY_CHANGED, old.value, priority.value)
 
 
 def _apply_category(session: Session, ticket: Ticket, actor: User, category: Category) -> None:
@@ -119,7 +115,7 @@ def _apply_category(session: Session, ticket: Ticket, actor: User, category: Cat
     ticket.category = category
     ticket.category_id = category.id
     ticket.updated_at = utcnow()
-    customer.record_event(session, ticket, actor, EventKind.CATEGORY_CHANGED, old_name, category.name)
+    record_event(session, ticket, actor, EventKind.CATEGORY_CHANGED, old_name, category.name)
 
 
 def update_ticket(*, session: Session, actor: User, ticket_id: int, expected_version: int | None = None,
@@ -150,7 +146,7 @@ def update_ticket(*, session: Session, actor: User, ticket_id: int, expected_ver
     if assignee_id is not UNCHANGED:
         apply_assignment(session, ticket, actor, assignee)
     if new_status is not None:
-        customer.transition(session, ticket, actor, new_status)
+        transition(session, ticket, actor, new_status)
     flush_or_conflict(session)
     return ticket
 
@@ -185,65 +181,6 @@ def change_category(*, session: Session, actor: User, ticket_id: int, category_i
 
 
 # --- bulk -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BulkResult:
-    updated: list[int] = field(default_factory=list)
-    # Ticket id -> why it was left alone (refused transition, changed since the queue was shown).
-    skipped: dict[int, str] = field(default_factory=dict)
-
-
-# The single-ticket CONFLICT message points at a fresh copy shown below; a bulk result has none.
-BULK_CONFLICT = "Someone changed it since the queue was shown; refresh the queue to see it now."
-
-
-def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
-                status: TicketStatus | str | None = None, priority: Priority | str | None = None,
-                assignee_id: int | None | _Unchanged = UNCHANGED,
-                expected_versions: dict[int, int] | None = None) -> BulkResult:
-    """The queue's bulk actions. Tickets a change can't apply to are skipped with a reason;
-    the others change, each change audited on its own ticket."""
-    ensure_staff(actor)
-    ids = list(dict.fromkeys(ticket_ids))
-    if not ids:
-        raise ValidationError({"tickets": "Select at least one ticket."})
-    if len(ids) > MAX_BULK:
-        raise ValidationError({"tickets": f"Select at most {MAX_BULK} tickets at a time."})
-    if status is None and priority is None and assignee_id is UNCHANGED:
-        raise ValidationError({"__all__": "Choose a change to apply."})
-    new_status = None
-    if status is not None:
-        try:
-            new_status = TicketStatus(status)
-        except ValueError:
-            raise ValidationError({"status": "Choose a status."}) from None
-    new_priority = _parse_priority(priority) if priority is not None else None
-    assignee = eligible_assignee(session, assignee_id) if isinstance(assignee_id, int) else None
-    expected_versions = expected_versions or {}
-
-    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
-    result = BulkResult()
-    for ticket_id in ids:
-        ticket = found.get(ticket_id)
-        if ticket is None:
-            result.skipped[ticket_id] = "No such ticket."
-            continue
-        expected = expected_versions.get(ticket_id)
-        if expected is not None and expected != ticket.version:
-            result.skipped[ticket_id] = BULK_CONFLICT
-            continue
-        if new_status is not None and new_status != ticket.status and not can_transition(ticket.status, new_status):
-            result.skipped[ticket_id] = f"A ticket can't go from {ticket.status.label} to {new_status.label}."
-            continue
-        if new_priority is not None:
-            _apply_priority(session, ticket, actor, new_priority)
-        if assignee_id is not UNCHANGED:
-            apply_assignment(session, ticket, actor, assignee)
-        if new_status is not None:
-            customer.transition(session, ticket, actor, new_status)
-        result.updated.append(ticket_id)
-    flush_or_conflict(session)
-    return result
 
 
 # --- reading ----------------------------------------------------------------------------

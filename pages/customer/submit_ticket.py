@@ -6,7 +6,8 @@ import streamlit as st
 from helpdesk.core.config import upload_policy
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import Priority
-from helpdesk.tickets.customer import DESCRIPTION_MAX, SUBJECT_MAX, TicketDraft, create_ticket, list_categories
+from helpdesk.tickets.categories import list_categories
+from helpdesk.tickets.customer import DESCRIPTION_MAX, SUBJECT_MAX, TicketDraft, create_ticket
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from

@@ -5,7 +5,8 @@ from helpdesk.core.config import upload_policy
 from helpdesk.core.errors import ConflictError, NotFound, ValidationError
 from helpdesk.enums import TicketStatus
 from helpdesk.models import parse_reference
-from helpdesk.tickets.customer import MESSAGE_MAX, add_customer_reply, close_ticket, get_ticket_details, reopen_ticket
+from helpdesk.tickets.customer import add_customer_reply, close_ticket, get_ticket_details, reopen_ticket
+from helpdesk.tickets.messages import MESSAGE_MAX
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.downloads import attachment_download_button
 from helpdesk.ui.engine import db_session
