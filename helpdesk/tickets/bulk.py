@@ -13,10 +13,10 @@ from helpdesk.access import ensure_staff
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import Ticket, User
-from helpdesk.tickets.assignment import apply_assignment, eligible_assignee
-from helpdesk.tickets.lifecycle import flush_or_conflict, transition
-from helpdesk.tickets.staff import UNCHANGED, _apply_priority, _parse_priority, _Unchanged
-from helpdesk.tickets.workflow import can_transition
+from helpdesk.tickets.assignment import eligible_assignee
+from helpdesk.tickets.changes import UNCHANGED, FieldChanges, Unchanged, apply_changes, parse_priority, parse_status
+from helpdesk.tickets.lifecycle import flush_or_conflict
+from helpdesk.tickets.workflow import transition_refusal
 
 MAX_BULK = 200
 
@@ -34,7 +34,7 @@ BULK_CONFLICT = "Someone changed it since the queue was shown; refresh the queue
 
 def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
                 status: TicketStatus | str | None = None, priority: Priority | str | None = None,
-                assignee_id: int | None | _Unchanged = UNCHANGED,
+                assignee_id: int | None | Unchanged = UNCHANGED,
                 expected_versions: dict[int, int] | None = None) -> BulkResult:
     """The queue's bulk actions. Tickets a change can't apply to are skipped with a reason;
     the others change, each change audited on its own ticket."""
@@ -46,13 +46,8 @@ def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
         raise ValidationError({"tickets": f"Select at most {MAX_BULK} tickets at a time."})
     if status is None and priority is None and assignee_id is UNCHANGED:
         raise ValidationError({"__all__": "Choose a change to apply."})
-    new_status = None
-    if status is not None:
-        try:
-            new_status = TicketStatus(status)
-        except ValueError:
-            raise ValidationError({"status": "Choose a status."}) from None
-    new_priority = _parse_priority(priority) if priority is not None else None
+    new_status = parse_status(status) if status is not None else None
+    new_priority = parse_priority(priority) if priority is not None else None
     assignee = eligible_assignee(session, assignee_id) if isinstance(assignee_id, int) else None
     expected_versions = expected_versions or {}
 
@@ -67,15 +62,13 @@ def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
         if expected is not None and expected != ticket.version:
             result.skipped[ticket_id] = BULK_CONFLICT
             continue
-        if new_status is not None and new_status != ticket.status and not can_transition(ticket.status, new_status):
-            result.skipped[ticket_id] = f"A ticket can't go from {ticket.status.label} to {new_status.label}."
+        refusal = transition_refusal(ticket.status, new_status) if new_status is not None else None
+        if refusal:
+            result.skipped[ticket_id] = refusal
             continue
-        if new_priority is not None:
-            _apply_priority(session, ticket, actor, new_priority)
-        if assignee_id is not UNCHANGED:
-            apply_assignment(session, ticket, actor, assignee)
-        if new_status is not None:
-            transition(session, ticket, actor, new_status)
+        apply_changes(session, ticket, actor, FieldChanges(
+            status=new_status, priority=new_priority,
+            assignee=UNCHANGED if assignee_id is UNCHANGED else assignee))
         result.updated.append(ticket_id)
     flush_or_conflict(session)
     return result

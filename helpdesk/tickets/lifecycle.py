@@ -16,7 +16,7 @@ from helpdesk.enums import EventKind, OPEN_STATUSES, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.notifications import outbox
 from helpdesk.sla import clock
-from helpdesk.tickets.workflow import can_transition
+from helpdesk.tickets.workflow import transition_refusal
 
 CONFLICT = "This ticket changed since you opened it. The latest version is shown below; nothing was saved."
 
@@ -58,8 +58,9 @@ def transition(session: Session, ticket: Ticket, actor: User | None, new_status:
     old_status = ticket.status
     if new_status == old_status:
         return
-    if not can_transition(old_status, new_status):
-        raise ValidationError({"status": f"A ticket can't go from {old_status.label} to {new_status.label}."})
+    refusal = transition_refusal(old_status, new_status)
+    if refusal:
+        raise ValidationError({"status": refusal})
     now = utcnow()
     if old_status == TicketStatus.WAITING_ON_CUSTOMER:
         clock.resume(ticket, now)

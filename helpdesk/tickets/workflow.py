@@ -19,5 +19,13 @@ def can_transition(old: S, new: S) -> bool:
     return new in ALLOWED_TRANSITIONS[old]
 
 
+def transition_refusal(old: S, new: S) -> str | None:
+    """Why a ticket can't go from `old` to `new`, in the one wording every screen shows; None
+    when it can (staying where it is counts as allowed)."""
+    if new == old or can_transition(old, new):
+        return None
+    return f"A ticket can't go from {old.label} to {new.label}."
+
+
 def allowed_targets(old: S) -> list[S]:
     return [s for s in S if s in ALLOWED_TRANSITIONS[old]]

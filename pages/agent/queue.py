@@ -8,9 +8,9 @@ from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import format_reference
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.bulk import bulk_update
+from helpdesk.tickets.changes import UNCHANGED
 from helpdesk.tickets.queue import (QueueFilters, QueueSort, QueueView, default_sort, find_by_reference,
                                     list_categories_for_filter, list_queue, TEXT_MAX)
-from helpdesk.tickets.staff import UNCHANGED
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when

@@ -18,10 +18,11 @@ from helpdesk.tickets.assignment import claim_ticket
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.canned_replies import list_canned_replies, render_canned_reply
 from helpdesk.tickets.categories import list_categories
+from helpdesk.tickets.changes import UNCHANGED
 from helpdesk.tickets.customer import get_ticket, get_ticket_details
 from helpdesk.tickets.lifecycle import CONFLICT
 from helpdesk.tickets.messages import MESSAGE_MAX
-from helpdesk.tickets.staff import UNCHANGED, add_agent_reply, add_internal_note, customer_ticket_history, update_ticket
+from helpdesk.tickets.staff import add_agent_reply, add_internal_note, customer_ticket_history, update_ticket
 from helpdesk.tickets.workflow import allowed_targets
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.downloads import attachment_download_button
