@@ -1,20 +1,27 @@
-"""Ticket categories, managed by administrators."""
+"""Ticket categories, managed by administrators; `list_categories` is the one way to list them."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.access import ensure_admin, get_by_id
+from helpdesk.access import ensure_admin, ensure_staff, get_by_id
 from helpdesk.core.errors import NotFound, ValidationError
 from helpdesk.models import Category, User
 
 NAME_MAX = 80
 
 
-def list_all_categories(*, session: Session, actor: User) -> list[Category]:
-    """Active and inactive, for the admin console (customers see `tickets.list_categories`)."""
-    ensure_admin(actor)
-    return list(session.scalars(select(Category).order_by(Category.is_active.desc(), Category.name)))
+def list_categories(*, session: Session, actor: User | None = None, include_inactive: bool = False) -> list[Category]:
+    """The active categories by name: what a ticket can be raised under or moved to.
+
+    `include_inactive` (staff only) adds the retired ones after them, since old tickets still
+    carry them: the queue's filter and the admin console."""
+    query = select(Category).order_by(Category.is_active.desc(), Category.name)
+    if include_inactive:
+        ensure_staff(actor)
+    else:
+        query = query.where(Category.is_active)
+    return list(session.scalars(query))
 
 
 def _clean_name(session: Session, name: str, exclude_id: int | None = None) -> str:

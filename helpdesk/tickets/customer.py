@@ -43,10 +43,6 @@ class TicketPage:
     total: int
 
 
-def list_categories(*, session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).where(Category.is_active).order_by(Category.name)))
-
-
 def _validate_draft(session: Session, data: TicketDraft) -> tuple[Category, Priority, str, str]:
     errors: dict[str, str] = {}
     category = get_by_id(session, Category, data.category_id)

@@ -264,9 +264,3 @@ def find_by_reference(*, session: Session, actor: User, text: str) -> Ticket | N
     ensure_staff(actor)
     ticket_id = parse_reference(text or "")
     return get_by_id(session, Ticket, ticket_id)
-
-
-def list_categories_for_filter(*, session: Session, actor: User) -> list[Category]:
-    """All categories, including retired ones, since old tickets still carry them."""
-    ensure_staff(actor)
-    return list(session.scalars(select(Category).order_by(Category.name)))

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from helpdesk.core.errors import NotFound, ValidationError
-from helpdesk.tickets.categories import create_category, list_all_categories, update_category
+from helpdesk.tickets.categories import create_category, list_categories, update_category
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
@@ -10,7 +10,7 @@ from helpdesk.ui.notices import leave_notice, show_notice
 
 with db_session() as session:
     actor = require_admin(session, to="manage categories")
-    categories = list_all_categories(session=session, actor=actor)
+    categories = list_categories(session=session, actor=actor, include_inactive=True)
 
 st.title("Categories")
 st.write("Customers pick one of the active categories when they raise a ticket.")

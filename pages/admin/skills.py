@@ -5,7 +5,7 @@ import streamlit as st
 from helpdesk.core.errors import ValidationError
 from helpdesk.settings import get_settings
 from helpdesk.tickets.assignment import list_assignable_agents, set_agent_skills
-from helpdesk.tickets.categories import list_all_categories
+from helpdesk.tickets.categories import list_categories
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import field_error
@@ -14,7 +14,7 @@ from helpdesk.ui.notices import leave_notice, show_notice
 with db_session() as session:
     actor = require_admin(session, to="change agent skills")
     categories = {c.id: c.name if c.is_active else f"{c.name} (inactive)"
-                  for c in list_all_categories(session=session, actor=actor)}
+                  for c in list_categories(session=session, actor=actor, include_inactive=True)}
     agents = [{"id": a.id, "Name": a.name, "E-mail": a.email, "Role": a.role.value,
                "skills": sorted(c.id for c in a.skills)}
               for a in list_assignable_agents(session=session, actor=actor)]

@@ -8,9 +8,10 @@ from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import format_reference
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.bulk import bulk_update
+from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.changes import UNCHANGED
-from helpdesk.tickets.queue import (QueueFilters, QueueSort, QueueView, default_sort, find_by_reference,
-                                    list_categories_for_filter, list_queue, TEXT_MAX)
+from helpdesk.tickets.queue import (TEXT_MAX, QueueFilters, QueueSort, QueueView, default_sort, find_by_reference,
+                                    list_queue)
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
@@ -64,7 +65,7 @@ with db_session() as session:
     is_admin = user.role == Role.ADMIN
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
     categories = {c.id: c.name if c.is_active else f"{c.name} (retired)"
-                  for c in list_categories_for_filter(session=session, actor=user)}
+                  for c in list_categories(session=session, actor=user, include_inactive=True)}
 
 st.title("Queue")
 
