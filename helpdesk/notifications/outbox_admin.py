@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, defer
 from helpdesk.access import ensure_admin
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import NotFound, ValidationError
-from helpdesk.enums import OutboxStatus
+from helpdesk.enums import OutboxEvent, OutboxStatus
 from helpdesk.models import OutboxMessage, User
 from helpdesk.notifications import compose, outbox
 from helpdesk.notifications.smtp_settings import SmtpConfigError, smtp_settings
@@ -51,7 +51,7 @@ def list_outbox(*, session: Session, actor: User, status: OutboxStatus | None = 
     if status is not None:
         query = query.where(OutboxMessage.status == OutboxStatus(status))
     if event:
-        query = query.where(OutboxMessage.event == event)
+        query = query.where(OutboxMessage.event == str(event))
     if ticket_id is not None:
         query = query.where(OutboxMessage.ticket_id == ticket_id)
     if recipient.strip():
@@ -111,7 +111,7 @@ def enqueue_test_mail(*, session: Session, actor: User, to_email: str | None = N
         raise ValidationError({"to_email": "Enter a valid e-mail address, like name@example.com."})
     recipient = actor if address == actor.email else None
     mail = compose.admin_test_mail(recipient.name if recipient else address, actor)
-    row = outbox.enqueue(session, event=outbox.TEST_MAIL, recipient=None, recipient_email=address, mail=mail)
+    row = outbox.enqueue(session, event=OutboxEvent.TEST_MAIL, recipient=None, recipient_email=address, mail=mail)
     if recipient is not None:
         row.recipient_id = recipient.id  # the admin asked for it, whatever their opt-out says
     session.flush()

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session, object_session
 
-from helpdesk.enums import Priority, TicketStatus
+from helpdesk.enums import Priority, SlaTarget, TicketStatus
 from helpdesk.models import SlaPolicy, Ticket
 from helpdesk.settings import BusinessHours, business_hours
 
@@ -125,11 +125,18 @@ def resume(ticket: Ticket, now: datetime) -> None:
 # --- breach state -----------------------------------------------------------------------
 
 class SlaState(StrEnum):
+    """Where one SLA clock stands; what the pages colour comes from this, never from the words."""
+
     OK = "ok"
     AT_RISK = "at_risk"  # due within AT_RISK_WINDOW
     BREACHED = "breached"  # missed (or met late)
     PAUSED = "paused"  # waiting on the customer: the resolution clock is stopped
     MET = "met"
+
+    @property
+    def alarming(self) -> bool:
+        """Missed, or about to be: what an agent must see first."""
+        return self in (SlaState.BREACHED, SlaState.AT_RISK)
 
     @property
     def label(self) -> str:
@@ -139,7 +146,7 @@ class SlaState(StrEnum):
 
 @dataclass(frozen=True)
 class SlaClock:
-    target: str  # "first_response" or "resolution"
+    target: SlaTarget
     due_at: datetime | None
     state: SlaState
 
@@ -165,7 +172,7 @@ def first_response_clock(ticket, now: datetime) -> SlaClock:
         state = _done_state(ticket.resolved_at, due)  # resolved without a reply: the clock stopped
     else:
         state = _running_state(due, now)
-    return SlaClock("first_response", due, state)
+    return SlaClock(SlaTarget.FIRST_RESPONSE, due, state)
 
 
 def resolution_clock(ticket, now: datetime) -> SlaClock:
@@ -177,7 +184,7 @@ def resolution_clock(ticket, now: datetime) -> SlaClock:
         state = SlaState.BREACHED if due is not None and paused_at > due else SlaState.PAUSED
     else:
         state = _running_state(due, now)
-    return SlaClock("resolution", due, state)
+    return SlaClock(SlaTarget.RESOLUTION, due, state)
 
 
 def current_clock(ticket, now: datetime) -> SlaClock:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from helpdesk.access import ensure_staff, get_by_id
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
-from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, Priority, TicketStatus
+from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, RUNNING_CLOCK_STATUSES, Priority, TicketStatus
 from helpdesk.models import Category, Ticket, User, format_reference, parse_reference
 from helpdesk.search import text_index
 from helpdesk.sla import clock
@@ -23,8 +23,6 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 RECENTLY_RESOLVED_DAYS = 7
 TEXT_MAX = 100
-# Breaching soon watches the clocks that are running: waiting on the customer pauses them.
-RUNNING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
 
 class QueueView(StrEnum):
@@ -127,7 +125,7 @@ def _view_conditions(view: QueueView, actor: User, now: datetime) -> list:
     if view == QueueView.BREACHING_SOON:
         horizon = now + clock.AT_RISK_WINDOW
         return [
-            Ticket.status.in_(RUNNING_STATUSES),
+            Ticket.status.in_(RUNNING_CLOCK_STATUSES),  # breaching soon watches the running clocks
             or_(
                 and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at <= horizon),
                 and_(Ticket.first_response_at.is_not(None), Ticket.resolution_due_at <= horizon),

@@ -5,7 +5,7 @@ import streamlit as st
 
 from helpdesk.access import is_plausible_id
 from helpdesk.core.errors import NotFound, ValidationError
-from helpdesk.enums import OutboxStatus
+from helpdesk.enums import OutboxEvent, OutboxStatus
 from helpdesk.models import format_reference, parse_reference
 from helpdesk.notifications.outbox_admin import (enqueue_test_mail, get_outbox_message, list_outbox, mail_status,
                                                  retry_all_failed, retry_failed)
@@ -18,21 +18,6 @@ from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.paging import page_offset, page_picker
 
 PAGE_SIZE = 25
-# What each outbox event is, in the words an administrator would use.
-EVENT_NAMES = {
-    "ticket_created": "Ticket created (to the customer)",
-    "new_ticket": "New unassigned ticket (to agents)",
-    "assigned": "Assigned (to the agent)",
-    "assigned_customer": "Assigned (to the customer)",
-    "public_reply": "Agent reply (to the customer)",
-    "customer_reply": "Customer reply (to the agent)",
-    "status_changed": "Status changed (to the customer)",
-    "sla_at_risk_first_response": "First response due soon",
-    "sla_missed_first_response": "First response overdue",
-    "sla_at_risk_resolution": "Resolution due soon",
-    "sla_missed_resolution": "Resolution overdue",
-    "test": "Test mail",
-}
 STATUS_ICONS = {OutboxStatus.PENDING: ":material/schedule:", OutboxStatus.SENDING: ":material/send:",
                 OutboxStatus.SENT: ":material/mark_email_read:", OutboxStatus.FAILED: ":material/error:"}
 HOW_TO_CONFIGURE = """[smtp]
@@ -46,7 +31,10 @@ from = "Customer Care <helpdesk@example.com>"
 
 
 def event_name(event: str) -> str:
-    return EVENT_NAMES.get(event, event.replace("_", " ").capitalize())
+    try:
+        return OutboxEvent(event).label
+    except ValueError:  # a row written by a newer or older version
+        return event.replace("_", " ").capitalize()
 
 
 with db_session() as session:

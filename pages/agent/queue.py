@@ -17,7 +17,7 @@ from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import field_error, form_errors
 from helpdesk.ui.paging import page_picker
-from helpdesk.ui.sla_badges import TARGET_NAMES, age_text, is_alarming, queue_sla_text
+from helpdesk.ui.sla_badges import age_text, queue_sla_text, sla_cell_style
 
 TICKET_PAGE = "pages/agent/ticket.py"
 PAGE_SIZES = [25, 50, 100]
@@ -162,22 +162,23 @@ rows = [{
     "Status": r.status.label,
     "Agent": r.assignee_name or "Unassigned",
     "Age": age_text(r.age(now)),
-    "SLA target": TARGET_NAMES[r.sla.target],
+    "SLA target": r.sla.target.label,
     "E-mail": r.customer_email,
     "Due at": when(r.sla.due_at),
 } for r in queue.rows]
 table = pd.DataFrame(rows)
 
 
-def sla_colour(text: str) -> str:
-    # Colour only repeats what the words already say.
-    if text.startswith("BREACHED"):
-        return "color: #b71c1c; font-weight: 600"
-    return "color: #9a4a00; font-weight: 600" if is_alarming(text) else ""
+# Colour only repeats what the words already say; it comes from each row's SLA state.
+sla_styles = [sla_cell_style(r.sla) for r in queue.rows]
+
+
+def sla_colour(column: pd.Series) -> list[str]:
+    return sla_styles
 
 
 selection = st.dataframe(
-    table.style.map(sla_colour, subset=["SLA"]), hide_index=True, key="queue_table", width="stretch",
+    table.style.apply(sla_colour, subset=["SLA"]), hide_index=True, key="queue_table", width="stretch",
     height=(len(rows) + 1) * 35 + 3,  # the whole page of rows, no scrolling inside the table
     column_order=[c for c in table.columns if c != "id"], on_select="rerun", selection_mode="single-row",
     # Sized so that everything up to Age fits beside the sidebar at 1300 px.

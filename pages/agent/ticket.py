@@ -31,7 +31,7 @@ from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 from helpdesk.ui.history import event_text
 from helpdesk.ui.notices import leave_notice, show_notice
-from helpdesk.ui.sla_badges import is_alarming, sla_marker
+from helpdesk.ui.sla_badges import sla_colour, sla_marker
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 PUBLIC, NOTE = "public", "note"
@@ -139,9 +139,7 @@ resolution_clock = sla_clock.resolution_clock(ticket, now)
 with st.container(horizontal=True, key="agent_sla"):
     for name, clock in (("First response", first_clock), ("Resolution", resolution_clock)):
         marker = sla_marker(ticket, clock, now)
-        colour = "red" if marker.startswith("BREACHED") else "orange" if is_alarming(marker) else (
-            "green" if marker == "met" else "gray")
-        st.badge(f"{name}: {marker} (due {when(clock.due_at)})", icon=":material/timer:", color=colour)
+        st.badge(f"{name}: {marker} (due {when(clock.due_at)})", icon=":material/timer:", color=sla_colour(clock))
 
 def claim(claim_ticket_id: int, claim_seen_version: int, user_id: int) -> None:
     # A callback: it runs even if the ticket was taken meanwhile and the button is gone.
