@@ -134,11 +134,6 @@ class SlaState(StrEnum):
     MET = "met"
 
     @property
-    def alarming(self) -> bool:
-        """Missed, or about to be: what an agent must see first."""
-        return self in (SlaState.BREACHED, SlaState.AT_RISK)
-
-    @property
     def label(self) -> str:
         return {"ok": "On track", "at_risk": "At risk", "breached": "Breached",
                 "paused": "Paused", "met": "Met"}[self.value]

@@ -59,6 +59,12 @@ def assign_ticket(*, session: Session, actor: User, ticket_id: int, assignee_id:
     return ticket
 
 
+def can_claim(ticket: Ticket) -> bool:
+    """Whether a staff member may take this ticket for themselves: nobody works on it yet and it
+    is still being worked (the claim button; claim_ticket says why not otherwise)."""
+    return ticket.assignee_id is None and ticket.status in OPEN_STATUSES
+
+
 def claim_ticket(*, session: Session, actor: User, ticket_id: int, expected_version: int | None = None) -> Ticket:
     """Take an unassigned ticket. Someone else's ticket is not taken silently."""
     ticket = load_ticket_for_staff(session, actor, ticket_id, expected_version)
@@ -104,6 +110,15 @@ def auto_assign(*, session: Session, ticket: Ticket) -> User | None:
         apply_assignment(session, ticket, None, agent)
         session.flush()
     return agent
+
+
+def uncovered_categories(*, session: Session, actor: User) -> list[Category]:
+    """Active categories no active agent handles: new tickets there stay in the Unassigned view."""
+    ensure_admin(actor)
+    covered = (select(AgentSkill.category_id).join(User, User.id == AgentSkill.agent_id)
+               .where(User.is_active, User.role.in_(STAFF_ROLES)))
+    return list(session.scalars(select(Category).where(Category.is_active, Category.id.not_in(covered))
+                                .order_by(Category.name)))
 
 
 def set_agent_skills(*, session: Session, actor: User, agent_id: int, category_ids: list[int]) -> User:

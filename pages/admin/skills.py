@@ -4,7 +4,7 @@ import streamlit as st
 
 from helpdesk.core.errors import ValidationError
 from helpdesk.settings import get_settings
-from helpdesk.tickets.assignment import list_assignable_agents, set_agent_skills
+from helpdesk.tickets.assignment import list_assignable_agents, set_agent_skills, uncovered_categories
 from helpdesk.tickets.categories import list_categories
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
@@ -18,6 +18,7 @@ with db_session() as session:
     agents = [{"id": a.id, "Name": a.name, "E-mail": a.email, "Role": a.role.value,
                "skills": sorted(c.id for c in a.skills)}
               for a in list_assignable_agents(session=session, actor=actor)]
+    uncovered = [c.name for c in uncovered_categories(session=session, actor=actor)]
     auto_assign = get_settings(session=session).auto_assign
 
 st.title("Agent skills")
@@ -34,8 +35,6 @@ if not agents:
     st.info("No active agents yet: create agent accounts on the Users page first.")
     st.stop()
 
-uncovered = [name for cid, name in categories.items()
-             if not name.endswith("(inactive)") and not any(cid in a["skills"] for a in agents)]
 if uncovered:
     st.warning("Nobody handles " + ", ".join(f"“{n}”" for n in uncovered)
                + ": new tickets there stay in the Unassigned view.", icon=":material/warning:")

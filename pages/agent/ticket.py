@@ -14,7 +14,7 @@ from helpdesk.core.errors import ConflictError, NotFound, ValidationError
 from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import parse_reference
 from helpdesk.sla import clock as sla_clock
-from helpdesk.tickets.assignment import claim_ticket
+from helpdesk.tickets.assignment import can_claim, claim_ticket
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.canned_replies import list_canned_replies, render_canned_reply
 from helpdesk.tickets.categories import list_categories
@@ -158,7 +158,7 @@ def claim(claim_ticket_id: int, claim_seen_version: int, user_id: int) -> None:
 
 
 field_error(st.session_state.pop("agent_claim_errors", None), "assignee")
-if ticket.assignee_id is None and ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+if can_claim(ticket):
     st.button("Claim this ticket", key="agent_claim", type="primary", icon=":material/front_hand:",
               help="Assign it to yourself.", on_click=claim, args=(ticket.id, seen_version, user.id))
 
