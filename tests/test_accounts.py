@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from helpdesk.accounts import users as accounts_users
+from helpdesk.accounts import throttle as accounts_throttle, users as accounts_users
 from helpdesk.accounts.passwords import verify_password
 from helpdesk.accounts.users import NewAccount
 from helpdesk.core.clock import utcnow
@@ -168,7 +168,7 @@ def test_inactive_user_cannot_sign_in(engine):
 
 def test_five_failures_throttle_the_account_even_for_the_right_password(engine):
     add_user(engine, email="carol@example.com")
-    for _ in range(accounts_users.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         assert isinstance(failed_sign_in(engine, "carol@example.com"), AuthenticationFailed)
     error = failed_sign_in(engine, "carol@example.com", TEST_PASSWORD)
     assert isinstance(error, Throttled)
@@ -177,26 +177,26 @@ def test_five_failures_throttle_the_account_even_for_the_right_password(engine):
 
 def test_four_failures_do_not_throttle_and_a_success_clears_them(engine):
     add_user(engine, email="dan@example.com")
-    for _ in range(accounts_users.MAX_FAILURES - 1):
+    for _ in range(accounts_throttle.MAX_FAILURES - 1):
         failed_sign_in(engine, "dan@example.com")
     sign_in(engine, "dan@example.com", TEST_PASSWORD)
     with session_scope(engine) as session:
         assert session.get(LoginThrottle, "dan@example.com") is None
     # The counter started again from zero: four more failures still don't throttle.
-    for _ in range(accounts_users.MAX_FAILURES - 1):
+    for _ in range(accounts_throttle.MAX_FAILURES - 1):
         assert isinstance(failed_sign_in(engine, "dan@example.com"), AuthenticationFailed)
     assert sign_in(engine, "dan@example.com", TEST_PASSWORD).email == "dan@example.com"
 
 
 def test_unknown_email_is_throttled_the_same_way(engine):
-    for _ in range(accounts_users.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         failed_sign_in(engine, "ghost@example.com")
     assert isinstance(failed_sign_in(engine, "ghost@example.com"), Throttled)
 
 
 def test_throttle_is_stored_in_the_database_and_survives_a_restart(engine):
     add_user(engine, email="erin@example.com")
-    for _ in range(accounts_users.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         failed_sign_in(engine, "Erin@Example.com")
 
     # A restart: a brand-new engine (new pool, new connections) on the same database.
@@ -206,7 +206,7 @@ def test_throttle_is_stored_in_the_database_and_survives_a_restart(engine):
     try:
         with session_scope(restarted) as session:
             throttle = session.get(LoginThrottle, "erin@example.com")
-            assert throttle.failures == accounts_users.MAX_FAILURES
+            assert throttle.failures == accounts_throttle.MAX_FAILURES
             assert throttle.locked_until > utcnow()
         assert isinstance(failed_sign_in(restarted, "erin@example.com", TEST_PASSWORD), Throttled)
     finally:
@@ -215,7 +215,7 @@ def test_throttle_is_stored_in_the_database_and_survives_a_restart(engine):
 
 def test_failures_in_an_old_window_do_not_count(engine):
     add_user(engine, email="finn@example.com")
-    for _ in range(accounts_users.MAX_FAILURES - 1):
+    for _ in range(accounts_throttle.MAX_FAILURES - 1):
         failed_sign_in(engine, "finn@example.com")
     with session_scope(engine) as session:
         session.execute(update(LoginThrottle).where(LoginThrottle.email == "finn@example.com")
@@ -231,7 +231,7 @@ def test_failures_in_an_old_window_do_not_count(engine):
 
 def test_sign_in_works_again_once_the_lock_has_expired(engine):
     add_user(engine, email="gail@example.com")
-    for _ in range(accounts_users.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         failed_sign_in(engine, "gail@example.com")
     assert isinstance(failed_sign_in(engine, "gail@example.com", TEST_PASSWORD), Throttled)
     with session_scope(engine) as session:

@@ -1,27 +1,21 @@
-"""Accounts: first administrator, sign-up, sign-in with throttling, staff accounts."""
+"""Accounts: first administrator, sign-up, sign-in (throttled: throttle.py), staff accounts."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
+from helpdesk.accounts.throttle import ensure_not_locked, forget_failures, record_failure
 from helpdesk.core.clock import utcnow
-from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
+from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from helpdesk.enums import Role
-from helpdesk.models import LoginThrottle, User
-
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
+from helpdesk.models import User
 
 SIGN_IN_FAILED = "That e-mail and password don't match an account."
-THROTTLED = "Too many failed sign-ins for this account. Try again in 15 minutes."
 
 _EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
@@ -100,49 +94,20 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     count against the same per-address throttle."""
     email = normalize_email(email)
     now = utcnow()
-    throttle = session.get(LoginThrottle, email) if email else None
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise Throttled(THROTTLED)
+    throttle = ensure_not_locked(session, email, now)
 
     user = session.scalar(select(User).where(User.email == email)) if email else None
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if not (ok and user is not None and user.is_active):
-        _record_failure(session, email, now)
+        record_failure(session, email, now)
         raise AuthenticationFailed(SIGN_IN_FAILED)
 
-    if throttle is not None:
-        session.delete(throttle)
+    forget_failures(session, throttle)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
     session.flush()
     return user
-
-
-def _record_failure(session: Session, email: str, now) -> None:
-    """Count one failed sign-in in its own transaction: the caller's session_scope rolls back
-    on the AuthenticationFailed raised next, and that must not undo the count."""
-    if not email:
-        return
-    for attempt in range(2):
-        with Session(bind=session.get_bind(), expire_on_commit=False) as counter:
-            throttle = counter.get(LoginThrottle, email, with_for_update=True)
-            if throttle is None:
-                throttle = LoginThrottle(email=email, failures=0, window_started_at=now)
-                counter.add(throttle)
-            elif now - throttle.window_started_at > FAILURE_WINDOW:
-                throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-            throttle.failures += 1
-            if throttle.failures >= MAX_FAILURES:
-                throttle.locked_until = now + LOCKOUT
-            try:
-                counter.commit()
-                return
-            except IntegrityError:
-                # Another attempt for the same address inserted the row first: count on it.
-                counter.rollback()
-                if attempt:
-                    raise
 
 
 def get_active_user(*, session: Session, user_id: int) -> User | None:
