@@ -10,35 +10,33 @@ import streamlit as st
 from helpdesk.accounts.users import get_active_user
 from helpdesk.core.clock import utcnow
 from helpdesk.core.config import upload_policy
-from helpdesk.core.errors import ConflictError, NotFound, ValidationError
+from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import parse_reference
 from helpdesk.sla import clock as sla_clock
-from helpdesk.tickets.assignment import can_claim, claim_ticket
-from helpdesk.tickets.assignment import list_assignable_agents
+from helpdesk.tickets.assignment import can_claim, claim_ticket, list_assignable_agents
 from helpdesk.tickets.canned_replies import list_canned_replies, render_canned_reply
 from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.changes import UNCHANGED
 from helpdesk.tickets.customer import get_ticket, get_ticket_details
-from helpdesk.tickets.lifecycle import CONFLICT
 from helpdesk.tickets.messages import MESSAGE_MAX
 from helpdesk.tickets.staff import add_agent_reply, add_internal_note, customer_ticket_history, update_ticket
 from helpdesk.tickets.workflow import allowed_targets
 from helpdesk.ui.auth import require_user
-from helpdesk.ui.downloads import attachment_download_button
+from helpdesk.ui.edit_lock import EditLock, mark_conflict, remember_version
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 from helpdesk.ui.history import event_text
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.sla_badges import sla_colour, sla_marker
+from helpdesk.ui.thread import show_thread, ticket_or_not_found
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 PUBLIC, NOTE = "public", "note"
 
 
-def version_key(ticket_id: int) -> str:
-    return f"agent_ticket_version_{ticket_id}"
+LOCK = "agent_ticket"  # the session_state prefix of this page's optimistic-lock state
 
 
 def open_ticket(other_id: int) -> None:
@@ -50,18 +48,12 @@ with db_session() as session:
     if not user.is_staff:
         st.warning("This page is for support staff.")
         st.stop()
-    try:
-        if ticket_id is None:
-            raise NotFound("No such ticket.")
-        details = get_ticket_details(session=session, actor=user, ticket_id=ticket_id)
-        ticket, thread, ticket_files, history = (details.ticket, details.conversation, details.ticket_files,
-                                                details.history)
-        others = customer_ticket_history(session=session, actor=user, ticket_id=ticket_id)
-    except NotFound:
-        st.title("Ticket not found")
-        st.warning("There is no ticket with this reference.")
-        st.page_link("pages/agent/queue.py", label="Back to the queue", icon=":material/inbox:")
-        st.stop()
+    details = ticket_or_not_found(lambda i: get_ticket_details(session=session, actor=user, ticket_id=i), ticket_id,
+                                  warning="There is no ticket with this reference.", back_to="pages/agent/queue.py",
+                                  back_label="Back to the queue", back_icon=":material/inbox:")
+    ticket, thread, ticket_files, history = (details.ticket, details.conversation, details.ticket_files,
+                                            details.history)
+    others = customer_ticket_history(session=session, actor=user, ticket_id=ticket.id)
     canned = {c.id: c.title for c in list_canned_replies(session=session, actor=user)}
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
     categories = {c.id: c.name for c in list_categories(session=session)}
@@ -75,14 +67,8 @@ now = utcnow()
 customer = ticket.customer
 
 # --- which version the agent is looking at -----------------------------------------------
-# A fresh visit (first time, another ticket, or back from another page, which drops this
-# page's widgets) starts from the ticket as it is now.
-fresh_visit = st.session_state.get("agent_ticket_current") != ticket.id or "agent_priority" not in st.session_state
-st.session_state["agent_ticket_current"] = ticket.id
-conflict = st.session_state.pop("agent_ticket_conflict", None) == ticket.id
-if fresh_visit or conflict or version_key(ticket.id) not in st.session_state:
-    st.session_state[version_key(ticket.id)] = ticket.version
-seen_version = st.session_state[version_key(ticket.id)]
+lock = EditLock(LOCK, ticket, widget_key="agent_priority")
+fresh_visit, conflict, seen_version = lock.fresh_visit, lock.conflict, lock.seen_version
 
 if fresh_visit or conflict or st.session_state.pop("agent_fields__reset", False):
     # The fields show the ticket as it is now (a form's widgets keep their last values otherwise).
@@ -98,19 +84,11 @@ if fresh_visit:
 def saved(session, notice: str, where: str) -> None:
     """After our own save: remember the version we just wrote, so our next save is not a conflict.
     The notice is shown where the agent clicked (`where`: "top", "reply" or "fields")."""
-    st.session_state[version_key(ticket.id)] = get_ticket(session=session, actor=user, ticket_id=ticket.id).version
+    lock.saved(get_ticket(session=session, actor=user, ticket_id=ticket.id).version)
     leave_notice(f"agent_notice_{where}", notice)
 
 
-def conflicted(where: str) -> None:
-    st.session_state["agent_ticket_conflict"] = ticket.id
-    st.session_state["agent_conflict_at"] = where
-
-
-def show_conflict(where: str) -> None:
-    """Repeat the conflict where the agent clicked: the top of the page may be scrolled away."""
-    if conflict and st.session_state.get("agent_conflict_at") == where:
-        st.error(CONFLICT, icon=":material/sync_problem:")
+conflicted, show_conflict = lock.conflicted, lock.show_conflict
 
 
 # --- header -----------------------------------------------------------------------------
@@ -118,8 +96,7 @@ st.page_link("pages/agent/queue.py", label="Queue", icon=":material/arrow_back:"
 st.title(ticket.reference)
 st.text(ticket.subject)  # the customer's words: text, never markup
 
-if conflict:
-    st.error(CONFLICT, icon=":material/sync_problem:")
+lock.show_conflict()
 show_notice("agent_notice_top")
 
 facts = {
@@ -148,11 +125,11 @@ def claim(claim_ticket_id: int, claim_seen_version: int, user_id: int) -> None:
             actor = get_active_user(session=session, user_id=user_id)
             claimed = claim_ticket(session=session, actor=actor, ticket_id=claim_ticket_id,
                                    expected_version=claim_seen_version)
-            st.session_state[version_key(claim_ticket_id)] = claimed.version
+            remember_version(LOCK, claim_ticket_id, claimed.version)
         leave_notice("agent_notice_top", "You work on this ticket now.")
         st.session_state["agent_fields__reset"] = True
     except ConflictError:
-        st.session_state["agent_ticket_conflict"] = claim_ticket_id
+        mark_conflict(LOCK, claim_ticket_id)
     except ValidationError as exc:
         st.session_state["agent_claim_errors"] = exc.field_errors
 
@@ -167,31 +144,7 @@ thread_col, side_col = st.columns([1.3, 1], gap="large")
 # --- the thread -------------------------------------------------------------------------
 with thread_col:
     st.markdown("#### Conversation")
-    with st.chat_message("user", avatar=":material/person:"):
-        st.caption(f"Customer · {when(ticket.created_at)}")
-        st.text(customer.name)
-        st.text(ticket.description)
-        for attachment in ticket_files:
-            attachment_download_button(attachment, user.id, key=f"agent_download_{attachment.id}")
-    for message in thread:
-        if not message.is_public:
-            with st.chat_message("assistant", avatar=":material/lock:"):
-                with st.container(border=True, key=f"agent_note_{message.id}"):
-                    st.badge("Internal note — not visible to the customer", icon=":material/lock:", color="orange")
-                    st.caption(f"Staff only · {when(message.created_at)}")
-                    st.text(message.author.name)
-                    st.text(message.body)
-                    for attachment in message.attachments:
-                        attachment_download_button(attachment, user.id, key=f"agent_download_{attachment.id}")
-            continue
-        from_customer = message.author_id == ticket.customer_id
-        role, avatar = ("user", ":material/person:") if from_customer else ("assistant", ":material/support_agent:")
-        with st.chat_message(role, avatar=avatar):
-            st.caption(f"{'Customer' if from_customer else 'Public reply'} · {when(message.created_at)}")
-            st.text(message.author.name)
-            st.text(message.body)
-            for attachment in message.attachments:
-                attachment_download_button(attachment, user.id, key=f"agent_download_{attachment.id}")
+    show_thread(ticket, thread, ticket_files, viewer_id=user.id, for_staff=True)
 
     # --- reply or note ------------------------------------------------------------------
     st.markdown("#### Reply")

@@ -2,33 +2,28 @@
 import streamlit as st
 
 from helpdesk.core.config import upload_policy
-from helpdesk.core.errors import ConflictError, NotFound, ValidationError
+from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import TicketStatus
 from helpdesk.models import parse_reference
 from helpdesk.tickets.customer import add_customer_reply, close_ticket, get_ticket_details, reopen_ticket
 from helpdesk.tickets.messages import MESSAGE_MAX
 from helpdesk.ui.auth import require_user
-from helpdesk.ui.downloads import attachment_download_button
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import status_text, when
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 from helpdesk.ui.notices import leave_notice, show_notice
+from helpdesk.ui.thread import show_thread, ticket_or_not_found
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 
 with db_session() as session:
     user = require_user(session)
-    try:
-        if ticket_id is None:
-            raise NotFound("No such ticket.")
-        details = get_ticket_details(session=session, actor=user, ticket_id=ticket_id)
-        ticket, messages, ticket_files, history = (details.ticket, details.conversation, details.ticket_files,
-                                                details.history)
-    except NotFound:
-        st.title("Ticket not found")
-        st.warning("There is no ticket with this reference in your account.")
-        st.page_link("pages/customer/my_tickets.py", label="Back to my tickets", icon=":material/list_alt:")
-        st.stop()
+    details = ticket_or_not_found(lambda i: get_ticket_details(session=session, actor=user, ticket_id=i), ticket_id,
+                                  warning="There is no ticket with this reference in your account.",
+                                  back_to="pages/customer/my_tickets.py", back_label="Back to my tickets",
+                                  back_icon=":material/list_alt:")
+    ticket, messages, ticket_files, history = (details.ticket, details.conversation, details.ticket_files,
+                                            details.history)
 
 st.page_link("pages/customer/my_tickets.py", label="My tickets", icon=":material/arrow_back:")
 st.title(f"{ticket.reference}")
@@ -49,19 +44,7 @@ show_notice("ticket_view_notice")
 conversation_col, history_col = st.columns([2, 1], gap="large")
 with conversation_col:
     st.markdown("#### Conversation")
-    with st.chat_message("user", avatar=":material/person:"):
-        st.caption(f"{ticket.customer.name} · {when(ticket.created_at)}")
-        st.text(ticket.description)  # user text is shown as text, never as markup
-        for attachment in ticket_files:
-            attachment_download_button(attachment, user.id, key=f"download_{attachment.id}")
-    for message in messages:
-        from_customer = message.author_id == ticket.customer_id
-        role, avatar = ("user", ":material/person:") if from_customer else ("assistant", ":material/support_agent:")
-        with st.chat_message(role, avatar=avatar):
-            st.caption(f"{message.author.name} · {when(message.created_at)}")
-            st.text(message.body)
-            for attachment in message.attachments:
-                attachment_download_button(attachment, user.id, key=f"download_{attachment.id}")
+    show_thread(ticket, messages, ticket_files, viewer_id=user.id, for_staff=False)
 
 with history_col:
     st.markdown("#### Status history")
