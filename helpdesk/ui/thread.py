@@ -30,7 +30,12 @@ def ticket_or_not_found(load: Callable[[int], T], ticket_id: int | None, *, warn
         st.stop()
 
 
-def _files(attachments: list[Attachment], viewer_id: int, key: str) -> None:
+def _said(caption: str, name: str | None, body: str, attachments: list[Attachment], viewer_id: int, key: str) -> None:
+    """One message's inside: who and when, the author's name (staff view), the text, its files."""
+    st.caption(caption)
+    if name is not None:
+        st.text(name)
+    st.text(body)
     for attachment in attachments:
         attachment_download_button(attachment, viewer_id, key=f"{key}_{attachment.id}")
 
@@ -41,31 +46,25 @@ def show_thread(ticket: Ticket, thread: list[TicketMessage], ticket_files: list[
     first. Staff see who wrote each message as a role (customer / public reply) and the internal
     notes, marked; customers see names (and are never given notes by the services)."""
     key = "agent_download" if for_staff else "download"
-    with st.chat_message("user", avatar=":material/person:"):
+
+    def said(role: str, author: str, at, body: str, attachments: list[Attachment]) -> None:
         if for_staff:
-            st.caption(f"Customer · {when(ticket.created_at)}")
-            st.text(ticket.customer.name)
+            _said(f"{role} · {when(at)}", author, body, attachments, viewer_id, key)
         else:
-            st.caption(f"{ticket.customer.name} · {when(ticket.created_at)}")
-        st.text(ticket.description)
-        _files(ticket_files, viewer_id, key)
+            _said(f"{author} · {when(at)}", None, body, attachments, viewer_id, key)
+
+    with st.chat_message("user", avatar=":material/person:"):
+        said("Customer", ticket.customer.name, ticket.created_at, ticket.description, ticket_files)
     for message in thread:
         if not message.is_public:
             with st.chat_message("assistant", avatar=":material/lock:"):
                 with st.container(border=True, key=f"agent_note_{message.id}"):
                     st.badge("Internal note — not visible to the customer", icon=":material/lock:", color="orange")
-                    st.caption(f"Staff only · {when(message.created_at)}")
-                    st.text(message.author.name)
-                    st.text(message.body)
-                    _files(message.attachments, viewer_id, key)
+                    _said(f"Staff only · {when(message.created_at)}", message.author.name, message.body,
+                          message.attachments, viewer_id, key)
             continue
         from_customer = message.author_id == ticket.customer_id
         role, avatar = ("user", ":material/person:") if from_customer else ("assistant", ":material/support_agent:")
         with st.chat_message(role, avatar=avatar):
-            if for_staff:
-                st.caption(f"{'Customer' if from_customer else 'Public reply'} · {when(message.created_at)}")
-                st.text(message.author.name)
-            else:
-                st.caption(f"{message.author.name} · {when(message.created_at)}")
-            st.text(message.body)
-            _files(message.attachments, viewer_id, key)
+            said("Customer" if from_customer else "Public reply", message.author.name, message.created_at,
+                 message.body, message.attachments)
