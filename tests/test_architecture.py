@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import re
 import shutil
 import subprocess
 import sys
@@ -71,3 +72,15 @@ def test_pages_import_no_sqlalchemy():
                                                              if m.split(".")[0] == "sqlalchemy")
                  for path in scripts}
     assert {page: found for page, found in offenders.items() if found} == {}
+
+
+def test_every_address_has_its_first_request_file_and_nothing_else_is_at_the_top_of_pages():
+    """Screens live in pages/<audience>/. A freshly started server serves the first request from
+    pages/<address>.py (helpdesk/ui/__init__.py), so each registered address has that file, and
+    it holds nothing but the import that hands over to streamlit_app.py."""
+    addresses = set(re.findall(r'url_path="([a-z_]+)"', (PROJECT_ROOT / "streamlit_app.py").read_text()))
+    top_level = {path.stem: path for path in (PROJECT_ROOT / "pages").glob("*.py")}
+    assert set(top_level) == addresses
+    for path in top_level.values():
+        assert _imported_modules(path) == {"helpdesk.ui"}, path
+        assert len(ast.parse(path.read_text()).body) == 2, path  # the docstring and the import
