@@ -43,8 +43,9 @@ def enqueue(session: Session, *, event: OutboxEvent, recipient: User | None, mai
         return None
     now = utcnow()
     row = OutboxMessage(event=OutboxEvent(event).value, ticket_id=ticket_id,
-                        recipient_id=recipient.id if recipient else None, recipient_email=recipient_email, subject=mail.subject, text_body=mail.text_body,
-                        html_body=mail.html_body, attempts=0, next_attempt_at=now, created_at=now)
+                        recipient_id=recipient.id if recipient else None, recipient_email=recipient_email,
+                        subject=mail.subject, text_body=mail.text_body, html_body=mail.html_body, attempts=0,
+                        next_attempt_at=now, created_at=now)
     session.add(row)
     return row
 
