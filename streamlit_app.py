@@ -1,8 +1,8 @@
 """Customer Care Registry: sign-in and role-based navigation. Nothing else lives here."""
 import streamlit as st
 
+from helpdesk.accounts.users import needs_first_admin
 from helpdesk.enums import Role
-from helpdesk.services.accounts import needs_first_admin
 from helpdesk.ui.auth import current_user, sign_out
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.mail_worker import mail_sender
@@ -14,31 +14,31 @@ with db_session() as session:
     user = current_user(session)
     role, user_name = (user.role, user.name) if user else (None, None)
 
-setup = st.Page("pages/setup.py", title="Set up", icon=":material/build:", url_path="setup")
-sign_in = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", url_path="sign_in")
+setup = st.Page("pages/account/setup.py", title="Set up", icon=":material/build:", url_path="setup")
+sign_in = st.Page("pages/account/sign_in.py", title="Sign in", icon=":material/login:", url_path="sign_in")
 # A mailed /ticket_view?ticket=42 link opened while signed out: sign in first, then the ticket.
-sign_in_for_ticket = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", url_path="ticket_view",
+sign_in_for_ticket = st.Page("pages/account/sign_in.py", title="Sign in", icon=":material/login:", url_path="ticket_view",
                              visibility="hidden")
-sign_up = st.Page("pages/sign_up.py", title="Create an account", icon=":material/person_add:", url_path="sign_up")
-submit = st.Page("pages/submit_ticket.py", title="Submit a ticket", icon=":material/edit_note:", url_path="submit")
-my_tickets = st.Page("pages/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
-ticket_view = st.Page("pages/ticket_view.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
+sign_up = st.Page("pages/account/sign_up.py", title="Create an account", icon=":material/person_add:", url_path="sign_up")
+submit = st.Page("pages/customer/submit_ticket.py", title="Submit a ticket", icon=":material/edit_note:", url_path="submit")
+my_tickets = st.Page("pages/customer/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
+ticket_view = st.Page("pages/customer/ticket.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
                       visibility="hidden")
-profile = st.Page("pages/profile.py", title="Profile", icon=":material/person:", url_path="profile")
-queue = st.Page("pages/queue.py", title="Queue", icon=":material/inbox:", url_path="queue")
+profile = st.Page("pages/account/profile.py", title="Profile", icon=":material/person:", url_path="profile")
+queue = st.Page("pages/agent/queue.py", title="Queue", icon=":material/inbox:", url_path="queue")
 # Same address as the customer's ticket page, so a mailed /ticket_view?ticket=42 link opens the right view.
-agent_ticket = st.Page("pages/agent_ticket.py", title="Ticket", icon=":material/confirmation_number:",
+agent_ticket = st.Page("pages/agent/ticket.py", title="Ticket", icon=":material/confirmation_number:",
                        url_path="ticket_view", visibility="hidden")
-admin_users = st.Page("pages/admin_users.py", title="Users", icon=":material/group:", url_path="admin_users")
-admin_categories = st.Page("pages/admin_categories.py", title="Categories", icon=":material/category:",
+admin_users = st.Page("pages/admin/users.py", title="Users", icon=":material/group:", url_path="admin_users")
+admin_categories = st.Page("pages/admin/categories.py", title="Categories", icon=":material/category:",
                            url_path="admin_categories")
-admin_skills = st.Page("pages/admin_skills.py", title="Agent skills", icon=":material/badge:", url_path="admin_skills")
-admin_canned = st.Page("pages/admin_canned_replies.py", title="Canned replies", icon=":material/quickreply:",
+admin_skills = st.Page("pages/admin/skills.py", title="Agent skills", icon=":material/badge:", url_path="admin_skills")
+admin_canned = st.Page("pages/admin/canned_replies.py", title="Canned replies", icon=":material/quickreply:",
                        url_path="admin_canned_replies")
-admin_sla = st.Page("pages/admin_sla.py", title="SLA targets", icon=":material/timer:", url_path="admin_sla")
-admin_settings = st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:",
+admin_sla = st.Page("pages/admin/sla.py", title="SLA targets", icon=":material/timer:", url_path="admin_sla")
+admin_settings = st.Page("pages/admin/settings.py", title="Settings", icon=":material/settings:",
                          url_path="admin_settings")
-admin_mail = st.Page("pages/admin_mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
+admin_mail = st.Page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
 
 if first_run:
     pages = [setup]

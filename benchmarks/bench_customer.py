@@ -14,10 +14,10 @@ import sys
 from sqlalchemy import func, select
 
 from harness import benchmark_main, measure_all, prepare_statistics, print_header
-from helpdesk.db import make_engine, session_scope
+from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import TicketStatus
 from helpdesk.models import Ticket, User
-from helpdesk.services import agent_actions, tickets
+from helpdesk.tickets import customer as tickets_customer, staff
 
 
 def pick_customer(session, which: str) -> tuple[User, int]:
@@ -47,10 +47,10 @@ def run_customer(label: str, url: str, runs: int, show_plans: bool, which: str):
     print_header(label, engine, f"  ({which} customer: {owned:,} tickets)")
 
     def my_tickets(**kwargs):
-        return lambda session: tickets.list_customer_tickets(session=session, actor=customer, **kwargs).total
+        return lambda session: tickets_customer.list_customer_tickets(session=session, actor=customer, **kwargs).total
 
     def ticket_page(session) -> int:
-        details = tickets.get_ticket_details(session=session, actor=customer, ticket_id=ticket_id)
+        details = tickets_customer.get_ticket_details(session=session, actor=customer, ticket_id=ticket_id)
         return len(details.conversation) + len(details.ticket_files) + len(details.history)
 
     cases = [
@@ -62,7 +62,7 @@ def run_customer(label: str, url: str, runs: int, show_plans: bool, which: str):
         ("my tickets, search reference", my_tickets(search=f"CCR-{ticket_id:06d}")),
         ("ticket page (ticket, thread, files, history)", ticket_page),
         ("agent: customer's other tickets",
-         lambda session: len(agent_actions.customer_ticket_history(session=session, actor=agent, ticket_id=ticket_id))),
+         lambda session: len(staff.customer_ticket_history(session=session, actor=agent, ticket_id=ticket_id))),
     ]
     results = measure_all(engine, cases, runs, show_plans)
     engine.dispose()

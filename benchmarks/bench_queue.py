@@ -17,11 +17,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from harness import Measurement, benchmark_main, measure_all, prepare_statistics, print_header
-from helpdesk.db import make_engine, session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus
 from helpdesk.models import Category, Ticket, User
-from helpdesk.services.queue import QueueFilters, QueueSort, QueueView, list_queue
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets.queue import QueueFilters, QueueSort, QueueView, list_queue
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from helpdesk.db import make_engine, migrate, session_scope  # noqa: E402
+from helpdesk.core.db import make_engine, migrate, session_scope  # noqa: E402
 from helpdesk.models import Ticket  # noqa: E402
 
 TARGET_MS = 100.0

@@ -35,13 +35,13 @@ EQUIVALENTS_FILE = Path(__file__).resolve().parent / "mutation_equivalents.txt"
 # The modules that carry the rules: the workflow, the ticket kernel, assignment, SLA,
 # accounts and the sign-in throttle, the outbox and the sender, access.
 RULE_MODULES: dict[str, list[str]] = {
-    "workflow": ["helpdesk/workflow.py"],
-    "tickets kernel": ["helpdesk/services/tickets.py"],
-    "assignment": ["helpdesk/services/assignment.py"],
-    "sla": ["helpdesk/services/sla.py", "helpdesk/services/sla_alerts.py"],
-    "accounts": ["helpdesk/services/accounts.py", "helpdesk/passwords.py"],
+    "workflow": ["helpdesk/tickets/workflow.py"],
+    "tickets kernel": ["helpdesk/tickets/lifecycle.py", "helpdesk/tickets/messages.py"],
+    "assignment": ["helpdesk/tickets/assignment.py"],
+    "sla": ["helpdesk/sla/clock.py", "helpdesk/sla/alerts.py"],
+    "accounts": ["helpdesk/accounts/users.py", "helpdesk/accounts/passwords.py"],
     "outbox and sender": ["helpdesk/notifications/outbox.py", "helpdesk/notifications/sender.py"],
-    "access": ["helpdesk/services/permissions.py"],
+    "access": ["helpdesk/access.py"],
 }
 
 # mutmut's result names, grouped the way the score counts them.
@@ -128,7 +128,7 @@ def read_results(workdir: Path) -> dict[str, str]:
 
 
 def module_of(mutant: str, modules: list[str]) -> str:
-    # Mutant names look like "helpdesk.services.sla.x_add_working_time__mutmut_3".
+    # Mutant names look like "helpdesk.sla.clock.x_add_working_time__mutmut_3".
     dotted = mutant.split(".x")[0].split(".xǁ")[0]
     for module in modules:
         for path in RULE_MODULES[module]:

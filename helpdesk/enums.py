@@ -1,4 +1,6 @@
-"""Vocabulary stored as strings in the database."""
+"""Vocabulary: the words stored in the database and shown to people, each spelled once, with its label."""
+from __future__ import annotations
+
 from enum import StrEnum
 
 
@@ -28,6 +30,20 @@ OPEN_STATUSES = (
     TicketStatus.IN_PROGRESS,
     TicketStatus.WAITING_ON_CUSTOMER,
 )
+# Statuses whose SLA clocks run: waiting on the customer pauses them ("Breaching soon", SLA alerts).
+RUNNING_CLOCK_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
+
+
+class SlaTarget(StrEnum):
+    """The two promises an SLA makes: a first response, and a resolution."""
+
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+    @property
+    def label(self) -> str:
+        """As it reads in a sentence or a column: "first response", "resolution"."""
+        return self.value.replace("_", " ")
 
 
 class Priority(StrEnum):
@@ -57,6 +73,48 @@ class EventKind(StrEnum):
     PUBLIC_REPLY = "public_reply"
     INTERNAL_NOTE = "internal_note"
     ATTACHMENT_ADDED = "attachment_added"
+
+
+class OutboxEvent(StrEnum):
+    """What an outbox row (a mail) is about: the value of OutboxMessage.event."""
+
+    TICKET_CREATED = "ticket_created"
+    NEW_TICKET_FOR_AGENTS = "new_ticket"
+    ASSIGNED = "assigned"
+    ASSIGNED_CUSTOMER = "assigned_customer"
+    PUBLIC_REPLY = "public_reply"
+    CUSTOMER_REPLY = "customer_reply"
+    STATUS_CHANGED = "status_changed"
+    SLA_AT_RISK_FIRST_RESPONSE = "sla_at_risk_first_response"
+    SLA_MISSED_FIRST_RESPONSE = "sla_missed_first_response"
+    SLA_AT_RISK_RESOLUTION = "sla_at_risk_resolution"
+    SLA_MISSED_RESOLUTION = "sla_missed_resolution"
+    TEST_MAIL = "test"
+
+    @classmethod
+    def sla_alert(cls, *, missed: bool, target: SlaTarget | str) -> OutboxEvent:
+        return cls(f"sla_{'missed' if missed else 'at_risk'}_{SlaTarget(target).value}")
+
+    @property
+    def label(self) -> str:
+        """In the words an administrator would use."""
+        return _OUTBOX_EVENT_LABELS[self]
+
+
+_OUTBOX_EVENT_LABELS = {
+    OutboxEvent.TICKET_CREATED: "Ticket created (to the customer)",
+    OutboxEvent.NEW_TICKET_FOR_AGENTS: "New unassigned ticket (to agents)",
+    OutboxEvent.ASSIGNED: "Assigned (to the agent)",
+    OutboxEvent.ASSIGNED_CUSTOMER: "Assigned (to the customer)",
+    OutboxEvent.PUBLIC_REPLY: "Agent reply (to the customer)",
+    OutboxEvent.CUSTOMER_REPLY: "Customer reply (to the agent)",
+    OutboxEvent.STATUS_CHANGED: "Status changed (to the customer)",
+    OutboxEvent.SLA_AT_RISK_FIRST_RESPONSE: "First response due soon",
+    OutboxEvent.SLA_MISSED_FIRST_RESPONSE: "First response overdue",
+    OutboxEvent.SLA_AT_RISK_RESOLUTION: "Resolution due soon",
+    OutboxEvent.SLA_MISSED_RESOLUTION: "Resolution overdue",
+    OutboxEvent.TEST_MAIL: "Test mail",
+}
 
 
 class OutboxStatus(StrEnum):

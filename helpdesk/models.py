@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
+from helpdesk.core.clock import utcnow
 from helpdesk.enums import EventKind, OutboxStatus, Priority, Role, TicketStatus
-from helpdesk.timeutil import utcnow
 
 # Alembic needs named constraints to alter them (and SQLite batch mode to recreate tables).
 NAMING_CONVENTION = {

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from helpdesk.db import make_engine, migrate, session_scope
+from helpdesk.accounts.passwords import hash_password
+from helpdesk.core.db import make_engine, migrate, session_scope
 from helpdesk.enums import Role
 from helpdesk.models import Category, User
-from helpdesk.passwords import hash_password
 from tests.ci_guard import in_ci
 
 IN_CI = in_ci()

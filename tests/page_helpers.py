@@ -8,11 +8,11 @@ import pytest
 from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest, app_test
 
-from helpdesk.db import make_engine, migrate, session_scope
+from helpdesk.core.db import make_engine, migrate, session_scope
 from helpdesk.enums import Role
 from helpdesk.models import User
-from helpdesk.services.attachments import UploadedFile
-from helpdesk.services.tickets import TicketDraft, create_ticket
+from helpdesk.tickets.attachments import UploadedFile
+from helpdesk.tickets.customer import TicketDraft, create_ticket
 from helpdesk.ui.engine import get_engine
 from tests.conftest import add_category, add_user
 
@@ -24,7 +24,7 @@ RUN_TIMEOUT = 60
 class _ServedPagesManager(pages_manager.PagesManager):
     """Pages resolved the way the live server resolves them once streamlit_app.py has called
     st.navigation: never by file name in pages/. AppTest forgets that before every run and
-    would then run pages/ticket_view.py (the customer page) for the agent page that shares
+    would then run pages/customer/ticket.py (the customer page) for the agent page that shares
     its address /ticket_view."""
 
     def __init__(self, *args, **kwargs):
@@ -68,7 +68,7 @@ def open_app(user: User | int | None = None, *, ticket: str | int | None = None,
         at.query_params["ticket"] = str(ticket)
     at.run()
     if ticket is not None and page is None:
-        page = "pages/ticket_view.py"  # the address /ticket_view?ticket=...
+        page = "pages/customer/ticket.py"  # the address /ticket_view?ticket=...
     if page is not None:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]

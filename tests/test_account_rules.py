@@ -9,12 +9,12 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk.accounts import users as accounts_users
+from helpdesk.accounts.users import NewAccount
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
-from helpdesk.services import accounts
-from helpdesk.services.accounts import NewAccount
-from helpdesk.services.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from tests.conftest import TEST_PASSWORD, TEST_PASSWORD_HASH, add_user
 from tests.page_helpers import app_db, messages, open_app, rerun  # noqa: F401  (fixture)
 
@@ -37,14 +37,14 @@ def refusal(engine, data: NewAccount) -> dict[str, str]:
     before = user_count(engine)
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.sign_up(session=session, data=data)
+            accounts_users.sign_up(session=session, data=data)
     assert user_count(engine) == before
     return excinfo.value.field_errors
 
 
 def sign_in(engine, email, password) -> User:
     with session_scope(engine) as session:
-        return accounts.authenticate(session=session, email=email, password=password)
+        return accounts_users.authenticate(session=session, email=email, password=password)
 
 
 # --- passwords: at least 10 characters, at most 1024, 4 distinct, two kinds -------------------
@@ -81,7 +81,7 @@ def test_a_password_just_inside_the_rules_passes_and_only_the_repeat_is_question
 
 def test_a_password_of_exactly_10_characters_makes_an_account_that_signs_in(engine):
     with session_scope(engine) as session:
-        accounts.sign_up(session=session, data=account(email="ten@example.com", password="Kettle-42x"))
+        accounts_users.sign_up(session=session, data=account(email="ten@example.com", password="Kettle-42x"))
     assert sign_in(engine, "ten@example.com", "Kettle-42x").email == "ten@example.com"
 
 
@@ -106,7 +106,7 @@ def stored_hash(engine, email) -> str:
 
 def test_a_new_account_gets_an_argon2id_hash_with_64_mib_3_passes_4_lanes(engine):
     with session_scope(engine) as session:
-        accounts.sign_up(session=session, data=account(email="new@example.com"))
+        accounts_users.sign_up(session=session, data=account(email="new@example.com"))
     assert stored_hash(engine, "new@example.com").startswith(CURRENT_PARAMETERS)
 
 
@@ -151,7 +151,7 @@ def test_the_longest_name_and_email_allowed_make_an_account_that_signs_in(engine
     name = "Ann " + "x" * 116  # 120 characters
     email = "a" * 242 + "@example.com"  # 254 characters
     with session_scope(engine) as session:
-        accounts.sign_up(session=session, data=account(name=name, email=email))
+        accounts_users.sign_up(session=session, data=account(name=name, email=email))
     user = sign_in(engine, email, GOOD_PASSWORD)
     assert (user.name, user.email, user.role, user.is_active) == (name, email, Role.CUSTOMER, True)
 
@@ -160,10 +160,10 @@ def test_the_longest_name_and_email_allowed_make_an_account_that_signs_in(engine
 
 def test_a_second_first_admin_is_refused_with_words_that_say_sign_in(engine):
     with session_scope(engine) as session:
-        accounts.create_first_admin(session=session, data=account(name="Ada Admin", email="ada@example.com"))
+        accounts_users.create_first_admin(session=session, data=account(name="Ada Admin", email="ada@example.com"))
     with session_scope(engine) as session:
         with pytest.raises(PermissionDenied) as excinfo:
-            accounts.create_first_admin(session=session, data=account(name="Mallory", email="mallory@example.com"))
+            accounts_users.create_first_admin(session=session, data=account(name="Mallory", email="mallory@example.com"))
     assert str(excinfo.value) == "An administrator already exists; sign in instead."
     assert user_count(engine) == 1
 
@@ -174,15 +174,15 @@ def test_an_admin_cannot_deactivate_themselves_and_keeps_working(engine):
     admin = add_user(engine, email="ada@example.com", role=Role.ADMIN, name="Ada Admin")
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.set_user_active(session=session, actor=admin, user_id=admin.id, active=False)
+            accounts_users.set_user_active(session=session, actor=admin, user_id=admin.id, active=False)
     assert str(excinfo.value) == "You can't deactivate your own account."
     assert excinfo.value.field_errors == {"__all__": "You can't deactivate your own account."}
     assert sign_in(engine, "ada@example.com", TEST_PASSWORD).is_active
     # "Activate" on one's own active account is harmless.
     with session_scope(engine) as session:
-        assert accounts.set_user_active(session=session, actor=admin, user_id=admin.id, active=True).is_active
+        assert accounts_users.set_user_active(session=session, actor=admin, user_id=admin.id, active=True).is_active
     with session_scope(engine) as session:
-        users, total = accounts.list_users(session=session, actor=admin)
+        users, total = accounts_users.list_users(session=session, actor=admin)
         assert [(u.email, u.is_active) for u in users] == [("ada@example.com", True)]
 
 
@@ -192,7 +192,7 @@ def test_the_largest_id_an_integer_column_holds_still_names_its_account(engine):
         session.add(User(id=2147483647, email="top@example.com", name="Top Id", role=Role.CUSTOMER,
                          is_active=True, password_hash=TEST_PASSWORD_HASH))
     with session_scope(engine) as session:
-        accounts.set_user_active(session=session, actor=admin, user_id=2147483647, active=False)
+        accounts_users.set_user_active(session=session, actor=admin, user_id=2147483647, active=False)
     with pytest.raises(AuthenticationFailed):
         sign_in(engine, "top@example.com", TEST_PASSWORD)
 
@@ -202,7 +202,7 @@ def test_an_account_that_does_not_exist_is_named_as_such(engine, user_id):
     admin = add_user(engine, email="ada@example.com", role=Role.ADMIN)
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.set_user_active(session=session, actor=admin, user_id=user_id, active=False)
+            accounts_users.set_user_active(session=session, actor=admin, user_id=user_id, active=False)
     assert str(excinfo.value) == "No such account."
 
 
@@ -212,7 +212,7 @@ def test_a_deactivated_person_cannot_sign_in_or_act_until_reactivated(engine):
     other_admin = add_user(engine, email="bea@example.com", role=Role.ADMIN)
     for person in (agent, other_admin):
         with session_scope(engine) as session:
-            assert not accounts.set_user_active(session=session, actor=admin, user_id=person.id,
+            assert not accounts_users.set_user_active(session=session, actor=admin, user_id=person.id,
                                                 active=False).is_active
 
     for email in ("alex@example.com", "bea@example.com"):
@@ -220,17 +220,17 @@ def test_a_deactivated_person_cannot_sign_in_or_act_until_reactivated(engine):
             sign_in(engine, email, TEST_PASSWORD)  # the right password
         assert str(excinfo.value) == SIGN_IN_FAILED  # the same words as a wrong password
     with session_scope(engine) as session:
-        assert accounts.get_active_user(session=session, user_id=agent.id) is None
-        assert accounts.get_active_user(session=session, user_id=987654) is None  # a deleted account
+        assert accounts_users.get_active_user(session=session, user_id=agent.id) is None
+        assert accounts_users.get_active_user(session=session, user_id=987654) is None  # a deleted account
         stale_admin = session.get(User, other_admin.id)
         with pytest.raises(PermissionDenied):
-            accounts.list_users(session=session, actor=stale_admin)
+            accounts_users.list_users(session=session, actor=stale_admin)
 
     with session_scope(engine) as session:
-        assert accounts.set_user_active(session=session, actor=admin, user_id=agent.id, active=True).is_active
+        assert accounts_users.set_user_active(session=session, actor=admin, user_id=agent.id, active=True).is_active
     assert sign_in(engine, "alex@example.com", TEST_PASSWORD).role == Role.AGENT
     with session_scope(engine) as session:
-        assert accounts.get_active_user(session=session, user_id=agent.id).email == "alex@example.com"
+        assert accounts_users.get_active_user(session=session, user_id=agent.id).email == "alex@example.com"
 
 
 # --- the admin Users list ---------------------------------------------------------------------
@@ -250,7 +250,7 @@ def people(engine):
 
 def listed(engine, admin, **filters) -> tuple[list[str], int]:
     with session_scope(engine) as session:
-        users, total = accounts.list_users(session=session, actor=admin, **filters)
+        users, total = accounts_users.list_users(session=session, actor=admin, **filters)
         return [u.name for u in users], total
 
 
@@ -322,7 +322,7 @@ def test_the_users_page_filters_by_role_and_lists_by_name(app_db):
                               ("yara@example.com", Role.CUSTOMER, "Yara Young"),
                               ("bo@example.com", Role.AGENT, "Bo Agent")]:
         add_user(app_db, email=email, role=role, name=name)
-    at = open_app(admin, page="pages/admin_users.py")
+    at = open_app(admin, page="pages/admin/users.py")
     assert at.dataframe[0].value["Name"].tolist() == ["Mia Admin", "Bo Agent", "Zed Agent", "Yara Young"]
     assert "4 accounts" in [c.value for c in at.caption]
 

@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from helpdesk.db import make_engine, session_scope
+from helpdesk.accounts import throttle as accounts_throttle, users as accounts_users
+from helpdesk.accounts.passwords import verify_password
+from helpdesk.accounts.users import NewAccount
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import make_engine, session_scope
+from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
 from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
-from helpdesk.passwords import verify_password
-from helpdesk.services import accounts
-from helpdesk.services.accounts import NewAccount
-from helpdesk.services.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
-from helpdesk.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD, add_user
 
 GOOD_PASSWORD = "Blue-Kettle-2024"
@@ -34,7 +34,7 @@ def sign_in(engine, email, password) -> User:
     """One sign-in attempt the way a page makes it: its own session_scope, which rolls back
     when the service raises."""
     with session_scope(engine) as session:
-        return accounts.authenticate(session=session, email=email, password=password)
+        return accounts_users.authenticate(session=session, email=email, password=password)
 
 
 def failed_sign_in(engine, email, password="Wrong-password-1") -> Exception:
@@ -47,14 +47,14 @@ def failed_sign_in(engine, email, password="Wrong-password-1") -> Exception:
 
 def test_empty_install_asks_for_the_first_admin_once(engine):
     with session_scope(engine) as session:
-        assert accounts.needs_first_admin(session=session)
-        admin = accounts.create_first_admin(session=session, data=account(name="Ada Admin", email="ada@example.com"))
+        assert accounts_users.needs_first_admin(session=session)
+        admin = accounts_users.create_first_admin(session=session, data=account(name="Ada Admin", email="ada@example.com"))
         assert admin.role == Role.ADMIN
 
     with session_scope(engine) as session:
-        assert not accounts.needs_first_admin(session=session)
+        assert not accounts_users.needs_first_admin(session=session)
         with pytest.raises(PermissionDenied):
-            accounts.create_first_admin(session=session, data=account(name="Mallory", email="mallory@example.com"))
+            accounts_users.create_first_admin(session=session, data=account(name="Mallory", email="mallory@example.com"))
     assert user_count(engine) == 1
     assert sign_in(engine, "ada@example.com", GOOD_PASSWORD).role == Role.ADMIN
 
@@ -62,7 +62,7 @@ def test_empty_install_asks_for_the_first_admin_once(engine):
 def test_first_admin_form_is_validated_like_sign_up(engine):
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.create_first_admin(session=session, data=account(password="short"))
+            accounts_users.create_first_admin(session=session, data=account(password="short"))
     assert "password" in excinfo.value.field_errors
     assert user_count(engine) == 0
 
@@ -71,7 +71,7 @@ def test_first_admin_form_is_validated_like_sign_up(engine):
 
 def test_sign_up_makes_a_customer_with_a_normalized_email(engine):
     with session_scope(engine) as session:
-        user = accounts.sign_up(session=session, data=account(name="  Ann Customer ", email="  Ann@Example.COM "))
+        user = accounts_users.sign_up(session=session, data=account(name="  Ann Customer ", email="  Ann@Example.COM "))
     assert user.role == Role.CUSTOMER
     assert user.email == "ann@example.com"
     assert user.name == "Ann Customer"
@@ -103,7 +103,7 @@ def test_sign_up_makes_a_customer_with_a_normalized_email(engine):
 def test_sign_up_refuses_bad_input_at_the_field_and_writes_nothing(engine, data, field):
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.sign_up(session=session, data=data)
+            accounts_users.sign_up(session=session, data=data)
     assert field in excinfo.value.field_errors
     assert excinfo.value.field_errors[field].strip()
     assert user_count(engine) == 0
@@ -112,23 +112,23 @@ def test_sign_up_refuses_bad_input_at_the_field_and_writes_nothing(engine, data,
 def test_sign_up_reports_every_bad_field_at_once(engine):
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.sign_up(session=session, data=account(name="", email="nope", password="weak"))
+            accounts_users.sign_up(session=session, data=account(name="", email="nope", password="weak"))
     assert {"name", "email", "password"} <= set(excinfo.value.field_errors)
 
 
 def test_duplicate_email_is_refused_whatever_its_case(engine):
     with session_scope(engine) as session:
-        accounts.sign_up(session=session, data=account(email="ann@example.com"))
+        accounts_users.sign_up(session=session, data=account(email="ann@example.com"))
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.sign_up(session=session, data=account(name="Other Ann", email="ANN@Example.com"))
+            accounts_users.sign_up(session=session, data=account(name="Other Ann", email="ANN@Example.com"))
     assert "already exists" in excinfo.value.field_errors["email"]
     assert user_count(engine) == 1
 
 
 def test_passwords_are_stored_as_argon2id_hashes_never_plain(engine):
     with session_scope(engine) as session:
-        user = accounts.sign_up(session=session, data=account())
+        user = accounts_users.sign_up(session=session, data=account())
     with session_scope(engine) as session:
         stored = session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored.startswith("$argon2id$")
@@ -163,12 +163,12 @@ def test_inactive_user_cannot_sign_in(engine):
     add_user(engine, email="gone@example.com", active=False)
     error = failed_sign_in(engine, "gone@example.com", TEST_PASSWORD)
     assert isinstance(error, AuthenticationFailed)
-    assert str(error) == accounts.SIGN_IN_FAILED
+    assert str(error) == accounts_users.SIGN_IN_FAILED
 
 
 def test_five_failures_throttle_the_account_even_for_the_right_password(engine):
     add_user(engine, email="carol@example.com")
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         assert isinstance(failed_sign_in(engine, "carol@example.com"), AuthenticationFailed)
     error = failed_sign_in(engine, "carol@example.com", TEST_PASSWORD)
     assert isinstance(error, Throttled)
@@ -177,26 +177,26 @@ def test_five_failures_throttle_the_account_even_for_the_right_password(engine):
 
 def test_four_failures_do_not_throttle_and_a_success_clears_them(engine):
     add_user(engine, email="dan@example.com")
-    for _ in range(accounts.MAX_FAILURES - 1):
+    for _ in range(accounts_throttle.MAX_FAILURES - 1):
         failed_sign_in(engine, "dan@example.com")
     sign_in(engine, "dan@example.com", TEST_PASSWORD)
     with session_scope(engine) as session:
         assert session.get(LoginThrottle, "dan@example.com") is None
     # The counter started again from zero: four more failures still don't throttle.
-    for _ in range(accounts.MAX_FAILURES - 1):
+    for _ in range(accounts_throttle.MAX_FAILURES - 1):
         assert isinstance(failed_sign_in(engine, "dan@example.com"), AuthenticationFailed)
     assert sign_in(engine, "dan@example.com", TEST_PASSWORD).email == "dan@example.com"
 
 
 def test_unknown_email_is_throttled_the_same_way(engine):
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         failed_sign_in(engine, "ghost@example.com")
     assert isinstance(failed_sign_in(engine, "ghost@example.com"), Throttled)
 
 
 def test_throttle_is_stored_in_the_database_and_survives_a_restart(engine):
     add_user(engine, email="erin@example.com")
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         failed_sign_in(engine, "Erin@Example.com")
 
     # A restart: a brand-new engine (new pool, new connections) on the same database.
@@ -206,7 +206,7 @@ def test_throttle_is_stored_in_the_database_and_survives_a_restart(engine):
     try:
         with session_scope(restarted) as session:
             throttle = session.get(LoginThrottle, "erin@example.com")
-            assert throttle.failures == accounts.MAX_FAILURES
+            assert throttle.failures == accounts_throttle.MAX_FAILURES
             assert throttle.locked_until > utcnow()
         assert isinstance(failed_sign_in(restarted, "erin@example.com", TEST_PASSWORD), Throttled)
     finally:
@@ -215,7 +215,7 @@ def test_throttle_is_stored_in_the_database_and_survives_a_restart(engine):
 
 def test_failures_in_an_old_window_do_not_count(engine):
     add_user(engine, email="finn@example.com")
-    for _ in range(accounts.MAX_FAILURES - 1):
+    for _ in range(accounts_throttle.MAX_FAILURES - 1):
         failed_sign_in(engine, "finn@example.com")
     with session_scope(engine) as session:
         session.execute(update(LoginThrottle).where(LoginThrottle.email == "finn@example.com")
@@ -231,7 +231,7 @@ def test_failures_in_an_old_window_do_not_count(engine):
 
 def test_sign_in_works_again_once_the_lock_has_expired(engine):
     add_user(engine, email="gail@example.com")
-    for _ in range(accounts.MAX_FAILURES):
+    for _ in range(accounts_throttle.MAX_FAILURES):
         failed_sign_in(engine, "gail@example.com")
     assert isinstance(failed_sign_in(engine, "gail@example.com", TEST_PASSWORD), Throttled)
     with session_scope(engine) as session:
@@ -247,7 +247,7 @@ def test_sign_in_works_again_once_the_lock_has_expired(engine):
 def test_admin_creates_staff_accounts(engine, role):
     admin = add_user(engine, email="admin@example.com", role=Role.ADMIN)
     with session_scope(engine) as session:
-        created = accounts.create_user(session=session, actor=admin,
+        created = accounts_users.create_user(session=session, actor=admin,
                                        data=account(name="Sam Staff", email="sam@example.com"), role=role)
     assert created.role == role
     assert sign_in(engine, "sam@example.com", GOOD_PASSWORD).role == role
@@ -259,7 +259,7 @@ def test_only_admins_create_accounts(engine, actor_role):
     for role in Role:
         with session_scope(engine) as session:
             with pytest.raises(PermissionDenied):
-                accounts.create_user(session=session, actor=actor,
+                accounts_users.create_user(session=session, actor=actor,
                                      data=account(name="Eve", email=f"eve-{role}@example.com"), role=role)
     assert user_count(engine) == 1
 
@@ -268,13 +268,13 @@ def test_deactivated_admin_cannot_create_accounts(engine):
     admin = add_user(engine, email="old-admin@example.com", role=Role.ADMIN, active=False)
     with session_scope(engine) as session:
         with pytest.raises(PermissionDenied):
-            accounts.create_user(session=session, actor=admin, data=account(email="x@example.com"), role=Role.AGENT)
+            accounts_users.create_user(session=session, actor=admin, data=account(email="x@example.com"), role=Role.AGENT)
     assert user_count(engine) == 1
 
 
 def test_trusted_cli_creates_accounts_without_an_actor(engine):
     with session_scope(engine) as session:
-        user = accounts.create_user(session=session, actor=None, data=account(email="cli@example.com"),
+        user = accounts_users.create_user(session=session, actor=None, data=account(email="cli@example.com"),
                                     role=Role.AGENT)
     assert user.role == Role.AGENT
 
@@ -283,7 +283,7 @@ def test_staff_account_creation_is_validated(engine):
     admin = add_user(engine, email="admin@example.com", role=Role.ADMIN)
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts.create_user(session=session, actor=admin, data=account(email="ADMIN@example.com"),
+            accounts_users.create_user(session=session, actor=admin, data=account(email="ADMIN@example.com"),
                                  role=Role.AGENT)
     assert "email" in excinfo.value.field_errors
     assert user_count(engine) == 1
@@ -293,10 +293,10 @@ def test_deactivated_account_loses_access_at_once(engine):
     admin = add_user(engine, email="admin@example.com", role=Role.ADMIN)
     customer = add_user(engine, email="cust@example.com")
     with session_scope(engine) as session:
-        assert accounts.get_active_user(session=session, user_id=customer.id) is not None
-        accounts.set_user_active(session=session, actor=admin, user_id=customer.id, active=False)
+        assert accounts_users.get_active_user(session=session, user_id=customer.id) is not None
+        accounts_users.set_user_active(session=session, actor=admin, user_id=customer.id, active=False)
     with session_scope(engine) as session:
-        assert accounts.get_active_user(session=session, user_id=customer.id) is None
+        assert accounts_users.get_active_user(session=session, user_id=customer.id) is None
     assert isinstance(failed_sign_in(engine, "cust@example.com", TEST_PASSWORD), AuthenticationFailed)
 
 
@@ -306,7 +306,7 @@ def test_admin_user_search_matches_name_or_email_and_takes_wildcards_literally(e
     add_user(engine, email="patxq@example.com", name="Patrick 100% Sure")
     with session_scope(engine) as session:
         def found(text):
-            users, total = accounts.list_users(session=session, actor=admin, search=text)
+            users, total = accounts_users.list_users(session=session, actor=admin, search=text)
             assert total == len(users)
             return sorted(u.email for u in users)
 
@@ -322,6 +322,6 @@ def test_only_active_admins_list_or_change_accounts(engine):
     retired = add_user(engine, email="old@example.com", role=Role.ADMIN, active=False)
     for actor in (customer, agent, retired):
         with pytest.raises(PermissionDenied), session_scope(engine) as session:
-            accounts.list_users(session=session, actor=actor)
+            accounts_users.list_users(session=session, actor=actor)
         with pytest.raises(PermissionDenied), session_scope(engine) as session:
-            accounts.set_user_active(session=session, actor=actor, user_id=customer.id, active=False)
+            accounts_users.set_user_active(session=session, actor=actor, user_id=customer.id, active=False)

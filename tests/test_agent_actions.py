@@ -8,14 +8,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Ticket, TicketEvent, User
-from helpdesk.services import agent_actions, canned_replies, tickets
-from helpdesk.services.attachments import UploadedFile
-from helpdesk.services.errors import ConflictError, ValidationError
-from helpdesk.services.tickets import CONFLICT, TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import assignment, bulk, canned_replies, customer, staff
+from helpdesk.tickets.attachments import UploadedFile
+from helpdesk.tickets.customer import TicketDraft
+from helpdesk.tickets.lifecycle import CONFLICT
 from tests.conftest import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -39,7 +40,7 @@ def raise_ticket(desk, **overrides) -> int:
                   description="My invoice shows the plan twice.")
     values.update(overrides)
     with session_scope(desk["engine"]) as session:
-        return tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(**values)).id
+        return customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(**values)).id
 
 
 def load(engine, ticket_id) -> Ticket:
@@ -62,25 +63,25 @@ def act(desk, fn, actor="agent", **kwargs):
 
 def test_first_public_reply_sets_first_response_once_and_opens_the_ticket(desk):
     ticket_id = raise_ticket(desk)
-    act(desk, agent_actions.add_internal_note, ticket_id=ticket_id, body="Checking the billing system.")
+    act(desk, staff.add_internal_note, ticket_id=ticket_id, body="Checking the billing system.")
     assert load(desk["engine"], ticket_id).first_response_at is None  # a note is not a response
 
-    act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Sorry! Refund on its way.")
+    act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Sorry! Refund on its way.")
     first = load(desk["engine"], ticket_id)
     assert first.first_response_at is not None
     assert first.status == TicketStatus.OPEN
 
-    act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Refund done.", actor="agent2")
+    act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Refund done.", actor="agent2")
     assert load(desk["engine"], ticket_id).first_response_at == first.first_response_at
 
 
 def test_customer_sees_replies_but_never_internal_notes(desk):
     ticket_id = raise_ticket(desk)
-    act(desk, agent_actions.add_internal_note, ticket_id=ticket_id, body="Customer is on the legacy plan.")
-    act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="We are on it.")
+    act(desk, staff.add_internal_note, ticket_id=ticket_id, body="Customer is on the legacy plan.")
+    act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="We are on it.")
     with session_scope(desk["engine"]) as session:
-        seen_by_customer = tickets.get_conversation(session=session, actor=desk["customer"], ticket_id=ticket_id)
-        seen_by_agent = tickets.get_conversation(session=session, actor=desk["agent"], ticket_id=ticket_id)
+        seen_by_customer = customer.get_conversation(session=session, actor=desk["customer"], ticket_id=ticket_id)
+        seen_by_agent = customer.get_conversation(session=session, actor=desk["agent"], ticket_id=ticket_id)
     assert [m.body for m in seen_by_customer] == ["We are on it."]
     assert [(m.body, m.is_public) for m in seen_by_agent] == [
         ("Customer is on the legacy plan.", False), ("We are on it.", True)]
@@ -90,26 +91,26 @@ def test_customer_sees_replies_but_never_internal_notes(desk):
 
 def test_reply_and_note_keep_their_attachments_and_refuse_bad_files(desk):
     ticket_id = raise_ticket(desk)
-    act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="See screenshot.",
+    act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="See screenshot.",
         attachments=[UploadedFile("steps.png", PNG)])
-    act(desk, agent_actions.add_internal_note, ticket_id=ticket_id, body="Log attached.",
+    act(desk, staff.add_internal_note, ticket_id=ticket_id, body="Log attached.",
         attachments=[UploadedFile("server.log", b"ERROR payment declined\n")])
     with session_scope(desk["engine"]) as session:
         names = sorted(a.filename for a in session.scalars(select(Attachment).where(Attachment.ticket_id == ticket_id)))
     assert names == ["server.log", "steps.png"]
 
     with pytest.raises(ValidationError) as refused:
-        act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Here.",
+        act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Here.",
             attachments=[UploadedFile("invoice.png", b"<html>not a picture</html>")])
     assert "attachments" in refused.value.field_errors
     with pytest.raises(ValidationError) as empty:
-        act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="   ")
+        act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="   ")
     assert empty.value.field_errors == {"body": "Write a message."}
 
 
 def test_reply_and_wait_then_customer_reply_reopens_and_credits_the_waiting_time(desk):
     ticket_id = raise_ticket(desk)
-    act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Which card did you use?",
+    act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Which card did you use?",
         new_status=TicketStatus.WAITING_ON_CUSTOMER)
     waiting = load(desk["engine"], ticket_id)
     assert waiting.status == TicketStatus.WAITING_ON_CUSTOMER and waiting.waiting_since is not None
@@ -117,7 +118,7 @@ def test_reply_and_wait_then_customer_reply_reopens_and_credits_the_waiting_time
     with session_scope(desk["engine"]) as session:
         session.get(Ticket, ticket_id).waiting_since = utcnow() - timedelta(hours=3)
     with session_scope(desk["engine"]) as session:
-        tickets.add_customer_reply(session=session, actor=desk["customer"], ticket_id=ticket_id, body="The Visa.")
+        customer.add_customer_reply(session=session, actor=desk["customer"], ticket_id=ticket_id, body="The Visa.")
     back = load(desk["engine"], ticket_id)
     assert back.status == TicketStatus.OPEN and back.waiting_since is None
     pushed = back.resolution_due_at - waiting.resolution_due_at
@@ -133,15 +134,15 @@ def test_status_changes_follow_the_workflow(desk, path, refused):
     ticket_id = raise_ticket(desk)
     *allowed, last = path
     for status in allowed:
-        act(desk, agent_actions.change_status, ticket_id=ticket_id, status=status)
+        act(desk, staff.change_status, ticket_id=ticket_id, status=status)
     if refused is None:
-        act(desk, agent_actions.change_status, ticket_id=ticket_id, status=last)
+        act(desk, staff.change_status, ticket_id=ticket_id, status=last)
         done = load(desk["engine"], ticket_id)
         assert done.status == TicketStatus.RESOLVED and done.resolved_at is not None
     else:
         before = load(desk["engine"], ticket_id)
         with pytest.raises(ValidationError) as error:
-            act(desk, agent_actions.change_status, ticket_id=ticket_id, status=last)
+            act(desk, staff.change_status, ticket_id=ticket_id, status=last)
         assert error.value.field_errors == {"status": refused}
         assert load(desk["engine"], ticket_id).version == before.version
     changes = [(e.old_value, e.new_value) for e in events(desk["engine"], ticket_id, EventKind.STATUS_CHANGED)]
@@ -152,7 +153,7 @@ def test_priority_change_recomputes_due_dates_and_is_audited(desk):
     ticket_id = raise_ticket(desk, priority=Priority.LOW)
     low = load(desk["engine"], ticket_id)
     assert low.resolution_due_at - low.created_at == timedelta(hours=120)
-    act(desk, agent_actions.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
+    act(desk, staff.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
     urgent = load(desk["engine"], ticket_id)
     assert urgent.first_response_due_at - urgent.created_at == timedelta(hours=1)
     assert urgent.resolution_due_at - urgent.created_at == timedelta(hours=8)
@@ -164,21 +165,21 @@ def test_priority_change_recomputes_due_dates_and_is_audited(desk):
 def test_category_change_is_audited_and_needs_an_active_category(desk):
     ticket_id = raise_ticket(desk)
     shipping = add_category(desk["engine"], "Shipping")
-    act(desk, agent_actions.change_category, ticket_id=ticket_id, category_id=shipping.id)
+    act(desk, staff.change_category, ticket_id=ticket_id, category_id=shipping.id)
     assert load(desk["engine"], ticket_id).category.name == "Shipping"
     assert [(e.old_value, e.new_value) for e in events(desk["engine"], ticket_id, EventKind.CATEGORY_CHANGED)] == [
         ("Billing", "Shipping")]
     with pytest.raises(ValidationError) as error:
-        act(desk, agent_actions.change_category, ticket_id=ticket_id, category_id=999_999)
+        act(desk, staff.change_category, ticket_id=ticket_id, category_id=999_999)
     assert error.value.field_errors == {"category": "Choose an active category."}
 
 
 def test_one_save_with_a_refused_change_changes_nothing(desk):
     ticket_id = raise_ticket(desk)
-    act(desk, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus.CLOSED)
+    act(desk, staff.change_status, ticket_id=ticket_id, status=TicketStatus.CLOSED)
     before = load(desk["engine"], ticket_id)
     with pytest.raises(ValidationError) as error:
-        act(desk, agent_actions.update_ticket, ticket_id=ticket_id, priority=Priority.HIGH,
+        act(desk, staff.update_ticket, ticket_id=ticket_id, priority=Priority.HIGH,
             status=TicketStatus.OPEN, assignee_id=desk["customer"].id)
     assert set(error.value.field_errors) == {"status", "assignee"}
     after = load(desk["engine"], ticket_id)
@@ -188,9 +189,9 @@ def test_one_save_with_a_refused_change_changes_nothing(desk):
 def test_stale_form_is_refused_with_the_conflict_message(desk):
     ticket_id = raise_ticket(desk)
     opened = load(desk["engine"], ticket_id).version
-    act(desk, agent_actions.change_priority, ticket_id=ticket_id, priority=Priority.HIGH, expected_version=opened)
+    act(desk, staff.change_priority, ticket_id=ticket_id, priority=Priority.HIGH, expected_version=opened)
     with pytest.raises(ConflictError) as conflict:
-        act(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Hello", expected_version=opened,
+        act(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Hello", expected_version=opened,
             actor="agent2")
     assert str(conflict.value) == CONFLICT
     fresh = load(desk["engine"], ticket_id)
@@ -207,11 +208,11 @@ def test_two_agents_saving_the_same_ticket_at_once_the_second_is_refused(desk):
         # Both agents have the ticket open (kept referenced, as a page would).
         seen_by_first, seen_by_second = first.get(Ticket, ticket_id), second.get(Ticket, ticket_id)
         assert seen_by_first.version == seen_by_second.version
-        agent_actions.change_priority(session=first, actor=desk["agent"], ticket_id=ticket_id,
+        staff.change_priority(session=first, actor=desk["agent"], ticket_id=ticket_id,
                                       priority=Priority.URGENT)
         first.commit()
         with pytest.raises(ConflictError) as conflict:
-            agent_actions.change_priority(session=second, actor=desk["agent2"], ticket_id=ticket_id,
+            staff.change_priority(session=second, actor=desk["agent2"], ticket_id=ticket_id,
                                           priority=Priority.LOW)
         assert str(conflict.value) == CONFLICT
         second.rollback()
@@ -224,10 +225,10 @@ def test_two_agents_saving_the_same_ticket_at_once_the_second_is_refused(desk):
 
 def test_claim_takes_unassigned_tickets_only(desk):
     ticket_id = raise_ticket(desk)
-    act(desk, agent_actions.claim_ticket, ticket_id=ticket_id)
+    act(desk, assignment.claim_ticket, ticket_id=ticket_id)
     assert load(desk["engine"], ticket_id).assignee_id == desk["agent"].id
     with pytest.raises(ValidationError) as taken:
-        act(desk, agent_actions.claim_ticket, ticket_id=ticket_id, actor="agent2")
+        act(desk, assignment.claim_ticket, ticket_id=ticket_id, actor="agent2")
     assert "Alex Agent already works on this ticket" in taken.value.field_errors["assignee"]
     assert [(e.old_value, e.new_value) for e in events(desk["engine"], ticket_id, EventKind.ASSIGNED)] == [
         (None, "Alex Agent")]
@@ -238,10 +239,10 @@ def test_assign_to_active_agents_only_and_unassign(desk):
     gone = add_user(desk["engine"], email="gone@support.example.com", role=Role.AGENT, active=False)
     for bad in (gone.id, desk["customer"].id, 999_999):
         with pytest.raises(ValidationError) as error:
-            act(desk, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=bad)
+            act(desk, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=bad)
         assert error.value.field_errors == {"assignee": "Choose an active agent."}
-    act(desk, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=desk["agent2"].id, actor="admin")
-    act(desk, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=None)
+    act(desk, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=desk["agent2"].id, actor="admin")
+    act(desk, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=None)
     assert load(desk["engine"], ticket_id).assignee_id is None
     assert [(e.old_value, e.new_value) for e in events(desk["engine"], ticket_id, EventKind.ASSIGNED)] == [
         (None, "Bo Agent"), ("Bo Agent", None)]
@@ -249,15 +250,15 @@ def test_assign_to_active_agents_only_and_unassign(desk):
 
 def test_bulk_changes_apply_where_allowed_and_audit_each_ticket(desk):
     a, b, c = raise_ticket(desk), raise_ticket(desk), raise_ticket(desk)
-    act(desk, agent_actions.change_status, ticket_id=c, status=TicketStatus.CLOSED)
+    act(desk, staff.change_status, ticket_id=c, status=TicketStatus.CLOSED)
     stale_version = load(desk["engine"], b).version
-    act(desk, agent_actions.change_priority, ticket_id=b, priority=Priority.LOW)
+    act(desk, staff.change_priority, ticket_id=b, priority=Priority.LOW)
 
-    result = act(desk, agent_actions.bulk_update, ticket_ids=[a, b, c, 999_999], status=TicketStatus.IN_PROGRESS,
+    result = act(desk, bulk.bulk_update, ticket_ids=[a, b, c, 999_999], status=TicketStatus.IN_PROGRESS,
                  priority=Priority.HIGH, assignee_id=desk["agent2"].id,
                  expected_versions={b: stale_version})
     assert result.updated == [a]
-    assert result.skipped == {b: agent_actions.BULK_CONFLICT, c: "A ticket can't go from Closed to In progress.",
+    assert result.skipped == {b: bulk.BULK_CONFLICT, c: "A ticket can't go from Closed to In progress.",
                               999_999: "No such ticket."}
     done = load(desk["engine"], a)
     assert (done.status, done.priority, done.assignee_id) == (TicketStatus.IN_PROGRESS, Priority.HIGH,
@@ -266,11 +267,11 @@ def test_bulk_changes_apply_where_allowed_and_audit_each_ticket(desk):
         EventKind.STATUS_CHANGED, EventKind.PRIORITY_CHANGED, EventKind.ASSIGNED}
     assert load(desk["engine"], c).priority == Priority.NORMAL
 
-    assign_all = act(desk, agent_actions.bulk_update, ticket_ids=[a, b], assignee_id=desk["agent"].id)
+    assign_all = act(desk, bulk.bulk_update, ticket_ids=[a, b], assignee_id=desk["agent"].id)
     assert assign_all.updated == [a, b]
     assert len(events(desk["engine"], b, EventKind.ASSIGNED)) == 1
     with pytest.raises(ValidationError):
-        act(desk, agent_actions.bulk_update, ticket_ids=[a])  # no change chosen
+        act(desk, bulk.bulk_update, ticket_ids=[a])  # no change chosen
 
 
 def test_canned_reply_fills_placeholders_and_refuses_anything_else(desk):
@@ -302,9 +303,9 @@ def test_customer_ticket_history_lists_their_other_tickets(desk):
     first, second = raise_ticket(desk, subject="First"), raise_ticket(desk, subject="Second")
     other = add_user(desk["engine"], email="olga@example.com")
     with session_scope(desk["engine"]) as session:
-        tickets.create_ticket(session=session, actor=other, data=TicketDraft(
+        customer.create_ticket(session=session, actor=other, data=TicketDraft(
             category_id=desk["category"].id, priority="normal", subject="Not hers", description="x"))
-    history = act(desk, agent_actions.customer_ticket_history, ticket_id=second)
+    history = act(desk, staff.customer_ticket_history, ticket_id=second)
     assert [t.id for t in history] == [first]
     with session_scope(desk["engine"]) as session:
         assert session.get(User, desk["customer"].id).email == "carla@example.com"

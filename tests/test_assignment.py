@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from helpdesk.db import session_scope
+from helpdesk import settings
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import PermissionDenied, ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
-from helpdesk.services import agent_actions, assignment, queue, settings, tickets
-from helpdesk.services.errors import PermissionDenied, ValidationError
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import assignment, customer, queue, staff
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 
@@ -42,7 +43,7 @@ def give_skills(team, who, *categories):
 
 def raise_ticket(team, category="billing") -> Ticket:
     with session_scope(team["engine"]) as session:
-        return tickets.create_ticket(session=session, actor=team["customer"], data=TicketDraft(
+        return customer.create_ticket(session=session, actor=team["customer"], data=TicketDraft(
             category_id=team[category].id, priority=Priority.NORMAL, subject="Help", description="Please"))
 
 
@@ -52,7 +53,7 @@ def assignee_name(ticket) -> str | None:
 
 def resolve(team, ticket_id):
     with session_scope(team["engine"]) as session:
-        agent_actions.change_status(session=session, actor=team["admin"], ticket_id=ticket_id,
+        staff.change_status(session=session, actor=team["admin"], ticket_id=ticket_id,
                                     status=TicketStatus.RESOLVED)
 
 

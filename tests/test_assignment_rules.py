@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from helpdesk.db import session_scope
+from helpdesk import settings
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket, User
-from helpdesk.services import agent_actions, assignment, settings, tickets
-from helpdesk.services.errors import ConflictError, ValidationError
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import assignment, customer, staff
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 
@@ -49,7 +50,7 @@ def as_admin(team, fn, **kwargs):
 
 def raise_ticket(team, category="billing") -> int:
     with session_scope(team["engine"]) as session:
-        return tickets.create_ticket(session=session, actor=session.get(User, team["customer"].id), data=TicketDraft(
+        return customer.create_ticket(session=session, actor=session.get(User, team["customer"].id), data=TicketDraft(
             category_id=team[category].id, priority=Priority.NORMAL, subject="Help", description="Please")).id
 
 
@@ -68,9 +69,9 @@ def give_tickets(team, who, count, status="open", category="billing"):
     as_admin(team, settings.set_auto_assign, enabled=False)
     for _ in range(count):
         ticket_id = raise_ticket(team, category)
-        as_admin(team, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=team[who].id)
+        as_admin(team, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=team[who].id)
         if status != "new":
-            as_admin(team, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus(status))
+            as_admin(team, staff.change_status, ticket_id=ticket_id, status=TicketStatus(status))
         assert assignee_of(team, ticket_id) == team[who].name
     as_admin(team, settings.set_auto_assign, enabled=True)
 
@@ -182,7 +183,7 @@ def test_ties_go_to_the_never_assigned_then_to_whoever_was_assigned_longest_ago(
     for _ in range(4):
         ticket_id = raise_ticket(team)
         names.append(assignee_of(team, ticket_id))
-        as_admin(team, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
+        as_admin(team, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
     assert names == ["Cat", "Ben", "Ann", "Cat"]
 
 
@@ -199,10 +200,10 @@ def test_equal_load_goes_to_whoever_was_assigned_longest_ago(team, ann_hours, be
 def test_claiming_someone_elses_ticket_names_them_and_says_what_to_do(team):
     as_admin(team, settings.set_auto_assign, enabled=False)
     ticket_id = raise_ticket(team)
-    as_admin(team, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=team["ann"].id)
+    as_admin(team, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=team["ann"].id)
     with pytest.raises(ValidationError) as refused:
         with session_scope(team["engine"]) as session:
-            agent_actions.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
+            assignment.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
     assert refused.value.field_errors == {
         "assignee": "Ann already works on this ticket. Ask them, or reassign it explicitly."}
     assert assignee_of(team, ticket_id) == "Ann"
@@ -212,10 +213,10 @@ def test_claiming_someone_elses_ticket_names_them_and_says_what_to_do(team):
 def test_claiming_a_finished_unassigned_ticket_is_refused_in_words(team, status, words):
     as_admin(team, settings.set_auto_assign, enabled=False)
     ticket_id = raise_ticket(team)
-    as_admin(team, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus(status))
+    as_admin(team, staff.change_status, ticket_id=ticket_id, status=TicketStatus(status))
     with pytest.raises(ValidationError) as refused:
         with session_scope(team["engine"]) as session:
-            agent_actions.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
+            assignment.claim_ticket(session=session, actor=session.get(User, team["ben"].id), ticket_id=ticket_id)
     assert refused.value.field_errors == {"assignee": f"This ticket is {words}; there is nothing to claim."}
     assert assignee_of(team, ticket_id) is None
 
@@ -225,9 +226,9 @@ def test_assigning_from_a_stale_page_is_refused_and_changes_nobody(team):
     ticket_id = raise_ticket(team)
     with session_scope(team["engine"]) as session:
         seen = session.get(Ticket, ticket_id).version
-    as_admin(team, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
+    as_admin(team, staff.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
     with pytest.raises(ConflictError):
-        as_admin(team, agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=team["ben"].id,
+        as_admin(team, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=team["ben"].id,
                  expected_version=seen)
     assert assignee_of(team, ticket_id) is None
 

@@ -8,13 +8,13 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import ValidationError
 from helpdesk.enums import Priority
 from helpdesk.models import Attachment, Ticket, TicketEvent, TicketMessage
-from helpdesk.services import tickets
-from helpdesk.services.attachments import UploadedFile, clean_filename, get_attachment, upload_problems
-from helpdesk.services.errors import ValidationError
-from helpdesk.services.tickets import TicketDraft
+from helpdesk.tickets import customer as tickets_customer
+from helpdesk.tickets.attachments import UploadedFile, clean_filename, get_attachment, upload_problems
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
@@ -30,7 +30,7 @@ def customer_and_category(engine):
 
 def submit(engine, customer, category, files) -> Ticket:
     with session_scope(engine) as session:
-        return tickets.create_ticket(session=session, actor=customer, data=TicketDraft(
+        return tickets_customer.create_ticket(session=session, actor=customer, data=TicketDraft(
             category_id=category.id, priority=Priority.NORMAL, subject="Screen flickers",
             description="Since the last update my screen flickers.", attachments=files))
 
@@ -100,7 +100,7 @@ def test_allowed_types_with_matching_content_are_stored_with_size_and_sha256(eng
              UploadedFile("error.log", "naïve café — 42\n".encode()), UploadedFile("spec.docx", DOCX)]
     ticket = submit(engine, customer, category, files)
     with session_scope(engine) as session:
-        stored = tickets.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
+        stored = tickets_customer.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
     assert [a.filename for a in stored] == ["Screenshot.PNG", "invoice.pdf", "error.log", "spec.docx"]
     for attachment, upload in zip(stored, files):
         assert attachment.size == len(upload.content)
@@ -120,7 +120,7 @@ def test_path_components_are_stripped_from_file_names(engine, customer_and_categ
     content = PDF if stored.endswith(".pdf") else PNG if stored.endswith(".png") else b"hello"
     ticket = submit(engine, customer, category, [UploadedFile(given, content)])
     with session_scope(engine) as session:
-        [attachment] = tickets.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
+        [attachment] = tickets_customer.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
     assert attachment.filename == stored
     assert clean_filename(given) == stored
 
@@ -129,7 +129,7 @@ def test_owner_downloads_the_exact_content(engine, customer_and_category):
     customer, category = customer_and_category
     ticket = submit(engine, customer, category, [UploadedFile("photo.png", PNG)])
     with session_scope(engine) as session:
-        [listed] = tickets.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
+        [listed] = tickets_customer.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
     with session_scope(engine) as session:
         downloaded = get_attachment(session=session, actor=customer, attachment_id=listed.id)
     # Read after the session closed, as a page's download button would.
@@ -143,21 +143,21 @@ def test_reply_attachments_are_checked_and_downloadable(engine, customer_and_cat
     before = counts(engine)
     with pytest.raises(ValidationError) as excinfo:
         with session_scope(engine) as session:
-            tickets.add_customer_reply(session=session, actor=customer, ticket_id=ticket.id, body="See attached",
+            tickets_customer.add_customer_reply(session=session, actor=customer, ticket_id=ticket.id, body="See attached",
                                        attachments=[UploadedFile("trojan.png", b"<html></html>")])
     assert "attachments" in excinfo.value.field_errors
     assert counts(engine) == before
 
     with session_scope(engine) as session:
-        message = tickets.add_customer_reply(session=session, actor=customer, ticket_id=ticket.id,
+        message = tickets_customer.add_customer_reply(session=session, actor=customer, ticket_id=ticket.id,
                                              body="See attached", attachments=[UploadedFile("trace.log", b"boom\n")])
     with session_scope(engine) as session:
-        [attachment] = tickets.get_conversation(session=session, actor=customer, ticket_id=ticket.id)[0].attachments
+        [attachment] = tickets_customer.get_conversation(session=session, actor=customer, ticket_id=ticket.id)[0].attachments
         assert attachment.message_id == message.id
         assert get_attachment(session=session, actor=customer, attachment_id=attachment.id).content == b"boom\n"
     with session_scope(engine) as session:
         # Reply files belong to their message, not to the ticket's own list.
-        assert tickets.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id) == []
+        assert tickets_customer.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id) == []
 
 
 def test_allow_list_and_limits_are_configurable(engine, customer_and_category, monkeypatch):

@@ -11,13 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
-from helpdesk.config import PROJECT_ROOT
-from helpdesk.db import current_revision, make_engine, session_scope
+from helpdesk.accounts import users as accounts_users
+from helpdesk.accounts.passwords import verify_password
+from helpdesk.core.config import PROJECT_ROOT
+from helpdesk.core.db import current_revision, make_engine, session_scope
 from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus
 from helpdesk.models import AgentSkill, Category, Ticket, TicketEvent, TicketMessage, User
-from helpdesk.passwords import verify_password
-from helpdesk.services import accounts, tickets
-from helpdesk.services.sla import DEFAULT_TARGETS_HOURS
+from helpdesk.sla.clock import DEFAULT_TARGETS_HOURS
+from helpdesk.tickets import customer as tickets_customer
 
 GOOD_PASSWORD = "Tide-Lantern-8731"
 
@@ -68,7 +69,7 @@ def test_create_user_reads_the_password_from_stdin_and_never_prints_it(db):
         assert user.password_hash.startswith("$argon2id$")
         assert verify_password(user.password_hash, GOOD_PASSWORD)
         # The account signs in with the same service the app uses.
-        assert accounts.authenticate(session=session, email="sam.agent@example.com", password=GOOD_PASSWORD).id == user.id
+        assert accounts_users.authenticate(session=session, email="sam.agent@example.com", password=GOOD_PASSWORD).id == user.id
 
 
 def test_create_user_works_for_every_role(db):
@@ -197,7 +198,7 @@ def test_seed_demo_creates_consistent_realistic_data(db):
         assert len({u.password_hash for u in users}) == 1
         assert verify_password(users[0].password_hash, password)
         assert password not in users[0].password_hash
-        manager = accounts.authenticate(session=session, email="manager@support.example.com", password=password)
+        manager = accounts_users.authenticate(session=session, email="manager@support.example.com", password=password)
         assert manager.role == Role.ADMIN
 
         assert {c.name for c in session.scalars(select(Category))} >= {
@@ -262,12 +263,12 @@ def test_seed_demo_creates_consistent_realistic_data(db):
         # Customers see exactly their own tickets, and no internal notes, through the services.
         customers = [u for u in users if u.role == Role.CUSTOMER]
         for customer in customers[:10]:
-            page = tickets.list_customer_tickets(session=session, actor=customer, limit=1000)
+            page = tickets_customer.list_customer_tickets(session=session, actor=customer, limit=1000)
             own = [t.id for t in all_tickets if t.customer_id == customer.id]
             assert sorted(t.id for t in page.rows) == sorted(own) and page.total == len(own)
         noted = next(m.ticket_id for m in messages if not m.is_public)
         owner = session.get(User, by_id[noted].customer_id)
-        thread = tickets.get_conversation(session=session, actor=owner, ticket_id=noted)
+        thread = tickets_customer.get_conversation(session=session, actor=owner, ticket_id=noted)
         assert thread and all(m.is_public for m in thread)
 
 
@@ -286,10 +287,10 @@ def test_seed_demo_again_adds_tickets_and_reuses_accounts(db):
     with session_scope(engine) as session:
         customer = session.scalar(select(User).where(User.role == Role.CUSTOMER).limit(1))
         category = session.scalar(select(Category).where(Category.name == "Billing"))
-        ticket = tickets.create_ticket(session=session, actor=customer, data=tickets.TicketDraft(
+        ticket = tickets_customer.create_ticket(session=session, actor=customer, data=tickets_customer.TicketDraft(
             category_id=category.id, priority="normal", subject="After the seed", description="Still works?"))
         assert ticket.id == 201
-        reply = tickets.add_customer_reply(session=session, actor=customer, ticket_id=ticket.id, body="More detail.")
+        reply = tickets_customer.add_customer_reply(session=session, actor=customer, ticket_id=ticket.id, body="More detail.")
         assert reply.id == seeded_messages + 1
 
 
@@ -317,7 +318,7 @@ def test_seed_text_timestamps_match_what_the_orm_writes_on_sqlite():
     # UTCDateTime column writes, or SQL comparisons between seeded and app rows would break.
     from sqlalchemy.dialects import sqlite
 
-    from helpdesk.demo_data import aware_stamp, sqlite_stamp
+    from helpdesk.demo.load import aware_stamp, sqlite_stamp
     from helpdesk.models import UTCDateTime
 
     bind = UTCDateTime()._cached_bind_processor(sqlite.dialect())
@@ -328,7 +329,7 @@ def test_seed_text_timestamps_match_what_the_orm_writes_on_sqlite():
 def test_an_interrupted_seed_leaves_a_database_the_app_can_write_to(engine):
     """Ctrl-C after the first chunk: the committed tickets stay, and the next ticket the app
     raises gets a fresh id (PostgreSQL sequences are moved past the seeded rows even then)."""
-    from helpdesk.demo_data import seed_demo
+    from helpdesk.demo.load import seed_demo
 
     def interrupt_after_first_chunk(_written: int) -> None:
         raise KeyboardInterrupt
@@ -339,6 +340,6 @@ def test_an_interrupted_seed_leaves_a_database_the_app_can_write_to(engine):
         assert session.scalar(select(func.count()).select_from(Ticket)) == 10
         customer = session.scalar(select(User).where(User.role == Role.CUSTOMER).limit(1))
         category = session.scalar(select(Category).limit(1))
-        ticket = tickets.create_ticket(session=session, actor=customer, data=tickets.TicketDraft(
+        ticket = tickets_customer.create_ticket(session=session, actor=customer, data=tickets_customer.TicketDraft(
             category_id=category.id, priority="normal", subject="After the seed", description="Still works"))
         assert ticket.id == 11

@@ -15,12 +15,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from helpdesk.config import PROJECT_ROOT
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.config import PROJECT_ROOT
+from helpdesk.core.db import session_scope
 from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage, User
 from helpdesk.notifications import compose, outbox, sender
-from helpdesk.timeutil import utcnow
 from tests.smtp_server import smtp_server  # noqa: F401  (fixture)
 
 KILLED = 86  # the exit status the killed sender below dies with
@@ -32,7 +32,7 @@ DYING_SENDER = textwrap.dedent("""
     import os, sys
     from datetime import datetime
     from sqlalchemy import event
-    from helpdesk.db import make_engine
+    from helpdesk.core.db import make_engine
     from helpdesk.notifications import sender
     from helpdesk.notifications.smtp_settings import SmtpSettings
 

@@ -18,12 +18,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import event, update
 
-from helpdesk.db import make_engine, session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage, User
 from helpdesk.notifications import compose, outbox, sender
 from helpdesk.notifications.sender import ClaimedMail, RetryPolicy
-from helpdesk.timeutil import utcnow
 from tests.smtp_server import HOST, SmtpTestServer, _Collector, smtp_server  # noqa: F401  (fixture)
 
 REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"

@@ -14,11 +14,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk import settings
+from helpdesk.accounts import profile
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
 from helpdesk.enums import Role, TicketStatus
+from helpdesk.jobs import maintenance
 from helpdesk.models import AgentSkill, OutboxMessage, User
-from helpdesk.services import agent_actions, maintenance, profile, settings, tickets
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import assignment, bulk, customer, staff
 from tests.conftest import add_category, add_user
 
 CUSTOMER = "carla@example.com"
@@ -62,7 +65,7 @@ def choose_mail(world: World, *, every_update: bool) -> None:
 
 
 def raise_ticket(world: World) -> int:
-    return world.do("carla", tickets.create_ticket, data=tickets.TicketDraft(
+    return world.do("carla", customer.create_ticket, data=customer.TicketDraft(
         category_id=world.category_id, priority="normal", subject="Printer on fire", description="Smoke.")).id
 
 
@@ -79,7 +82,7 @@ def mail_since(world: World, mark: int) -> list[tuple[str, str]]:
 
 
 def status(world: World, ticket_id: int, new: str, who: str = "alex") -> None:
-    world.do(who, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus(new))
+    world.do(who, staff.change_status, ticket_id=ticket_id, status=TicketStatus(new))
 
 
 # --- every customer-facing event, opted in and opted out -------------------------------------
@@ -117,15 +120,15 @@ CASES = {
         [(f"{REF} - received", True)],
         [("alex@example.com", f"{REF} - assigned to you")]),
     "assigned by the admin": (
-        _raised, lambda w, t: w.do("ada", agent_actions.assign_ticket, ticket_id=t, assignee_id=w.ids["olga"]),
+        _raised, lambda w, t: w.do("ada", assignment.assign_ticket, ticket_id=t, assignee_id=w.ids["olga"]),
         [(f"{REF} - handled by Olga Other", False)],
         [("olga@example.com", f"{REF} - assigned to you")]),
     "claimed by an agent": (
-        _unassigned, lambda w, t: w.do("olga", agent_actions.claim_ticket, ticket_id=t),
+        _unassigned, lambda w, t: w.do("olga", assignment.claim_ticket, ticket_id=t),
         [(f"{REF} - handled by Olga Other", False)],
         []),
     "public agent reply": (
-        _raised, lambda w, t: w.do("alex", agent_actions.add_agent_reply, ticket_id=t, body="On my way."),
+        _raised, lambda w, t: w.do("alex", staff.add_agent_reply, ticket_id=t, body="On my way."),
         [(f"{REF} - new reply", False)],
         []),
     "waiting on customer": (
@@ -137,7 +140,7 @@ CASES = {
         [(f"{REF} - resolved", True)],
         []),
     "reply and resolve in one save": (
-        _raised, lambda w, t: w.do("alex", agent_actions.add_agent_reply, ticket_id=t, body="Fixed.",
+        _raised, lambda w, t: w.do("alex", staff.add_agent_reply, ticket_id=t, body="Fixed.",
                                    new_status=TicketStatus.RESOLVED),
         [(f"{REF} - new reply", False), (f"{REF} - resolved", True)],
         []),
@@ -158,7 +161,7 @@ CASES = {
         [(f"{REF} - closed", True)],
         []),
     "closed without a resolution in a bulk change": (
-        _raised, lambda w, t: w.do("alex", agent_actions.bulk_update, ticket_ids=[t], status=TicketStatus.CLOSED),
+        _raised, lambda w, t: w.do("alex", bulk.bulk_update, ticket_ids=[t], status=TicketStatus.CLOSED),
         [(f"{REF} - closed", True)],
         []),
     "reopened by staff": (
@@ -189,18 +192,18 @@ def test_an_opted_out_customer_hears_only_the_confirmation_and_the_outcome(world
     """A whole life of two tickets: one resolved then closed, one closed without a resolution."""
     choose_mail(world, every_update=False)
     first = raise_ticket(world)
-    world.do("ada", agent_actions.assign_ticket, ticket_id=first, assignee_id=world.ids["olga"])
-    world.do("olga", agent_actions.add_agent_reply, ticket_id=first, body="Which model?",
+    world.do("ada", assignment.assign_ticket, ticket_id=first, assignee_id=world.ids["olga"])
+    world.do("olga", staff.add_agent_reply, ticket_id=first, body="Which model?",
              new_status=TicketStatus.WAITING_ON_CUSTOMER)
-    world.do("carla", tickets.add_customer_reply, ticket_id=first, body="The LaserJet.")
-    world.do("olga", agent_actions.add_agent_reply, ticket_id=first, body="Replaced the fuser.",
+    world.do("carla", customer.add_customer_reply, ticket_id=first, body="The LaserJet.")
+    world.do("olga", staff.add_agent_reply, ticket_id=first, body="Replaced the fuser.",
              new_status=TicketStatus.RESOLVED)
     status(world, first, "open", who="olga")  # reopened: she was too quick
     status(world, first, "resolved", who="olga")
     status(world, first, "closed", who="olga")
-    second = world.do("carla", tickets.create_ticket, data=tickets.TicketDraft(
+    second = world.do("carla", customer.create_ticket, data=customer.TicketDraft(
         category_id=world.category_id, priority="low", subject="Toner low", description="Almost empty.")).id
-    world.do("alex", agent_actions.add_agent_reply, ticket_id=second, body="Ordered.")
+    world.do("alex", staff.add_agent_reply, ticket_id=second, body="Ordered.")
     status(world, second, "closed")
 
     assert [subject for to, subject in mail_since(world, 0) if to == CUSTOMER] == [
@@ -215,8 +218,8 @@ def test_an_opted_out_customer_hears_only_the_confirmation_and_the_outcome(world
 def test_agents_mail_is_untouched_by_the_customers_opt_out(world):
     choose_mail(world, every_update=False)
     ticket_id = _unassigned(world)
-    world.do("ada", agent_actions.assign_ticket, ticket_id=ticket_id, assignee_id=world.ids["olga"])
-    world.do("carla", tickets.add_customer_reply, ticket_id=ticket_id, body="Any news?")
+    world.do("ada", assignment.assign_ticket, ticket_id=ticket_id, assignee_id=world.ids["olga"])
+    world.do("carla", customer.add_customer_reply, ticket_id=ticket_id, body="Any news?")
 
     assert [(to, subject) for to, subject in mail_since(world, 0) if to != CUSTOMER] == [
         ("alex@example.com", f"{REF} - new unassigned ticket"),
@@ -229,8 +232,8 @@ def test_agents_mail_is_untouched_by_the_customers_opt_out(world):
 def test_switching_back_on_brings_optional_mail_back(world):
     ticket_id = raise_ticket(world)
     choose_mail(world, every_update=False)
-    world.do("alex", agent_actions.add_agent_reply, ticket_id=ticket_id, body="First.")
+    world.do("alex", staff.add_agent_reply, ticket_id=ticket_id, body="First.")
     choose_mail(world, every_update=True)
-    world.do("alex", agent_actions.add_agent_reply, ticket_id=ticket_id, body="Second.")
+    world.do("alex", staff.add_agent_reply, ticket_id=ticket_id, body="Second.")
     assert [subject for to, subject in mail_since(world, 0) if to == CUSTOMER] == [
         f"{REF} - received", f"{REF} - new reply"]

@@ -6,15 +6,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from helpdesk import settings
 from helpdesk.cli import main
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import PermissionDenied, ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
+from helpdesk.jobs.maintenance import run_maintenance
 from helpdesk.models import Ticket, TicketEvent
-from helpdesk.services import agent_actions, settings, tickets
-from helpdesk.services.errors import PermissionDenied, ValidationError
-from helpdesk.services.maintenance import run_maintenance
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import customer, staff
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 
@@ -31,10 +32,10 @@ def desk(engine):
 
 def resolved_ticket(desk, days_ago: float) -> int:
     with session_scope(desk["engine"]) as session:
-        ticket = tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+        ticket = customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
             category_id=desk["category"].id, priority=Priority.NORMAL, subject="Help", description="Please"))
     with session_scope(desk["engine"]) as session:
-        agent_actions.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
+        staff.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
                                     status=TicketStatus.RESOLVED)
     with session_scope(desk["engine"]) as session:
         session.get(Ticket, ticket.id).resolved_at = utcnow() - timedelta(days=days_ago)
@@ -78,7 +79,7 @@ def test_respects_the_admin_setting_and_works_in_batches(desk):
 def test_reopened_tickets_are_left_alone(desk):
     ticket_id = resolved_ticket(desk, 10)
     with session_scope(desk["engine"]) as session:
-        tickets.add_customer_reply(session=session, actor=desk["customer"], ticket_id=ticket_id, body="Still broken")
+        customer.add_customer_reply(session=session, actor=desk["customer"], ticket_id=ticket_id, body="Still broken")
     assert run_maintenance(desk["engine"]).closed_ids == []
     assert status_of(desk, ticket_id) == TicketStatus.OPEN
 
@@ -96,7 +97,7 @@ def test_command_prints_what_it_did(desk, capsys):
 def open_ticket(desk, *, assignee=None, first_due_in: timedelta | None = None,
                 resolution_due_in: timedelta | None = None) -> int:
     with session_scope(desk["engine"]) as session:
-        ticket = tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+        ticket = customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
             category_id=desk["category"].id, priority=Priority.NORMAL, subject="Printer on fire",
             description="Please"))
         ticket.assignee_id = assignee.id if assignee else None
@@ -136,7 +137,7 @@ def test_sla_alerts_reach_assignee_and_admins_once(desk):
 def test_no_sla_alerts_while_waiting_on_customer_or_for_old_breaches(desk):
     waiting = open_ticket(desk, assignee=desk["agent"], resolution_due_in=timedelta(minutes=30))
     with session_scope(desk["engine"]) as session:
-        agent_actions.change_status(session=session, actor=desk["agent"], ticket_id=waiting,
+        staff.change_status(session=session, actor=desk["agent"], ticket_id=waiting,
                                     status=TicketStatus.WAITING_ON_CUSTOMER)
     open_ticket(desk, assignee=desk["agent"], first_due_in=timedelta(days=-3), resolution_due_in=timedelta(days=-2))
     assert run_maintenance(desk["engine"]).sla_alerts == 0
@@ -146,5 +147,5 @@ def test_no_sla_alerts_while_waiting_on_customer_or_for_old_breaches(desk):
 def test_answered_ticket_gets_no_first_response_alert(desk):
     answered = open_ticket(desk, assignee=desk["agent"], first_due_in=timedelta(minutes=10))
     with session_scope(desk["engine"]) as session:
-        agent_actions.add_agent_reply(session=session, actor=desk["agent"], ticket_id=answered, body="On it")
+        staff.add_agent_reply(session=session, actor=desk["agent"], ticket_id=answered, body="On it")
     assert run_maintenance(desk["engine"]).sla_alerts == 0

@@ -15,15 +15,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select, text
 
-from helpdesk.config import PROJECT_ROOT
-from helpdesk.db import make_engine, session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.config import PROJECT_ROOT
+from helpdesk.core.db import make_engine, session_scope
+from helpdesk.core.errors import PermissionDenied, ValidationError
 from helpdesk.enums import OutboxStatus, Role
 from helpdesk.models import OutboxMessage, User
-from helpdesk.notifications import admin as mail_admin
 from helpdesk.notifications import background, compose, outbox, sender
+from helpdesk.notifications import outbox_admin as mail_admin
 from helpdesk.notifications.sender import RetryPolicy
-from helpdesk.services.errors import PermissionDenied, ValidationError
-from helpdesk.timeutil import utcnow
 from tests.conftest import add_user
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixture)
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk import settings
+from helpdesk.core.db import session_scope
 from helpdesk.enums import OutboxStatus, Role, TicketStatus
 from helpdesk.models import AgentSkill, OutboxMessage, Ticket, User
 from helpdesk.notifications import outbox, sender
-from helpdesk.services import agent_actions, assignment, settings, tickets
+from helpdesk.tickets import assignment, customer as tickets_customer, staff
 from tests.conftest import add_category, add_user
 from tests.smtp_server import ReceivedMail, smtp_server  # noqa: F401  (fixture)
 
@@ -56,8 +57,8 @@ def set_auto_assign(world: World, enabled: bool) -> None:
 
 def raise_ticket(world: World, subject="Printer on fire", description="Smoke everywhere.") -> int:
     with session_scope(world.engine) as session:
-        ticket = tickets.create_ticket(session=session, actor=world.user(session, world.customer),
-                                       data=tickets.TicketDraft(category_id=world.category_id, priority="high",
+        ticket = tickets_customer.create_ticket(session=session, actor=world.user(session, world.customer),
+                                       data=tickets_customer.TicketDraft(category_id=world.category_id, priority="high",
                                                                 subject=subject, description=description))
         return ticket.id
 
@@ -166,7 +167,7 @@ def test_public_reply_reaches_the_customer_with_the_reply_and_the_link(world, sm
     ticket_id = raise_ticket(world)
     deliver(world, smtp_server)
     with session_scope(world.engine) as session:
-        agent_actions.add_agent_reply(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id,
+        staff.add_agent_reply(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id,
                                       body="Please unplug it.\nThen wait a minute.")
     mails = by_recipient(deliver(world, smtp_server))
 
@@ -183,14 +184,14 @@ def test_internal_notes_never_reach_the_customer(world, smtp_server):
     ticket_id = raise_ticket(world)
     deliver(world, smtp_server)
     with session_scope(world.engine) as session:
-        agent_actions.add_internal_note(session=session, actor=world.user(session, world.agent),
+        staff.add_internal_note(session=session, actor=world.user(session, world.agent),
                                         ticket_id=ticket_id, body="Customer broke it themselves, secretly.")
     assert deliver(world, smtp_server) == []
     with session_scope(world.engine) as session:
         bodies = session.scalars(select(OutboxMessage.text_body)).all()
         assert not any("secretly" in body for body in bodies)
         # Even called directly with a note, the enqueue function refuses.
-        note = session.scalars(select(tickets.TicketMessage).where(tickets.TicketMessage.is_public.is_(False))).one()
+        note = session.scalars(select(tickets_customer.TicketMessage).where(tickets_customer.TicketMessage.is_public.is_(False))).one()
         ticket = session.get(Ticket, ticket_id)
         assert outbox.notify_public_reply(session=session, ticket=ticket, message=note) == []
     assert all("secretly" not in m.text and "secretly" not in m.html for m in smtp_server.messages)
@@ -200,7 +201,7 @@ def test_customer_reply_reaches_the_assignee(world, smtp_server):
     ticket_id = raise_ticket(world)
     deliver(world, smtp_server)
     with session_scope(world.engine) as session:
-        tickets.add_customer_reply(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id,
+        tickets_customer.add_customer_reply(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id,
                                    body="It is still smoking.")
     mails = by_recipient(deliver(world, smtp_server))
 
@@ -215,7 +216,7 @@ def test_customer_reply_reaches_the_assignee(world, smtp_server):
 
 def change_status(world: World, ticket_id: int, status: TicketStatus, who: User | None = None) -> None:
     with session_scope(world.engine) as session:
-        agent_actions.change_status(session=session, actor=world.user(session, who or world.agent),
+        staff.change_status(session=session, actor=world.user(session, who or world.agent),
                                     ticket_id=ticket_id, status=status)
 
 
@@ -245,7 +246,7 @@ def test_reopening_by_staff_tells_the_customer_and_working_statuses_do_not(world
     change_status(world, ticket_id, TicketStatus.RESOLVED)
     deliver(world, smtp_server)
     with session_scope(world.engine) as session:
-        tickets.reopen_ticket(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id)
+        tickets_customer.reopen_ticket(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id)
     mails = by_recipient(deliver(world, smtp_server))
     assert set(mails) == {"carla@example.com"}
     assert mails["carla@example.com"].subject == "[CCR-000001] Printer on fire - reopened"
@@ -258,11 +259,11 @@ def test_the_customer_is_not_mailed_about_what_they_did_themselves(world, smtp_s
     deliver(world, smtp_server)
     # Replying to a resolved ticket reopens it: the assignee hears, the customer gets no "reopened" mail.
     with session_scope(world.engine) as session:
-        tickets.add_customer_reply(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id,
+        tickets_customer.add_customer_reply(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id,
                                    body="Not fixed, sorry.")
     assert set(by_recipient(deliver(world, smtp_server))) == {"alex@example.com"}
     with session_scope(world.engine) as session:
-        tickets.close_ticket(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id)
+        tickets_customer.close_ticket(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id)
     assert deliver(world, smtp_server) == []
 
 
@@ -277,7 +278,7 @@ def test_opted_out_customer_gets_only_the_confirmation_and_the_resolution(world,
         assignment.assign_ticket(session=session, actor=world.user(session, world.admin), ticket_id=ticket_id,
                                  assignee_id=world.agent.id)
     with session_scope(world.engine) as session:
-        agent_actions.add_agent_reply(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id,
+        staff.add_agent_reply(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id,
                                       body="Have you tried turning it off?",
                                       new_status=TicketStatus.WAITING_ON_CUSTOMER)
     change_status(world, ticket_id, TicketStatus.RESOLVED)
@@ -335,9 +336,9 @@ def test_user_text_arrives_inert_never_as_markup_file_or_template(world, smtp_se
     else:
         ticket_id = raise_ticket(world, description="/etc/passwd")
     with session_scope(world.engine) as session:
-        agent_actions.add_agent_reply(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id,
+        staff.add_agent_reply(session=session, actor=world.user(session, world.agent), ticket_id=ticket_id,
                                       body=hostile)
-        tickets.get_ticket(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id)
+        tickets_customer.get_ticket(session=session, actor=world.user(session, world.customer), ticket_id=ticket_id)
     mails = deliver(world, smtp_server)
     customer_mails = smtp_server.to("carla@example.com")
     assert len(customer_mails) == 2  # confirmation and reply
@@ -376,8 +377,8 @@ def test_line_breaks_in_a_subject_cannot_add_mail_headers(world, smtp_server):
 
 def test_a_rolled_back_change_leaves_no_mail_behind(world, smtp_server):
     with pytest.raises(RuntimeError), session_scope(world.engine) as session:
-        tickets.create_ticket(session=session, actor=world.user(session, world.customer),
-                              data=tickets.TicketDraft(category_id=world.category_id, priority="normal",
+        tickets_customer.create_ticket(session=session, actor=world.user(session, world.customer),
+                              data=tickets_customer.TicketDraft(category_id=world.category_id, priority="normal",
                                                        subject="Never saved", description="Rolled back."))
         raise RuntimeError("the page failed after the service ran")
     with session_scope(world.engine) as session:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from helpdesk.db import session_scope
+from helpdesk.core.db import session_scope
 from helpdesk.enums import Priority, Role
 from helpdesk.models import OutboxMessage, Ticket, User
-from helpdesk.notifications import admin as mail_admin
-from helpdesk.services import tickets
-from helpdesk.services.tickets import TicketDraft
+from helpdesk.notifications import outbox_admin as mail_admin
+from helpdesk.tickets import customer
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 
@@ -31,7 +31,7 @@ def desk(engine):
 
 def raise_ticket(desk, assignee_id: int, subject: str) -> int:
     with session_scope(desk["engine"]) as session:
-        ticket = tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+        ticket = customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
             category_id=desk["category"].id, priority=Priority.NORMAL, subject=subject, description="Please"))
         ticket.assignee_id = assignee_id
         return ticket.id
@@ -39,7 +39,7 @@ def raise_ticket(desk, assignee_id: int, subject: str) -> int:
 
 def customer_replies(desk, ticket_id: int, body: str) -> None:
     with session_scope(desk["engine"]) as session:
-        tickets.add_customer_reply(session=session, actor=session.get(User, desk["customer"].id),
+        customer.add_customer_reply(session=session, actor=session.get(User, desk["customer"].id),
                                    ticket_id=ticket_id, body=body)
 
 

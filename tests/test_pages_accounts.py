@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk.core.db import session_scope
 from helpdesk.enums import Role
 from helpdesk.models import User
 from tests.conftest import TEST_PASSWORD
@@ -30,7 +30,7 @@ def test_first_visit_to_an_empty_install_asks_for_the_administrator(app_db):
     assert at.button(key="setup_submit").label == "Create administrator"
     # Nothing else is reachable before the administrator exists.
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/sign_in.py")
+        at.switch_page("pages/account/sign_in.py")
 
 
 def test_setup_with_bad_input_shows_messages_at_the_fields_keeps_the_input_and_creates_nothing(app_db):
@@ -71,7 +71,7 @@ def test_setup_creates_the_administrator_and_signs_them_in(app_db):
 def test_sign_up_errors_are_shown_per_field_and_nothing_is_created(app_db):
     add_staff(app_db, "ada@example.com", Role.ADMIN)
     add_customer(app_db, "taken@example.com")
-    at = open_app(page="pages/sign_up.py")
+    at = open_app(page="pages/account/sign_up.py")
     fill(at, sign_up_name="", sign_up_email="taken@example.com", sign_up_password="password",
          sign_up_password_repeat="password")
     at.button(key="sign_up_submit").click()
@@ -101,7 +101,7 @@ def test_sign_up_errors_are_shown_per_field_and_nothing_is_created(app_db):
 def test_sign_up_creates_a_customer_who_lands_on_submit_a_ticket(app_db):
     add_staff(app_db, "ada@example.com", Role.ADMIN)
     add_category(app_db, "Billing")
-    at = open_app(page="pages/sign_up.py")
+    at = open_app(page="pages/account/sign_up.py")
     fill(at, sign_up_name="Carla Customer", sign_up_email="Carla@Example.com", sign_up_password=STRONG,
          sign_up_password_repeat=STRONG)
     at.button(key="sign_up_submit").click()
@@ -193,15 +193,15 @@ def test_a_deactivated_account_is_signed_out_on_its_next_click(app_db):
 
 
 @pytest.mark.parametrize("role, reachable, unreachable", [
-    (Role.CUSTOMER, ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py"],
-     ["pages/admin_users.py", "pages/admin_categories.py", "pages/queue.py", "pages/agent_ticket.py",
-      "pages/setup.py"]),
-    (Role.AGENT, ["pages/queue.py", "pages/agent_ticket.py"],
-     ["pages/admin_users.py", "pages/admin_categories.py", "pages/submit_ticket.py", "pages/my_tickets.py"]),
-    (Role.ADMIN, ["pages/queue.py", "pages/agent_ticket.py", "pages/admin_users.py", "pages/admin_categories.py"],
-     ["pages/submit_ticket.py", "pages/setup.py"]),
-    (None, ["pages/sign_in.py", "pages/sign_up.py"],
-     ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py", "pages/admin_users.py"]),
+    (Role.CUSTOMER, ["pages/customer/submit_ticket.py", "pages/customer/my_tickets.py", "pages/customer/ticket.py"],
+     ["pages/admin/users.py", "pages/admin/categories.py", "pages/agent/queue.py", "pages/agent/ticket.py",
+      "pages/account/setup.py"]),
+    (Role.AGENT, ["pages/agent/queue.py", "pages/agent/ticket.py"],
+     ["pages/admin/users.py", "pages/admin/categories.py", "pages/customer/submit_ticket.py", "pages/customer/my_tickets.py"]),
+    (Role.ADMIN, ["pages/agent/queue.py", "pages/agent/ticket.py", "pages/admin/users.py", "pages/admin/categories.py"],
+     ["pages/customer/submit_ticket.py", "pages/account/setup.py"]),
+    (None, ["pages/account/sign_in.py", "pages/account/sign_up.py"],
+     ["pages/customer/submit_ticket.py", "pages/customer/my_tickets.py", "pages/customer/ticket.py", "pages/admin/users.py"]),
 ])
 def test_navigation_offers_each_role_only_its_pages(app_db, role, reachable, unreachable):
     add_staff(app_db, "ada@example.com", Role.ADMIN)
@@ -228,10 +228,10 @@ def test_every_page_a_role_can_reach_works_on_an_empty_database(app_db, role):
     add_staff(app_db, "ada@example.com", Role.ADMIN)
     user = add_user_for(app_db, role) if role != Role.ADMIN else 1
     pages = {
-        Role.CUSTOMER: ["pages/submit_ticket.py", "pages/my_tickets.py", "pages/ticket_view.py"],
-        Role.AGENT: ["pages/queue.py", "pages/agent_ticket.py"],
-        Role.ADMIN: ["pages/queue.py", "pages/admin_users.py", "pages/admin_categories.py",
-                     "pages/agent_ticket.py"],
+        Role.CUSTOMER: ["pages/customer/submit_ticket.py", "pages/customer/my_tickets.py", "pages/customer/ticket.py"],
+        Role.AGENT: ["pages/agent/queue.py", "pages/agent/ticket.py"],
+        Role.ADMIN: ["pages/agent/queue.py", "pages/admin/users.py", "pages/admin/categories.py",
+                     "pages/agent/ticket.py"],
     }[role]
     for page in pages:
         at = open_app(user, page=page)

@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from helpdesk.db import session_scope
+from helpdesk.core.db import session_scope
 from helpdesk.enums import Role
 from helpdesk.models import Category, User
-from helpdesk.services.tickets import list_categories
+from helpdesk.tickets.categories import list_categories
 from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, app_db, fill,  # noqa: F401
                                 message_at, messages, open_app, page_text, rerun)
 
@@ -33,7 +33,7 @@ def test_staff_land_on_the_queue_with_no_fake_rows(app_db, admin):
 
 
 def test_admin_creates_an_agent_account(app_db, admin):
-    at = open_app(admin, page="pages/admin_users.py")
+    at = open_app(admin, page="pages/admin/users.py")
     assert at.title[0].value == "Users"
     at.radio(key="new_user_role").set_value(Role.AGENT)
     fill(at, new_user_name="Alan Agent", new_user_email="alan@example.com", new_user_password=STRONG,
@@ -53,7 +53,7 @@ def test_admin_creates_an_agent_account(app_db, admin):
 
 
 def test_creating_a_staff_account_with_bad_input_keeps_it_and_explains(app_db, admin):
-    at = open_app(admin, page="pages/admin_users.py")
+    at = open_app(admin, page="pages/admin/users.py")
     fill(at, new_user_name="Alan Agent", new_user_email="ada@example.com", new_user_password=STRONG,
          new_user_password_repeat="something-else-9")
     at.button(key="new_user_submit").click()
@@ -73,7 +73,7 @@ def test_creating_a_staff_account_with_bad_input_keeps_it_and_explains(app_db, a
 def test_admin_deactivates_a_customer_and_the_list_filters(app_db, admin):
     carla = add_customer(app_db, "carla@example.com", name="Carla Customer")
     add_customer(app_db, "dave@example.com", name="Dave Other")
-    at = open_app(admin, page="pages/admin_users.py")
+    at = open_app(admin, page="pages/admin/users.py")
     at.text_input(key="users_search").input("carla")
     rerun(at)
     assert at.dataframe[0].value["E-mail"].tolist() == ["carla@example.com"]
@@ -85,8 +85,8 @@ def test_admin_deactivates_a_customer_and_the_list_filters(app_db, admin):
     assert open_app(carla).title[0].value == "Customer Care Registry"
 
 
-@pytest.mark.parametrize("page, refusal", [("pages/admin_users.py", "Only administrators can manage users."),
-                                           ("pages/admin_categories.py",
+@pytest.mark.parametrize("page, refusal", [("pages/admin/users.py", "Only administrators can manage users."),
+                                           ("pages/admin/categories.py",
                                             "Only administrators can manage categories.")])
 def test_admin_pages_refuse_non_admins_even_when_opened_directly(app_db, admin, page, refusal):
     """Navigation hides them; the page itself refuses too (defence in depth)."""
@@ -103,7 +103,7 @@ def test_admin_pages_refuse_non_admins_even_when_opened_directly(app_db, admin, 
 
 
 def test_admin_creates_renames_and_deactivates_categories(app_db, admin):
-    at = open_app(admin, page="pages/admin_categories.py")
+    at = open_app(admin, page="pages/admin/categories.py")
     assert "No categories yet" in page_text(at)
 
     for name in ["Billing", "Technical problem"]:

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from helpdesk.db import session_scope
+from helpdesk.core.db import session_scope
 from helpdesk.enums import OutboxStatus, Priority, Role
 from helpdesk.models import AgentSkill, AppSetting, CannedReply, OutboxMessage, SlaPolicy, Ticket, User
 from helpdesk.notifications import background
-from helpdesk.services.canned_replies import render_canned_reply
-from helpdesk.services.settings import BusinessHours, get_settings
-from helpdesk.services.sla import targets_for
+from helpdesk.settings import BusinessHours, get_settings
+from helpdesk.sla.clock import targets_for
+from helpdesk.tickets.canned_replies import render_canned_reply
 from helpdesk.ui.engine import get_engine
 from helpdesk.ui.mail_worker import mail_sender
 from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, fill, message_at, messages,
@@ -24,19 +24,19 @@ from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, ad
 from tests.smtp_server import smtp_server  # noqa: F401
 
 ADMIN_PAGES = {
-    "pages/admin_skills.py": "Agent skills",
-    "pages/admin_canned_replies.py": "Canned replies",
-    "pages/admin_sla.py": "SLA targets",
-    "pages/admin_settings.py": "Settings",
-    "pages/admin_mail.py": "Mail",
+    "pages/admin/skills.py": "Agent skills",
+    "pages/admin/canned_replies.py": "Canned replies",
+    "pages/admin/sla.py": "SLA targets",
+    "pages/admin/settings.py": "Settings",
+    "pages/admin/mail.py": "Mail",
 }
 # What an agent or customer reads when they open an admin page directly.
 REFUSALS = {
-    "pages/admin_skills.py": "Only administrators can change agent skills.",
-    "pages/admin_canned_replies.py": "Only administrators can manage canned replies.",
-    "pages/admin_sla.py": "Only administrators can change SLA targets.",
-    "pages/admin_settings.py": "Only administrators can change settings.",
-    "pages/admin_mail.py": "Only administrators can see the mail outbox.",
+    "pages/admin/skills.py": "Only administrators can change agent skills.",
+    "pages/admin/canned_replies.py": "Only administrators can manage canned replies.",
+    "pages/admin/sla.py": "Only administrators can change SLA targets.",
+    "pages/admin/settings.py": "Only administrators can change settings.",
+    "pages/admin/mail.py": "Only administrators can see the mail outbox.",
 }
 KNOWN_PLACEHOLDERS = "You can use: {customer_name}, {customer_email}, {agent_name}, {reference}, {subject}."
 SMTP_PASSWORD = "Hunter2-Very-Secret-Pw"
@@ -130,7 +130,7 @@ def test_agents_and_customers_neither_see_nor_open_the_admin_console(app_db, adm
 # --- canned replies ------------------------------------------------------------------------
 
 def test_canned_reply_with_bad_input_is_explained_at_the_fields_kept_and_then_saved(app_db, admin):
-    at = open_app(admin, page="pages/admin_canned_replies.py")
+    at = open_app(admin, page="pages/admin/canned_replies.py")
     assert "No canned replies yet" in page_text(at)
     fill(at, new_canned_title="   ", new_canned_body="Hello {customer_nme}, thanks!")
     at.button(key="new_canned_submit").click()
@@ -165,7 +165,7 @@ def test_canned_reply_with_bad_input_is_explained_at_the_fields_kept_and_then_sa
 
 
 def test_canned_reply_edit_refuses_a_bad_placeholder_and_delete_asks_first(app_db, admin):
-    at = open_app(admin, page="pages/admin_canned_replies.py")
+    at = open_app(admin, page="pages/admin/canned_replies.py")
     fill(at, new_canned_title="Screenshot", new_canned_body="Please send a screenshot.")
     at.button(key="new_canned_submit").click()
     rerun(at)
@@ -206,7 +206,7 @@ def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_ticket
     before = raise_ticket(app_db, carla, billing.id, "Raised before the change")
     assert due_hours(app_db, before) == (8, 72)  # the built-in normal targets
 
-    at = open_app(admin, page="pages/admin_sla.py")
+    at = open_app(admin, page="pages/admin/sla.py")
     assert at.number_input(key="sla_first_urgent").value == 1
     at.number_input(key="sla_first_normal").set_value(3)
     at.number_input(key="sla_resolution_normal").set_value(30)
@@ -234,7 +234,7 @@ def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_ticket
     assert due_hours(app_db, before) == (8, 72)  # promises already made stay
 
     # A fresh visit shows the stored targets; restoring the defaults puts them back.
-    at = open_app(admin, page="pages/admin_sla.py")
+    at = open_app(admin, page="pages/admin/sla.py")
     assert (at.number_input(key="sla_first_high").value, at.number_input(key="sla_resolution_high").value) == (10, 40)
     at.button(key="sla_restore").click()
     rerun(at)
@@ -243,7 +243,7 @@ def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_ticket
 
 
 def test_business_hours_are_validated_at_the_fields_and_saved(app_db, admin):
-    at = open_app(admin, page="pages/admin_sla.py")
+    at = open_app(admin, page="pages/admin/sla.py")
     assert at.toggle(key="business_hours_on").value is False
     at.toggle(key="business_hours_on").set_value(True)
     at.time_input(key="business_hours_start").set_value(time(18, 0))
@@ -271,7 +271,7 @@ def test_business_hours_are_validated_at_the_fields_and_saved(app_db, admin):
         assert get_settings(session=session).business_hours == BusinessHours(
             start=time(8, 0), end=time(16, 30), weekdays=frozenset({0, 1, 2, 3}), timezone="Europe/Amsterdam")
 
-    at = open_app(admin, page="pages/admin_sla.py")  # a later visit shows what is stored
+    at = open_app(admin, page="pages/admin/sla.py")  # a later visit shows what is stored
     assert at.multiselect(key="business_hours_days").value == [0, 1, 2, 3]
     at.toggle(key="business_hours_on").set_value(False)
     at.button(key="business_hours_save").click()
@@ -289,7 +289,7 @@ def test_settings_persist_and_switching_auto_assignment_off_leaves_new_tickets_u
         session.add(AgentSkill(agent_id=alan.id, category_id=billing.id))
     carla = add_customer(app_db, "carla@example.com")
 
-    at = open_app(admin, page="pages/admin_settings.py")
+    at = open_app(admin, page="pages/admin/settings.py")
     assert at.toggle(key="settings_auto_assign").value is True
     assert at.number_input(key="settings_auto_close_days").value == 7
     at.toggle(key="settings_auto_assign").set_value(False)
@@ -301,7 +301,7 @@ def test_settings_persist_and_switching_auto_assignment_off_leaves_new_tickets_u
     with session_scope(app_db) as session:
         saved = get_settings(session=session)
         assert (saved.auto_assign, saved.auto_close_days) == (False, 14)
-    at = open_app(admin, page="pages/admin_settings.py")
+    at = open_app(admin, page="pages/admin/settings.py")
     assert at.toggle(key="settings_auto_assign").value is False
     assert at.number_input(key="settings_auto_close_days").value == 14
 
@@ -324,7 +324,7 @@ def test_agent_skills_are_saved_and_new_tickets_go_to_the_agent_who_handles_the_
     add_staff(app_db, "bea@example.com", Role.AGENT, name="Bea Agent")
     carla = add_customer(app_db, "carla@example.com")
 
-    at = open_app(admin, page="pages/admin_skills.py")
+    at = open_app(admin, page="pages/admin/skills.py")
     assert "Nobody handles “Billing”, “Technical problem”" in messages(at, "warning")[0]
     at.selectbox(key="skills_agent").select(alan.id)
     rerun(at)
@@ -364,7 +364,7 @@ def add_outbox_row(engine, *, status=OutboxStatus.PENDING, to="someone@example.c
 
 
 def test_mail_page_says_mail_is_not_configured_and_how_to_configure_it(app_db, admin):
-    at = open_app(admin, page="pages/admin_mail.py")
+    at = open_app(admin, page="pages/admin/mail.py")
     assert "Mail is not configured" in messages(at, "warning")[0]
     assert "[smtp]" in at.code[0].value and "HELPDESK_SMTP_HOST" in page_text(at)
     assert [m.value for m in at.metric] == ["0", "0", "0", "0"]
@@ -376,7 +376,7 @@ def test_outbox_lists_the_mail_a_new_ticket_queued(app_db, admin):
     carla = add_customer(app_db, "carla@example.com")
     raise_ticket(app_db, carla, billing.id, "Printer on fire")
 
-    at = open_app(admin, page="pages/admin_mail.py")
+    at = open_app(admin, page="pages/admin/mail.py")
     rows = at.dataframe[0].value.to_dict("records")
     assert [(r["To"], r["Status"], r["Ticket"]) for r in rows] == [("carla@example.com", "pending", "CCR-000001")]
     assert "[CCR-000001]" in rows[0]["Subject"] and "Printer on fire" in rows[0]["Subject"]
@@ -389,7 +389,7 @@ def test_outbox_filters_and_pages(app_db, admin):
         add_outbox_row(app_db, to=f"user{n}@example.com", subject=f"Mail {n}")
     add_outbox_row(app_db, status=OutboxStatus.FAILED, to="bounce@example.net", error="550 no such user")
 
-    at = open_app(admin, page="pages/admin_mail.py")
+    at = open_app(admin, page="pages/admin/mail.py")
     assert len(at.dataframe[0].value) == 25
     assert "31 mails, newest first" in page_text(at)
     at.number_input(key="outbox_page").set_value(2)
@@ -417,7 +417,7 @@ def test_a_failed_mail_shows_its_error_and_retrying_queues_it_again(app_db, admi
                             error="550 5.1.1 <bounce@example.net>: Recipient address rejected")
     other = add_outbox_row(app_db, status=OutboxStatus.FAILED, to="gone@example.net", attempts=8, error="timed out")
 
-    at = open_app(admin, page="pages/admin_mail.py")
+    at = open_app(admin, page="pages/admin/mail.py")
     assert at.metric[3].label == "Failed" and at.metric[3].value == "2"
     at.selectbox(key="outbox_pick").select(failed)
     rerun(at)
@@ -439,7 +439,7 @@ def test_a_failed_mail_shows_its_error_and_retrying_queues_it_again(app_db, admi
 
 
 def test_test_mail_is_queued_for_a_valid_address_and_refused_at_the_field_otherwise(app_db, admin):
-    at = open_app(admin, page="pages/admin_mail.py")
+    at = open_app(admin, page="pages/admin/mail.py")
     fill(at, test_mail_to="not-an-address")
     at.button(key="test_mail_submit").click()
     rerun(at)
@@ -470,7 +470,7 @@ def test_the_smtp_password_never_appears_on_the_mail_page(app_db, admin, monkeyp
     monkeypatch.setenv("HELPDESK_SMTP_PASSWORD", SMTP_PASSWORD)
     add_outbox_row(app_db, status=OutboxStatus.FAILED, error="535 authentication failed")
 
-    at = open_app(admin, page="pages/admin_mail.py")
+    at = open_app(admin, page="pages/admin/mail.py")
     assert messages(at, "success") == [
         "Mail goes through smtp.example.com:2525 (starttls) as helpdesk@example.com, from helpdesk@example.com."]
     assert "run `python -m helpdesk notify --loop`" in page_text(at)
@@ -493,7 +493,7 @@ def test_the_app_starts_one_background_sender_that_delivers_queued_mail(app_db, 
     raise_ticket(app_db, carla, billing.id, "Printer on fire")
 
     try:
-        at = open_app(admin, page="pages/admin_mail.py")
+        at = open_app(admin, page="pages/admin/mail.py")
         assert "sends queued mail in the background" in page_text(at)
         sender = mail_sender()
         assert sender is not None and sender.is_alive()

@@ -8,17 +8,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, TicketMessage, User, format_reference
-from helpdesk.services import agent_actions, canned_replies, tickets
-from helpdesk.services.attachments import UploadedFile
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import assignment, canned_replies, customer, staff
+from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.ui.engine import get_engine
 from tests.page_helpers import (add_category, add_customer, add_staff, fill, message_at, messages,  # noqa: F401
                                 open_app, page_text, point_app_at, raise_ticket, rerun)
 
-PAGE = "pages/agent_ticket.py"
+PAGE = "pages/agent/ticket.py"
 # The words the agent reads when someone else changed the ticket first (README: "this ticket changed since
 # you opened it"), written out so a changed service message fails here.
 CONFLICT = "This ticket changed since you opened it. The latest version is shown below; nothing was saved."
@@ -58,7 +58,7 @@ def customer_sees(desk) -> list[str]:
     """The thread as the customer's own service call returns it."""
     with session_scope(desk["engine"]) as session:
         carla = session.get(User, desk["carla"].id)
-        return [m.body for m in tickets.get_conversation(session=session, actor=carla, ticket_id=desk["ticket"])]
+        return [m.body for m in customer.get_conversation(session=session, actor=carla, ticket_id=desk["ticket"])]
 
 
 def open_ticket(desk, user="alan", ticket_id=None):
@@ -99,8 +99,8 @@ def click(at, key):
 
 def test_the_agent_sees_customer_thread_sla_and_history(desk):
     older = raise_ticket(desk["engine"], desk["carla"], desk["technical"], "Printer smokes")
-    act(desk, agent_actions.add_internal_note, ticket_id=desk["ticket"], body="She is on the legacy plan.")
-    act(desk, agent_actions.add_agent_reply, ticket_id=desk["ticket"], body="Refund is on its way.")
+    act(desk, staff.add_internal_note, ticket_id=desk["ticket"], body="She is on the legacy plan.")
+    act(desk, staff.add_agent_reply, ticket_id=desk["ticket"], body="Refund is on its way.")
 
     at = open_ticket(desk)
     text = page_text(at)
@@ -229,7 +229,7 @@ def test_status_offers_only_allowed_moves_and_fields_save_together(desk):
 
 
 def test_a_closed_ticket_takes_only_internal_notes(desk):
-    act(desk, agent_actions.change_status, ticket_id=desk["ticket"], status=TicketStatus.CLOSED)
+    act(desk, staff.change_status, ticket_id=desk["ticket"], status=TicketStatus.CLOSED)
     at = open_ticket(desk)
     assert at.selectbox(key="agent_status").options == ["Closed (now)"]
     assert at.radio(key="agent_reply_kind").options == ["Internal note (staff only)"]
@@ -240,7 +240,7 @@ def test_a_reply_over_someone_elses_change_is_refused_and_the_text_is_kept(desk)
     at = open_ticket(desk)
     fill(at, agent_reply_body="We refunded the first charge.")
     # Bo answers while Alan is typing.
-    act(desk, agent_actions.add_agent_reply, ticket_id=desk["ticket"], body="Bo here: refund is done.")
+    act(desk, staff.add_agent_reply, ticket_id=desk["ticket"], body="Bo here: refund is done.")
     click(at, "agent_reply_send")
 
     # Said at the top, and again at the reply box the agent clicked (the top may be scrolled away).
@@ -260,7 +260,7 @@ def test_a_reply_over_someone_elses_change_is_refused_and_the_text_is_kept(desk)
 def test_a_field_change_over_someone_elses_change_is_refused(desk):
     at = open_ticket(desk)
     at.selectbox(key="agent_priority").select(Priority.LOW)
-    act(desk, agent_actions.change_priority, ticket_id=desk["ticket"], priority=Priority.URGENT)
+    act(desk, staff.change_priority, ticket_id=desk["ticket"], priority=Priority.URGENT)
     click(at, "agent_fields_save")
 
     assert errors_at_the_top(at) == [CONFLICT]
@@ -273,7 +273,7 @@ def test_a_field_change_over_someone_elses_change_is_refused(desk):
 
 def test_claiming_a_ticket_someone_else_took_is_refused(desk):
     at = open_ticket(desk)
-    act(desk, agent_actions.claim_ticket, ticket_id=desk["ticket"])
+    act(desk, assignment.claim_ticket, ticket_id=desk["ticket"])
     click(at, "agent_claim")
     assert errors_at_the_top(at) == [CONFLICT]
     assert messages(at) == [CONFLICT]
@@ -299,7 +299,7 @@ def test_an_unknown_ticket_says_so(desk):
 
 
 def test_a_customer_following_the_same_link_gets_the_customer_page(desk):
-    act(desk, agent_actions.add_internal_note, ticket_id=desk["ticket"], body="Secret staff remark.")
+    act(desk, staff.add_internal_note, ticket_id=desk["ticket"], body="Secret staff remark.")
     at = open_app(desk["carla"], ticket=desk["ticket"])
     assert at.title[0].value == format_reference(desk["ticket"])
     assert "Secret staff remark." not in page_text(at)

@@ -30,7 +30,7 @@ def test_customer_submits_finds_and_opens_a_ticket_on_postgresql(postgres_app_db
     rerun(at)
     assert "CCR-000001" in messages(at, "success")[0]
 
-    at = open_app(carla, page="pages/my_tickets.py")
+    at = open_app(carla, page="pages/customer/my_tickets.py")
     rows = at.dataframe(key="my_tickets_table").value.to_dict("records")
     assert [(r["Reference"], r["Subject"], r["Status"]) for r in rows] == [("CCR-000001", "Charged twice", "New")]
     at.text_input(key="my_tickets_search").input("CHARGED")  # case-insensitive on PostgreSQL too

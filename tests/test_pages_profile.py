@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.db import session_scope
+from helpdesk.accounts.users import authenticate
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import AuthenticationFailed
 from helpdesk.enums import Role
 from helpdesk.models import User
-from helpdesk.services.accounts import authenticate
-from helpdesk.services.errors import AuthenticationFailed
 from tests.conftest import TEST_PASSWORD
 from tests.page_helpers import (add_customer, add_staff, app_db, fill, message_at, messages, open_app,  # noqa: F401
                                 page_text, rerun)
 
-PROFILE = "pages/profile.py"
+PROFILE = "pages/account/profile.py"
 NEW_PASSWORD = "Blue-Kettle-2024"
 SIGN_IN_FAILED = "That e-mail and password don't match an account."
 

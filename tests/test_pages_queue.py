@@ -7,17 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User, format_reference
-from helpdesk.services.queue import QueueSort, QueueView
-from helpdesk.services.tickets import transition
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets.lifecycle import transition
+from helpdesk.tickets.queue import QueueSort, QueueView
 from helpdesk.ui.engine import get_engine
 from tests.page_helpers import (add_category, add_customer, add_staff, messages, open_app, page_text,  # noqa: F401
                                 point_app_at, raise_ticket, rerun)
 
-QUEUE = "pages/queue.py"
+QUEUE = "pages/agent/queue.py"
 
 
 @pytest.fixture
@@ -348,7 +348,7 @@ def test_bulk_apply_without_a_choice_explains(desk):
 
 def test_customers_cannot_reach_the_queue_or_the_agent_ticket_page(desk):
     at = open_app(desk["carla"])
-    for page in (QUEUE, "pages/agent_ticket.py"):
+    for page in (QUEUE, "pages/agent/ticket.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
     with session_scope(desk["engine"]) as session:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk.core.db import session_scope
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Ticket, TicketMessage, User
-from helpdesk.services.attachments import UploadedFile
-from helpdesk.services.tickets import add_message, transition
+from helpdesk.tickets.attachments import UploadedFile
+from helpdesk.tickets.lifecycle import transition
+from helpdesk.tickets.messages import add_message
 from tests.page_helpers import (add_category, add_customer, add_staff, app_db, fill, message_at, messages,  # noqa: F401
                                 open_app, page_text, raise_ticket, rerun)
 
@@ -114,9 +115,9 @@ def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(shop
             ticket.id, "printer.log", b"E42 overheating\n")
 
     # The thank-you is for this submission only: it is gone on the next visit.
-    at.switch_page("pages/my_tickets.py")
+    at.switch_page("pages/customer/my_tickets.py")
     rerun(at)
-    at.switch_page("pages/submit_ticket.py")
+    at.switch_page("pages/customer/submit_ticket.py")
     rerun(at)
     assert not messages(at, "success")
 
@@ -169,7 +170,7 @@ def table_rows(at) -> list[dict]:
 
 
 def test_my_tickets_lists_only_my_own_tickets_newest_first(tickets):
-    at = open_app(tickets["carla"], page="pages/my_tickets.py")
+    at = open_app(tickets["carla"], page="pages/customer/my_tickets.py")
 
     rows = table_rows(at)
     assert [(r["Reference"], r["Subject"], r["Status"], r["Category"]) for r in rows] == [
@@ -183,7 +184,7 @@ def test_my_tickets_lists_only_my_own_tickets_newest_first(tickets):
 
 
 def test_my_tickets_filters_by_status_and_searches_the_subject(tickets):
-    at = open_app(tickets["carla"], page="pages/my_tickets.py")
+    at = open_app(tickets["carla"], page="pages/customer/my_tickets.py")
     at.selectbox(key="my_tickets_status").select(TicketStatus.RESOLVED)
     rerun(at)
     assert [r["Reference"] for r in table_rows(at)] == ["CCR-000001"]
@@ -205,14 +206,14 @@ def test_my_tickets_filters_by_status_and_searches_the_subject(tickets):
 
 
 def test_my_tickets_empty_state_points_to_submitting_one(shop):
-    at = open_app(shop["carla"], page="pages/my_tickets.py")
+    at = open_app(shop["carla"], page="pages/customer/my_tickets.py")
 
     assert messages(at, "info") == ["You have no tickets yet."]
     assert at.get("page_link")[0].proto.label == "Submit your first ticket"
 
 
 def test_opening_a_ticket_from_my_tickets_shows_it(tickets):
-    at = open_app(tickets["carla"], page="pages/my_tickets.py")
+    at = open_app(tickets["carla"], page="pages/customer/my_tickets.py")
     at.selectbox(key="my_tickets_open").select(tickets["printer"])
     at.button(key="my_tickets_open_button").click()
     rerun(at)

@@ -10,13 +10,15 @@ from typing import Callable
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk import settings
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import PermissionDenied
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import AgentSkill, CannedReply, Ticket, TicketEvent, TicketMessage, User
-from helpdesk.services import agent_actions, assignment, canned_replies, queue, settings, sla_policies, tickets
-from helpdesk.services.errors import PermissionDenied
-from helpdesk.services.sla import targets_for
-from helpdesk.services.tickets import TicketDraft
+from helpdesk.sla.clock import targets_for
+from helpdesk.sla.policies import list_policies, reset_policy, update_policy
+from helpdesk.tickets import assignment, bulk, canned_replies, customer, queue, staff
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 
@@ -33,7 +35,7 @@ class Action:
 
 def _ticket(ctx) -> int:
     with session_scope(ctx["engine"]) as session:
-        return tickets.create_ticket(session=session, actor=ctx["customer"], data=TicketDraft(
+        return customer.create_ticket(session=session, actor=ctx["customer"], data=TicketDraft(
             category_id=ctx["billing"].id, priority=Priority.NORMAL, subject="Help", description="Please")).id
 
 
@@ -66,7 +68,7 @@ def _messages(ctx, ticket_id) -> list[tuple]:
 
 def _customer_sees(ctx, ticket_id) -> list[str]:
     with session_scope(ctx["engine"]) as session:
-        return [m.body for m in tickets.get_conversation(session=session, actor=ctx["customer"],
+        return [m.body for m in customer.get_conversation(session=session, actor=ctx["customer"],
                                                          ticket_id=ticket_id)]
 
 
@@ -208,26 +210,26 @@ ACTIONS = [
     Action("list queue", False, lambda s, a, c, p: queue.list_queue(session=s, actor=a), _expect_queue, ("ticket",)),
     Action("find by reference", False, lambda s, a, c, p: queue.find_by_reference(
         session=s, actor=a, text=f"CCR-{p['ticket']}"), _expect_found, ("ticket",)),
-    Action("reply", False, lambda s, a, c, p: agent_actions.add_agent_reply(
+    Action("reply", False, lambda s, a, c, p: staff.add_agent_reply(
         session=s, actor=a, ticket_id=p["ticket"], body="On it"), _expect_reply, ("ticket",)),
-    Action("internal note", False, lambda s, a, c, p: agent_actions.add_internal_note(
+    Action("internal note", False, lambda s, a, c, p: staff.add_internal_note(
         session=s, actor=a, ticket_id=p["ticket"], body="Psst"), _expect_note, ("ticket",)),
-    Action("change status", False, lambda s, a, c, p: agent_actions.change_status(
+    Action("change status", False, lambda s, a, c, p: staff.change_status(
         session=s, actor=a, ticket_id=p["ticket"], status=TicketStatus.IN_PROGRESS), _expect_status, ("ticket",)),
-    Action("change priority", False, lambda s, a, c, p: agent_actions.change_priority(
+    Action("change priority", False, lambda s, a, c, p: staff.change_priority(
         session=s, actor=a, ticket_id=p["ticket"], priority=Priority.URGENT), _expect_priority, ("ticket",)),
-    Action("change category", False, lambda s, a, c, p: agent_actions.change_category(
+    Action("change category", False, lambda s, a, c, p: staff.change_category(
         session=s, actor=a, ticket_id=p["ticket"], category_id=c["shipping"].id), _expect_category, ("ticket",)),
-    Action("update several fields", False, lambda s, a, c, p: agent_actions.update_ticket(
+    Action("update several fields", False, lambda s, a, c, p: staff.update_ticket(
         session=s, actor=a, ticket_id=p["ticket"], priority=Priority.LOW, status=TicketStatus.OPEN), _expect_fields,
         ("ticket",)),
-    Action("assign", False, lambda s, a, c, p: agent_actions.assign_ticket(
+    Action("assign", False, lambda s, a, c, p: assignment.assign_ticket(
         session=s, actor=a, ticket_id=p["ticket"], assignee_id=c["agent"].id), _expect_assigned, ("ticket",)),
-    Action("claim", False, lambda s, a, c, p: agent_actions.claim_ticket(
+    Action("claim", False, lambda s, a, c, p: assignment.claim_ticket(
         session=s, actor=a, ticket_id=p["ticket"]), _expect_claimed, ("ticket",)),
-    Action("bulk update", False, lambda s, a, c, p: agent_actions.bulk_update(
+    Action("bulk update", False, lambda s, a, c, p: bulk.bulk_update(
         session=s, actor=a, ticket_ids=p["tickets"], priority=Priority.HIGH), _expect_bulk, ("tickets",)),
-    Action("customer's other tickets", False, lambda s, a, c, p: agent_actions.customer_ticket_history(
+    Action("customer's other tickets", False, lambda s, a, c, p: staff.customer_ticket_history(
         session=s, actor=a, ticket_id=p["tickets"][0]), _expect_other_tickets, ("tickets",)),
     Action("list agents", False, lambda s, a, c, p: assignment.list_assignable_agents(session=s, actor=a),
            _expect_agents),
@@ -235,7 +237,7 @@ ACTIONS = [
            _expect_canned_listed, ("canned",)),
     Action("insert canned reply", False, lambda s, a, c, p: canned_replies.render_canned_reply(
         session=s, actor=a, reply_id=p["canned"], ticket_id=p["ticket"]), _expect_rendered, ("canned", "ticket")),
-    Action("list SLA policies", False, lambda s, a, c, p: sla_policies.list_policies(session=s, actor=a),
+    Action("list SLA policies", False, lambda s, a, c, p: list_policies(session=s, actor=a),
            _expect_policies),
     Action("create canned reply", True, lambda s, a, c, p: canned_replies.create_canned_reply(
         session=s, actor=a, title="New one", body="Hello {agent_name}"), _expect_canned_created),
@@ -243,10 +245,10 @@ ACTIONS = [
         session=s, actor=a, reply_id=p["canned"], title="Edited", body="Bye"), _expect_canned_edited, ("canned",)),
     Action("delete canned reply", True, lambda s, a, c, p: canned_replies.delete_canned_reply(
         session=s, actor=a, reply_id=p["canned"]), _expect_canned_deleted, ("canned",)),
-    Action("edit SLA policy", True, lambda s, a, c, p: sla_policies.update_policy(
+    Action("edit SLA policy", True, lambda s, a, c, p: update_policy(
         session=s, actor=a, priority=Priority.HIGH, first_response_hours=2, resolution_hours=10),
         _expect_policy_edited),
-    Action("reset SLA policy", True, lambda s, a, c, p: sla_policies.reset_policy(
+    Action("reset SLA policy", True, lambda s, a, c, p: reset_policy(
         session=s, actor=a, priority=Priority.HIGH), _expect_policy_reset, ("high sla",)),
     Action("auto-assign setting", True, lambda s, a, c, p: settings.set_auto_assign(
         session=s, actor=a, enabled=False), _expect_no_auto_assign),
@@ -269,7 +271,7 @@ def prepare(ctx, needs) -> dict:
         prepared["canned"] = _canned(ctx)
     if "high sla" in needs:  # not the default, so that a reset has something to undo
         with session_scope(ctx["engine"]) as session:
-            sla_policies.update_policy(session=session, actor=ctx["admin"], priority=Priority.HIGH,
+            update_policy(session=session, actor=ctx["admin"], priority=Priority.HIGH,
                                        first_response_hours=3, resolution_hours=9)
     return prepared
 
@@ -320,7 +322,7 @@ def settings_snapshot(engine) -> tuple:
     with session_scope(engine) as session:
         return (settings.get_settings(session=session),
                 [(p.priority, p.first_response_hours, p.resolution_hours)
-                 for p in sla_policies.list_policies(session=session, actor=_an_admin(session))])
+                 for p in list_policies(session=session, actor=_an_admin(session))])
 
 
 def _an_admin(session) -> User:

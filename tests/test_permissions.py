@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import NotFound, PermissionDenied
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, OutboxMessage, Ticket, TicketEvent, TicketMessage, User
-from helpdesk.services import tickets
-from helpdesk.services.attachments import UploadedFile, build_attachments, get_attachment
-from helpdesk.services.errors import NotFound, PermissionDenied
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import customer as tickets_customer, lifecycle
+from helpdesk.tickets.attachments import UploadedFile, build_attachments, get_attachment
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -40,7 +40,7 @@ class World:
 
 
 def _raise(session, customer, category_id, subject, files=()):
-    return tickets.create_ticket(session=session, actor=customer, data=TicketDraft(
+    return tickets_customer.create_ticket(session=session, actor=customer, data=TicketDraft(
         category_id=category_id, priority=Priority.HIGH, subject=subject,
         description="Details of the problem.", attachments=list(files)))
 
@@ -77,7 +77,7 @@ def world(engine) -> World:
         note, note_file = _agent_message(session, bob_ticket, agent, SECRET, is_public=False,
                                          filename="fraud-report.png")
         # Resolved, so that a wrongly allowed reply or reopen would visibly change it.
-        tickets.transition(session, bob_ticket, agent, TicketStatus.RESOLVED)
+        lifecycle.transition(session, bob_ticket, agent, TicketStatus.RESOLVED)
         session.flush()
         highest_ticket = session.scalar(select(func.max(Ticket.id)))
         highest_file = session.scalar(select(func.max(Attachment.id)))
@@ -103,16 +103,16 @@ def snapshot(engine, ticket_id):
 
 
 TICKET_ACTIONS = {
-    "get_ticket": lambda s, actor, tid: tickets.get_ticket(session=s, actor=actor, ticket_id=tid),
-    "get_conversation": lambda s, actor, tid: tickets.get_conversation(session=s, actor=actor, ticket_id=tid),
-    "get_history": lambda s, actor, tid: tickets.get_history(session=s, actor=actor, ticket_id=tid),
-    "get_ticket_attachments": lambda s, actor, tid: tickets.get_ticket_attachments(session=s, actor=actor,
+    "get_ticket": lambda s, actor, tid: tickets_customer.get_ticket(session=s, actor=actor, ticket_id=tid),
+    "get_conversation": lambda s, actor, tid: tickets_customer.get_conversation(session=s, actor=actor, ticket_id=tid),
+    "get_history": lambda s, actor, tid: tickets_customer.get_history(session=s, actor=actor, ticket_id=tid),
+    "get_ticket_attachments": lambda s, actor, tid: tickets_customer.get_ticket_attachments(session=s, actor=actor,
                                                                                   ticket_id=tid),
-    "get_ticket_details": lambda s, actor, tid: tickets.get_ticket_details(session=s, actor=actor, ticket_id=tid),
-    "add_customer_reply": lambda s, actor, tid: tickets.add_customer_reply(
+    "get_ticket_details": lambda s, actor, tid: tickets_customer.get_ticket_details(session=s, actor=actor, ticket_id=tid),
+    "add_customer_reply": lambda s, actor, tid: tickets_customer.add_customer_reply(
         session=s, actor=actor, ticket_id=tid, body="Let me in", attachments=[UploadedFile("x.png", PNG)]),
-    "close_ticket": lambda s, actor, tid: tickets.close_ticket(session=s, actor=actor, ticket_id=tid),
-    "reopen_ticket": lambda s, actor, tid: tickets.reopen_ticket(session=s, actor=actor, ticket_id=tid),
+    "close_ticket": lambda s, actor, tid: tickets_customer.close_ticket(session=s, actor=actor, ticket_id=tid),
+    "reopen_ticket": lambda s, actor, tid: tickets_customer.reopen_ticket(session=s, actor=actor, ticket_id=tid),
 }
 
 
@@ -199,9 +199,9 @@ def test_customer_cannot_download_another_customers_files_whatever_the_id(engine
 
 def test_internal_notes_never_reach_the_customer(engine, world):
     with session_scope(engine) as session:
-        conversation = tickets.get_conversation(session=session, actor=world.bob, ticket_id=world.bob_ticket)
-        history = tickets.get_history(session=session, actor=world.bob, ticket_id=world.bob_ticket)
-        files = tickets.get_ticket_attachments(session=session, actor=world.bob, ticket_id=world.bob_ticket)
+        conversation = tickets_customer.get_conversation(session=session, actor=world.bob, ticket_id=world.bob_ticket)
+        history = tickets_customer.get_history(session=session, actor=world.bob, ticket_id=world.bob_ticket)
+        files = tickets_customer.get_ticket_attachments(session=session, actor=world.bob, ticket_id=world.bob_ticket)
     assert [m.body for m in conversation] == ["We are looking into it."]
     assert all(m.is_public for m in conversation)
     assert SECRET not in repr([m.body for m in conversation])
@@ -209,7 +209,7 @@ def test_internal_notes_never_reach_the_customer(engine, world):
     assert world.internal_note_file not in [f.id for f in files]
     assert [a.filename for m in conversation for a in m.attachments] == ["steps.png"]
     with session_scope(engine) as session:  # the whole page's load, in one call, gives the same
-        details = tickets.get_ticket_details(session=session, actor=world.bob, ticket_id=world.bob_ticket)
+        details = tickets_customer.get_ticket_details(session=session, actor=world.bob, ticket_id=world.bob_ticket)
     assert [m.body for m in details.conversation] == ["We are looking into it."]
     assert [e.kind for e in details.history] == [e.kind for e in history]
     assert [f.id for f in details.ticket_files] == [f.id for f in files]
@@ -234,9 +234,9 @@ def test_staff_can_read_any_ticket_including_internal_notes(engine, world, staff
     actor = getattr(world, staff)
     with session_scope(engine) as session:
         for ticket_id in (world.alice_ticket, world.bob_ticket):
-            assert tickets.get_ticket(session=session, actor=actor, ticket_id=ticket_id).id == ticket_id
-        conversation = tickets.get_conversation(session=session, actor=actor, ticket_id=world.bob_ticket)
-        history = tickets.get_history(session=session, actor=actor, ticket_id=world.bob_ticket)
+            assert tickets_customer.get_ticket(session=session, actor=actor, ticket_id=ticket_id).id == ticket_id
+        conversation = tickets_customer.get_conversation(session=session, actor=actor, ticket_id=world.bob_ticket)
+        history = tickets_customer.get_history(session=session, actor=actor, ticket_id=world.bob_ticket)
         note_file = get_attachment(session=session, actor=actor, attachment_id=world.internal_note_file)
     assert [m.body for m in conversation] == ["We are looking into it.", SECRET]
     assert EventKind.INTERNAL_NOTE in [e.kind for e in history]
@@ -260,7 +260,7 @@ def test_my_tickets_never_lists_another_customers_ticket(engine, world):
     with session_scope(engine) as session:
         for search in ("", "Bob", "private matter", bob_reference, str(world.bob_ticket), f"#{world.bob_ticket}"):
             for status in (None, TicketStatus.RESOLVED):
-                page = tickets.list_customer_tickets(session=session, actor=world.alice, search=search,
+                page = tickets_customer.list_customer_tickets(session=session, actor=world.alice, search=search,
                                                      status=status)
                 assert world.bob_ticket not in [t.id for t in page.rows], (search, status)
                 assert all(t.customer_id == world.alice.id for t in page.rows)
@@ -277,7 +277,7 @@ def test_signed_out_or_deactivated_customer_sees_nothing_even_their_own(engine, 
              for name, action in TICKET_ACTIONS.items()}
     calls["get_attachment"] = lambda s, actor: get_attachment(session=s, actor=actor,
                                                               attachment_id=world.bob_ticket_file)
-    calls["list_customer_tickets"] = lambda s, actor: tickets.list_customer_tickets(session=s, actor=actor)
+    calls["list_customer_tickets"] = lambda s, actor: tickets_customer.list_customer_tickets(session=s, actor=actor)
     for actor in (None, bob_now):
         for name, call in calls.items():
             with pytest.raises(PermissionDenied) as refused:
@@ -290,13 +290,13 @@ def test_signed_out_or_deactivated_customer_sees_nothing_even_their_own(engine, 
 @pytest.mark.parametrize("ticket_id", [0, -1, 2**31, 2**63, 10**30])
 def test_staff_actions_answer_impossible_ids_with_not_found(engine, ticket_id):
     """Ids from a URL or form that no row can have are NotFound, not a database error."""
-    from helpdesk.services import agent_actions, assignment, queue
+    from helpdesk.tickets import assignment, queue, staff as tickets_staff
 
     agent = add_user(engine, email="alex@support.example.com", role=Role.AGENT)
     calls = [
-        lambda s: agent_actions.add_agent_reply(session=s, actor=agent, ticket_id=ticket_id, body="Hi"),
-        lambda s: agent_actions.change_status(session=s, actor=agent, ticket_id=ticket_id, status="open"),
-        lambda s: agent_actions.customer_ticket_history(session=s, actor=agent, ticket_id=ticket_id),
+        lambda s: tickets_staff.add_agent_reply(session=s, actor=agent, ticket_id=ticket_id, body="Hi"),
+        lambda s: tickets_staff.change_status(session=s, actor=agent, ticket_id=ticket_id, status="open"),
+        lambda s: tickets_staff.customer_ticket_history(session=s, actor=agent, ticket_id=ticket_id),
         lambda s: assignment.claim_ticket(session=s, actor=agent, ticket_id=ticket_id),
     ]
     for call in calls:

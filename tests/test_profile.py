@@ -1,11 +1,11 @@
 """A person's own settings: name, optional e-mail switch, password change."""
 import pytest
 
-from helpdesk.db import session_scope
+from helpdesk.accounts.passwords import verify_password
+from helpdesk.accounts.profile import change_password, update_profile
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import ValidationError
 from helpdesk.models import User
-from helpdesk.passwords import verify_password
-from helpdesk.services.errors import ValidationError
-from helpdesk.services.profile import change_password, update_profile
 from tests.conftest import TEST_PASSWORD, add_user
 
 

@@ -7,15 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import PermissionDenied, ValidationError
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket
-from helpdesk.services import agent_actions, queue, tickets
-from helpdesk.services.errors import PermissionDenied, ValidationError
-from helpdesk.services.queue import QueueFilters, QueueSort, QueueView
-from helpdesk.services.sla import SlaState
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.sla.clock import SlaState
+from helpdesk.tickets import assignment, customer as tickets_customer, queue, staff
+from helpdesk.tickets.customer import TicketDraft
+from helpdesk.tickets.queue import QueueFilters, QueueSort, QueueView
 from tests.conftest import add_category, add_user
 
 
@@ -35,7 +35,7 @@ def desk(engine):
 def raise_ticket(desk, subject, *, customer="carla", category="billing", priority=Priority.NORMAL, **changes) -> int:
     """Raise a ticket, then set fields directly (times, status) to build a known queue."""
     with session_scope(desk["engine"]) as session:
-        ticket_id = tickets.create_ticket(session=session, actor=desk[customer], data=TicketDraft(
+        ticket_id = tickets_customer.create_ticket(session=session, actor=desk[customer], data=TicketDraft(
             category_id=desk[category].id, priority=priority, subject=subject, description="...")).id
     if changes:
         with session_scope(desk["engine"]) as session:
@@ -184,11 +184,11 @@ def test_one_page_costs_two_queries_however_many_rows(desk):
 def test_handled_tickets_move_between_views(desk):
     ticket_id = raise_ticket(desk, "Moves")
     with session_scope(desk["engine"]) as session:
-        agent_actions.claim_ticket(session=session, actor=desk["alex"], ticket_id=ticket_id)
+        assignment.claim_ticket(session=session, actor=desk["alex"], ticket_id=ticket_id)
     assert subjects(listing(desk, QueueView.MY_OPEN)) == ["Moves"]
     assert subjects(listing(desk, QueueView.UNASSIGNED)) == []
     with session_scope(desk["engine"]) as session:
-        agent_actions.change_status(session=session, actor=desk["alex"], ticket_id=ticket_id,
+        staff.change_status(session=session, actor=desk["alex"], ticket_id=ticket_id,
                                     status=TicketStatus.RESOLVED)
     assert subjects(listing(desk, QueueView.MY_OPEN)) == []
     assert subjects(listing(desk, QueueView.RECENTLY_RESOLVED)) == ["Moves"]

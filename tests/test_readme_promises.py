@@ -16,18 +16,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.config import PROJECT_ROOT
-from helpdesk.db import make_engine, session_scope
+from helpdesk.accounts import users as accounts_users
+from helpdesk.core.clock import utcnow
+from helpdesk.core.config import PROJECT_ROOT
+from helpdesk.core.db import make_engine, session_scope
+from helpdesk.core.errors import AuthenticationFailed, Throttled
 from helpdesk.enums import OutboxStatus, Priority, Role, TicketStatus
+from helpdesk.jobs.maintenance import run_maintenance
 from helpdesk.models import Category, LoginThrottle, OutboxMessage, Ticket, User
 from helpdesk.notifications import compose, outbox, sender
-from helpdesk.services import accounts, agent_actions, queue, sla_policies, tickets
-from helpdesk.services.attachments import UploadedFile, upload_problems
-from helpdesk.services.errors import AuthenticationFailed, Throttled
-from helpdesk.services.maintenance import run_maintenance
-from helpdesk.services.queue import QueueView
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.sla import policies
+from helpdesk.tickets import customer as tickets_customer, queue, staff
+from helpdesk.tickets.attachments import UploadedFile, upload_problems
+from helpdesk.tickets.customer import TicketDraft
+from helpdesk.tickets.queue import QueueView
 from tests.conftest import TEST_PASSWORD, add_category, add_user
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixture)
 
@@ -49,7 +51,7 @@ def _no_local_configuration(monkeypatch, tmp_path):
 def attempt(engine, email, password):
     """One sign-in the way the page makes it: its own session_scope, rolled back on a refusal."""
     with session_scope(engine) as session:
-        return accounts.authenticate(session=session, email=email, password=password)
+        return accounts_users.authenticate(session=session, email=email, password=password)
 
 
 def fail(engine, email, times: int) -> None:
@@ -212,7 +214,7 @@ def desk(engine):
 
 def raise_ticket(desk, subject="Help", **changes) -> int:
     with session_scope(desk["engine"]) as session:
-        ticket_id = tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+        ticket_id = tickets_customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
             category_id=desk["category"].id, priority=Priority.NORMAL, subject=subject, description="Please")).id
     if changes:
         with session_scope(desk["engine"]) as session:
@@ -224,7 +226,7 @@ def raise_ticket(desk, subject="Help", **changes) -> int:
 
 def resolve(desk, ticket_id, resolved_at) -> None:
     with session_scope(desk["engine"]) as session:
-        agent_actions.change_status(session=session, actor=desk["agent"], ticket_id=ticket_id,
+        staff.change_status(session=session, actor=desk["agent"], ticket_id=ticket_id,
                                     status=TicketStatus.RESOLVED)
     with session_scope(desk["engine"]) as session:
         session.get(Ticket, ticket_id).resolved_at = resolved_at
@@ -260,12 +262,12 @@ def test_resetting_sla_targets_brings_back_the_readme_defaults(engine, priority,
     customer = add_user(engine, email="carla@example.com")
     category = add_category(engine)
     with session_scope(engine) as session:
-        sla_policies.update_policy(session=session, actor=admin, priority=priority,
+        policies.update_policy(session=session, actor=admin, priority=priority,
                                    first_response_hours=3, resolution_hours=30)
     with session_scope(engine) as session:
-        sla_policies.reset_policy(session=session, actor=admin, priority=priority)
+        policies.reset_policy(session=session, actor=admin, priority=priority)
     with session_scope(engine) as session:
-        ticket = tickets.create_ticket(session=session, actor=customer, data=TicketDraft(
+        ticket = tickets_customer.create_ticket(session=session, actor=customer, data=TicketDraft(
             category_id=category.id, priority=priority, subject="Help", description="Please"))
     assert ticket.first_response_due_at - ticket.created_at == timedelta(hours=first)
     assert ticket.resolution_due_at - ticket.created_at == timedelta(hours=resolution)

@@ -10,10 +10,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from helpdesk.db import alembic_config, current_revision, make_engine, migrate, session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import alembic_config, current_revision, make_engine, migrate, session_scope
 from helpdesk.models import Base, SlaPolicy, Ticket
-from helpdesk.services.subject_search import include_in_schema_comparison
-from helpdesk.timeutil import utcnow
+from helpdesk.search.text_index import include_in_schema_comparison
 from tests.conftest import add_user
 
 

@@ -7,15 +7,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpdesk.db import session_scope
+from helpdesk import settings
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import PermissionDenied, ValidationError
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket
-from helpdesk.services import agent_actions, settings, sla, sla_policies, tickets
-from helpdesk.services.errors import PermissionDenied, ValidationError
-from helpdesk.services.settings import BusinessHours
-from helpdesk.services.sla import SlaState, add_working_time, working_time_between
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.settings import BusinessHours
+from helpdesk.sla import clock as sla_clock, policies
+from helpdesk.sla.clock import SlaState, add_working_time, working_time_between
+from helpdesk.tickets import customer, staff
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 NINE_TO_FIVE = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="UTC")
@@ -35,7 +37,7 @@ def desk(engine):
 
 def raise_ticket(desk, priority=Priority.NORMAL) -> Ticket:
     with session_scope(desk["engine"]) as session:
-        return tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+        return customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
             category_id=desk["category"].id, priority=priority, subject="Help", description="Please"))
 
 
@@ -56,38 +58,38 @@ def test_admin_edits_targets_for_new_tickets_and_input_is_checked(desk):
     before = raise_ticket(desk, Priority.HIGH)
     with session_scope(desk["engine"]) as session:
         with pytest.raises(PermissionDenied):
-            sla_policies.update_policy(session=session, actor=desk["agent"], priority="high",
+            policies.update_policy(session=session, actor=desk["agent"], priority="high",
                                        first_response_hours=2, resolution_hours=12)
         for first, resolution, field in ((0, 12, "first_response_hours"), (2, 1, "resolution_hours"),
                                          ("2", 12, "first_response_hours"), (2, 10_000, "resolution_hours")):
             with pytest.raises(ValidationError) as error:
-                sla_policies.update_policy(session=session, actor=desk["admin"], priority="high",
+                policies.update_policy(session=session, actor=desk["admin"], priority="high",
                                            first_response_hours=first, resolution_hours=resolution)
             assert field in error.value.field_errors
-        sla_policies.update_policy(session=session, actor=desk["admin"], priority="high",
+        policies.update_policy(session=session, actor=desk["admin"], priority="high",
                                    first_response_hours=2, resolution_hours=12)
         listed = {p.priority: (p.first_response_hours, p.resolution_hours, p.is_default)
-                  for p in sla_policies.list_policies(session=session, actor=desk["agent"])}
+                  for p in policies.list_policies(session=session, actor=desk["agent"])}
     assert listed[Priority.HIGH] == (2, 12, False) and listed[Priority.LOW] == (24, 120, True)
     after = raise_ticket(desk, Priority.HIGH)
     assert after.first_response_due_at - after.created_at == timedelta(hours=2)
     assert load(desk, before.id).first_response_due_at - before.created_at == timedelta(hours=4)  # kept
     with session_scope(desk["engine"]) as session:
-        sla_policies.reset_policy(session=session, actor=desk["admin"], priority=Priority.HIGH)
+        policies.reset_policy(session=session, actor=desk["admin"], priority=Priority.HIGH)
     assert raise_ticket(desk, Priority.HIGH).resolution_due_at - after.created_at > timedelta(hours=23)
 
 
 def test_priority_change_recomputes_from_creation_and_keeps_waiting_time(desk):
     ticket = raise_ticket(desk, Priority.LOW)
     with session_scope(desk["engine"]) as session:
-        agent_actions.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
+        staff.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
                                     status=TicketStatus.WAITING_ON_CUSTOMER)
     with session_scope(desk["engine"]) as session:  # the customer took five hours to answer
         session.get(Ticket, ticket.id).waiting_since = utcnow() - timedelta(hours=5)
     with session_scope(desk["engine"]) as session:
-        agent_actions.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
+        staff.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
                                     status=TicketStatus.OPEN)
-        agent_actions.change_priority(session=session, actor=desk["agent"], ticket_id=ticket.id,
+        staff.change_priority(session=session, actor=desk["agent"], ticket_id=ticket.id,
                                       priority=Priority.HIGH)
     high = load(desk, ticket.id)
     assert high.first_response_due_at - high.created_at == timedelta(hours=4)
@@ -154,12 +156,12 @@ NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
                   resolution_due_at=NOW - timedelta(hours=1)), "resolution", SlaState.BREACHED),
 ])
 def test_breach_state(ticket, target, state):
-    clock = sla.current_clock(ticket, NOW)
+    clock = sla_clock.current_clock(ticket, NOW)
     assert (clock.target, clock.state) == (target, state)
 
 
 def test_first_response_clock_after_a_late_reply_shows_the_miss():
     late = clock_ticket(first_response_at=NOW, first_response_due_at=NOW - timedelta(hours=1))
-    assert sla.first_response_clock(late, NOW).state == SlaState.BREACHED
+    assert sla_clock.first_response_clock(late, NOW).state == SlaState.BREACHED
     on_time = clock_ticket(first_response_at=NOW, first_response_due_at=NOW + timedelta(hours=1))
-    assert sla.first_response_clock(on_time, NOW).state == SlaState.MET
+    assert sla_clock.first_response_clock(on_time, NOW).state == SlaState.MET

@@ -3,7 +3,7 @@ target due exactly now is missed (not at risk), exactly 2 hours ahead is at risk
 exactly 24 hours old is no longer announced; every ticket gets its own alert even when
 another ticket already had the same kind; a capped run alerts the most urgent first and the
 rest next time; the mail names the due time of its own target (issue 7, mutation survivors
-of helpdesk/services/sla_alerts.py and notify_sla_risk in helpdesk/notifications/outbox.py).
+of helpdesk/sla/alerts.py and notify_sla_risk in helpdesk/notifications/outbox.py).
 
 The maintenance job's clock is passed in; SQLite and PostgreSQL."""
 from __future__ import annotations
@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from helpdesk.db import session_scope
+from helpdesk.core.db import session_scope
 from helpdesk.enums import Priority, Role
 from helpdesk.models import OutboxMessage, Ticket
-from helpdesk.services import tickets
-from helpdesk.services.sla_alerts import queue_sla_alerts
-from helpdesk.services.tickets import TicketDraft
+from helpdesk.sla.alerts import queue_sla_alerts
+from helpdesk.tickets import customer
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # the maintenance job's clock in these tests
@@ -41,7 +41,7 @@ def desk(engine):
 def ticket_due(desk, *, first_response: timedelta = FAR, resolution: timedelta = FAR, subject="Printer") -> int:
     """An open ticket assigned to Alex, its targets due at NOW + the given offsets."""
     with session_scope(desk["engine"]) as session:
-        ticket = tickets.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
+        ticket = customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
             category_id=desk["category"].id, priority=Priority.NORMAL, subject=subject, description="Please"))
         ticket.assignee_id = desk["agent"].id
         ticket.first_response_due_at = NOW + first_response

@@ -10,13 +10,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpdesk.db import session_scope
+from helpdesk import settings
+from helpdesk.core.db import session_scope
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket, User
-from helpdesk.services import agent_actions, settings, sla, tickets
-from helpdesk.services.settings import BusinessHours
-from helpdesk.services.sla import add_working_time, working_time_between
-from helpdesk.services.tickets import TicketDraft
+from helpdesk.settings import BusinessHours
+from helpdesk.sla import clock as sla_clock
+from helpdesk.sla.clock import add_working_time, working_time_between
+from helpdesk.tickets import customer, staff
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 NINE_TO_FIVE_UTC = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="UTC")
@@ -73,12 +75,12 @@ def row(**values):
 ])
 def test_resolution_state_words_at_the_boundary(values, label):
     now = utc(2026, 11, 23, 18)  # three hours after DUE
-    clock = sla.current_clock(row(**values), now)
+    clock = sla_clock.current_clock(row(**values), now)
     assert (clock.target, clock.state.label) == ("resolution", label)
 
 
 def test_waiting_with_no_target_is_paused_not_an_error():
-    clock = sla.resolution_clock(row(status=TicketStatus.WAITING_ON_CUSTOMER, waiting_since=DUE,
+    clock = sla_clock.resolution_clock(row(status=TicketStatus.WAITING_ON_CUSTOMER, waiting_since=DUE,
                                      resolution_due_at=None), DUE)
     assert clock.state.label == "Paused"
 
@@ -102,7 +104,7 @@ def act(desk, who, fn, **kwargs):
 
 
 def raise_ticket(desk, priority=Priority.NORMAL) -> int:
-    return act(desk, "customer", tickets.create_ticket, data=TicketDraft(
+    return act(desk, "customer", customer.create_ticket, data=TicketDraft(
         category_id=desk["category"].id, priority=priority, subject="Help", description="Please")).id
 
 
@@ -127,7 +129,7 @@ def test_a_weekend_wait_credits_only_the_working_hours_spent_waiting(desk):
         ticket = session.get(Ticket, ticket_id)
         ticket.waiting_since = utc(2026, 11, 20, 16)
         ticket.resolution_due_at = utc(2026, 11, 23, 16)
-        sla.resume(ticket, utc(2026, 11, 23, 10))
+        sla_clock.resume(ticket, utc(2026, 11, 23, 10))
     resumed = load(desk, ticket_id)
     assert resumed.resolution_due_at == utc(2026, 11, 24, 10)
     assert resumed.waiting_since is None
@@ -141,7 +143,7 @@ def test_a_priority_change_keeps_waiting_credit_measured_in_working_hours(desk):
     ticket_id = raise_ticket(desk)
     set_fields(desk, ticket_id, created_at=utc(2026, 11, 23, 15), first_response_due_at=utc(2026, 11, 24, 15),
                resolution_due_at=utc(2026, 12, 7, 10))
-    act(desk, "agent", agent_actions.change_priority, ticket_id=ticket_id, priority=Priority.HIGH)
+    act(desk, "agent", staff.change_priority, ticket_id=ticket_id, priority=Priority.HIGH)
     high = load(desk, ticket_id)
     assert high.first_response_due_at == utc(2026, 11, 24, 11)
     assert high.resolution_due_at == utc(2026, 11, 27, 10)
@@ -152,7 +154,7 @@ def test_a_priority_change_with_no_credit_needs_no_business_hours_to_be_right(de
     ticket_id = raise_ticket(desk)
     set_fields(desk, ticket_id, created_at=utc(2026, 11, 23, 9), first_response_due_at=utc(2026, 11, 23, 17),
                resolution_due_at=utc(2026, 11, 26, 9))
-    act(desk, "agent", agent_actions.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
+    act(desk, "agent", staff.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
     urgent = load(desk, ticket_id)
     assert (urgent.first_response_due_at, urgent.resolution_due_at) == (utc(2026, 11, 23, 10), utc(2026, 11, 23, 17))
 
@@ -162,6 +164,6 @@ def test_a_ticket_without_a_resolution_target_gets_one_on_a_priority_change(desk
     nothing credited."""
     ticket_id = raise_ticket(desk)
     set_fields(desk, ticket_id, created_at=utc(2026, 11, 23, 9), first_response_due_at=None, resolution_due_at=None)
-    act(desk, "agent", agent_actions.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
+    act(desk, "agent", staff.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
     urgent = load(desk, ticket_id)
     assert (urgent.first_response_due_at, urgent.resolution_due_at) == (utc(2026, 11, 23, 10), utc(2026, 11, 23, 17))

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from helpdesk.db import session_scope
-from helpdesk.demo_data import seed_demo
+from helpdesk.core.db import session_scope
+from helpdesk.demo.load import seed_demo
 from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket
-from helpdesk.services import queue, subject_search, tickets
-from helpdesk.services.queue import QueueFilters, QueueView
-from helpdesk.services.subject_search import escape_like
+from helpdesk.search import text_index
+from helpdesk.search.text_index import escape_like
+from helpdesk.tickets import customer as tickets_customer, queue
+from helpdesk.tickets.queue import QueueFilters, QueueView
 from tests.conftest import add_category, add_user
 
 SUBJECTS = [
@@ -58,7 +59,7 @@ def desk(engine):
 
 def my_tickets(engine, customer, search: str) -> set[int]:
     with session_scope(engine) as session:
-        page = tickets.list_customer_tickets(session=session, actor=customer, search=search, limit=100)
+        page = tickets_customer.list_customer_tickets(session=session, actor=customer, search=search, limit=100)
         assert page.total == len(page.rows)
         return {t.id for t in page.rows}
 
@@ -90,7 +91,7 @@ def fts_integrity_check(engine) -> None:
     """On SQLite, FTS5 compares its index with the tickets table and raises if they differ."""
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:
-            connection.exec_driver_sql(f"INSERT INTO {subject_search.FTS_TABLE}({subject_search.FTS_TABLE}, rank) "
+            connection.exec_driver_sql(f"INSERT INTO {text_index.FTS_TABLE}({text_index.FTS_TABLE}, rank) "
                                        "VALUES ('integrity-check', 1)")
 
 
@@ -143,7 +144,7 @@ def test_deleted_tickets_vanish_from_search(desk):
 def test_new_tickets_are_found_at_once(desk):
     engine, customer, _other, _agent, category, _ids = desk
     with session_scope(engine) as session:
-        ticket = tickets.create_ticket(session=session, actor=customer, data=tickets.TicketDraft(
+        ticket = tickets_customer.create_ticket(session=session, actor=customer, data=tickets_customer.TicketDraft(
             category_id=category.id, priority=Priority.NORMAL, subject="Übergröße parcel stuck",
             description="Where is it?"))
     assert my_tickets(engine, customer, "größe") == {ticket.id}
@@ -155,12 +156,12 @@ def test_the_search_index_exists_after_migrating(engine):
         if engine.dialect.name == "sqlite":
             names = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"))
                         .scalars())
-            fts = subject_search.FTS_TABLE
+            fts = text_index.FTS_TABLE
             assert {fts, f"{fts}_after_insert", f"{fts}_after_update", f"{fts}_after_delete"} <= names
         else:
             definition = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name "
                                                  "AND schemaname = current_schema()"),
-                                            {"name": subject_search.PG_TRIGRAM_INDEX}).scalar()
+                                            {"name": text_index.PG_TRIGRAM_INDEX}).scalar()
             assert definition is not None
             assert "gin" in definition and "lower((subject)::text)" in definition and "gin_trgm_ops" in definition
 
@@ -168,7 +169,7 @@ def test_the_search_index_exists_after_migrating(engine):
 def test_sqlite_searches_of_three_characters_or_more_go_through_the_index(sqlite_engine):
     with session_scope(sqlite_engine) as session:
         def sql(search):
-            return str(select(Ticket.id).where(subject_search.subject_contains(session, search)))
+            return str(select(Ticket.id).where(text_index.subject_contains(session, search)))
         assert "MATCH" in sql("refund")
         assert "MATCH" not in sql("re")  # too short for a trigram: LIKE alone
 
@@ -179,7 +180,7 @@ def test_bulk_seeded_tickets_are_indexed(engine):
     with session_scope(engine) as session:
         subjects = session.scalars(select(Ticket.subject).distinct().limit(5)).all()
         for search in [subject.split()[-1][:5] for subject in subjects] + ["the", "ing"]:
-            found = set(session.scalars(select(Ticket.id).where(subject_search.subject_contains(session, search))))
+            found = set(session.scalars(select(Ticket.id).where(text_index.subject_contains(session, search))))
             assert found == like_reference(engine, search), search
             assert found or search in ("the", "ing")
 

@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import ConflictError, PermissionDenied, ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMessage, format_reference, parse_reference
-from helpdesk.services import tickets
-from helpdesk.services.attachments import UploadedFile
-from helpdesk.services.errors import ConflictError, PermissionDenied, ValidationError
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import categories, customer as tickets_customer, lifecycle
+from helpdesk.tickets.attachments import UploadedFile
+from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -30,7 +30,7 @@ def draft(**overrides) -> TicketDraft:
 def raise_ticket(engine, customer, category, **overrides) -> Ticket:
     with session_scope(engine) as session:
         overrides.setdefault("category_id", category.id)
-        return tickets.create_ticket(session=session, actor=customer, data=draft(**overrides))
+        return tickets_customer.create_ticket(session=session, actor=customer, data=draft(**overrides))
 
 
 def counts(engine) -> dict[str, int]:
@@ -44,7 +44,7 @@ def set_status(engine, ticket_id, *statuses, actor=None) -> None:
     with session_scope(engine) as session:
         ticket = session.get(Ticket, ticket_id)
         for status in statuses:
-            tickets.transition(session, ticket, actor, status)
+            lifecycle.transition(session, ticket, actor, status)
         session.flush()
 
 
@@ -75,8 +75,8 @@ def test_customer_raises_a_ticket(engine, people):
     assert stored.category.name == "Billing"
     assert stored.reference == format_reference(ticket.id)
     with session_scope(engine) as session:
-        files = tickets.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
-        history = tickets.get_history(session=session, actor=customer, ticket_id=ticket.id)
+        files = tickets_customer.get_ticket_attachments(session=session, actor=customer, ticket_id=ticket.id)
+        history = tickets_customer.get_history(session=session, actor=customer, ticket_id=ticket.id)
     assert [f.filename for f in files] == ["screenshot.png"]
     assert [(e.kind, e.new_value) for e in history] == [(EventKind.CREATED, "new")]
 
@@ -95,7 +95,7 @@ def test_reference_comes_back_through_parse_reference(engine, people):
     ticket = raise_ticket(engine, customer, category)
     assert ticket.reference.startswith("CCR-") and len(ticket.reference) == len("CCR-000042")
     with session_scope(engine) as session:
-        found = tickets.get_ticket(session=session, actor=customer, ticket_id=parse_reference(ticket.reference))
+        found = tickets_customer.get_ticket(session=session, actor=customer, ticket_id=parse_reference(ticket.reference))
     assert found.id == ticket.id
 
 
@@ -136,7 +136,7 @@ def test_inactive_category_is_refused(engine, people):
         raise_ticket(engine, customer, retired)
     assert "category" in excinfo.value.field_errors
     with session_scope(engine) as session:
-        assert "Retired" not in [c.name for c in tickets.list_categories(session=session)]
+        assert "Retired" not in [c.name for c in categories.list_categories(session=session)]
     assert counts(engine)["Ticket"] == 0
 
 
@@ -183,7 +183,7 @@ def test_timestamps_are_timezone_aware_utc_after_a_round_trip(engine, people):
         assert value.utcoffset() == timedelta(0), name
     assert before - timedelta(seconds=1) <= stored.created_at <= utcnow() + timedelta(seconds=1)
     with session_scope(engine) as session:
-        events = tickets.get_history(session=session, actor=customer, ticket_id=ticket.id)
+        events = tickets_customer.get_history(session=session, actor=customer, ticket_id=ticket.id)
     assert all(e.created_at.utcoffset() == timedelta(0) for e in events)
 
 
@@ -205,11 +205,11 @@ def test_my_tickets_lists_only_own_tickets_newest_first(engine, people):
     mine = [raise_ticket(engine, customer, category, subject=f"Mine {i}") for i in range(3)]
     raise_ticket(engine, other, category, subject="Not mine")
     with session_scope(engine) as session:
-        page = tickets.list_customer_tickets(session=session, actor=customer)
+        page = tickets_customer.list_customer_tickets(session=session, actor=customer)
     assert page.total == 3
     assert [t.id for t in page.rows] == [t.id for t in reversed(mine)]
     with session_scope(engine) as session:
-        assert [t.subject for t in tickets.list_customer_tickets(session=session, actor=other).rows] == ["Not mine"]
+        assert [t.subject for t in tickets_customer.list_customer_tickets(session=session, actor=other).rows] == ["Not mine"]
 
 
 def test_my_tickets_filters_by_status(engine, people):
@@ -218,9 +218,9 @@ def test_my_tickets_filters_by_status(engine, people):
     raise_ticket(engine, customer, category, subject="New one")
     set_status(engine, waiting.id, TicketStatus.WAITING_ON_CUSTOMER)
     with session_scope(engine) as session:
-        page = tickets.list_customer_tickets(session=session, actor=customer,
+        page = tickets_customer.list_customer_tickets(session=session, actor=customer,
                                              status=TicketStatus.WAITING_ON_CUSTOMER)
-        closed = tickets.list_customer_tickets(session=session, actor=customer, status=TicketStatus.CLOSED)
+        closed = tickets_customer.list_customer_tickets(session=session, actor=customer, status=TicketStatus.CLOSED)
     assert [t.subject for t in page.rows] == ["Waiting one"] and page.total == 1
     assert closed.rows == [] and closed.total == 0
 
@@ -233,7 +233,7 @@ def test_my_tickets_search_is_case_insensitive_and_treats_wildcards_literally(en
 
     def search(text):
         with session_scope(engine) as session:
-            page = tickets.list_customer_tickets(session=session, actor=customer, search=text)
+            page = tickets_customer.list_customer_tickets(session=session, actor=customer, search=text)
         assert page.total == len(page.rows)
         return sorted(t.subject for t in page.rows)
 
@@ -254,10 +254,10 @@ def test_my_tickets_pages_with_a_total(engine, people):
     seen = []
     with session_scope(engine) as session:
         for offset in (0, 3, 6):
-            page = tickets.list_customer_tickets(session=session, actor=customer, limit=3, offset=offset)
+            page = tickets_customer.list_customer_tickets(session=session, actor=customer, limit=3, offset=offset)
             assert page.total == 7
             seen += [t.id for t in page.rows]
-        beyond = tickets.list_customer_tickets(session=session, actor=customer, limit=3, offset=9)
+        beyond = tickets_customer.list_customer_tickets(session=session, actor=customer, limit=3, offset=9)
     assert seen == newest_first
     assert beyond.rows == [] and beyond.total == 7
 
@@ -266,18 +266,18 @@ def test_my_tickets_pages_with_a_total(engine, people):
 
 def reply(engine, actor, ticket_id, body="Here is more detail.", **kwargs):
     with session_scope(engine) as session:
-        return tickets.add_customer_reply(session=session, actor=actor, ticket_id=ticket_id, body=body, **kwargs)
+        return tickets_customer.add_customer_reply(session=session, actor=actor, ticket_id=ticket_id, body=body, **kwargs)
 
 
 def conversation(engine, actor, ticket_id):
     with session_scope(engine) as session:
-        return tickets.get_conversation(session=session, actor=actor, ticket_id=ticket_id)
+        return tickets_customer.get_conversation(session=session, actor=actor, ticket_id=ticket_id)
 
 
 def history(engine, actor, ticket_id):
     with session_scope(engine) as session:
         return [(e.kind, e.old_value, e.new_value)
-                for e in tickets.get_history(session=session, actor=actor, ticket_id=ticket_id)]
+                for e in tickets_customer.get_history(session=session, actor=actor, ticket_id=ticket_id)]
 
 
 def test_reply_appears_in_the_conversation_oldest_first(engine, people):
@@ -339,7 +339,7 @@ def test_customer_closes_a_ticket(engine, people):
     customer, _, category = people
     ticket = raise_ticket(engine, customer, category)
     with session_scope(engine) as session:
-        tickets.close_ticket(session=session, actor=customer, ticket_id=ticket.id)
+        tickets_customer.close_ticket(session=session, actor=customer, ticket_id=ticket.id)
     stored = load(engine, ticket.id)
     assert stored.status == TicketStatus.CLOSED
     assert stored.closed_at is not None and stored.closed_at.utcoffset() == timedelta(0)
@@ -350,14 +350,14 @@ def test_closed_ticket_refuses_replies_and_reopening(engine, people):
     customer, _, category = people
     ticket = raise_ticket(engine, customer, category)
     with session_scope(engine) as session:
-        tickets.close_ticket(session=session, actor=customer, ticket_id=ticket.id)
+        tickets_customer.close_ticket(session=session, actor=customer, ticket_id=ticket.id)
     before = counts(engine)
     with pytest.raises(ValidationError) as excinfo:
         reply(engine, customer, ticket.id, "One more thing")
     assert "new ticket" in excinfo.value.field_errors["body"]
     with pytest.raises(ValidationError):
         with session_scope(engine) as session:
-            tickets.reopen_ticket(session=session, actor=customer, ticket_id=ticket.id)
+            tickets_customer.reopen_ticket(session=session, actor=customer, ticket_id=ticket.id)
     assert counts(engine) == before
     assert load(engine, ticket.id).status == TicketStatus.CLOSED
 
@@ -370,13 +370,13 @@ def test_reopen_works_only_from_resolved(engine, people):
             set_status(engine, ticket.id, status, actor=agent)
         with pytest.raises(ValidationError) as excinfo:
             with session_scope(engine) as session:
-                tickets.reopen_ticket(session=session, actor=customer, ticket_id=ticket.id)
+                tickets_customer.reopen_ticket(session=session, actor=customer, ticket_id=ticket.id)
         assert "resolved" in excinfo.value.field_errors["status"]
         assert load(engine, ticket.id).status == status
 
     set_status(engine, ticket.id, TicketStatus.RESOLVED, actor=agent)
     with session_scope(engine) as session:
-        tickets.reopen_ticket(session=session, actor=customer, ticket_id=ticket.id)
+        tickets_customer.reopen_ticket(session=session, actor=customer, ticket_id=ticket.id)
     stored = load(engine, ticket.id)
     assert stored.status == TicketStatus.OPEN and stored.resolved_at is None
 
@@ -407,10 +407,10 @@ def test_stale_version_is_refused_with_a_conflict(engine, people):
     set_status(engine, ticket.id, TicketStatus.RESOLVED, actor=agent)  # changed meanwhile
     with pytest.raises(ConflictError):
         with session_scope(engine) as session:
-            tickets.close_ticket(session=session, actor=customer, ticket_id=ticket.id, expected_version=seen_version)
+            tickets_customer.close_ticket(session=session, actor=customer, ticket_id=ticket.id, expected_version=seen_version)
     assert load(engine, ticket.id).status == TicketStatus.RESOLVED
     with session_scope(engine) as session:
-        tickets.close_ticket(session=session, actor=customer, ticket_id=ticket.id,
+        tickets_customer.close_ticket(session=session, actor=customer, ticket_id=ticket.id,
                              expected_version=load(engine, ticket.id).version)
     assert load(engine, ticket.id).status == TicketStatus.CLOSED
 

@@ -2,7 +2,7 @@
 uses: the ticket save (update_ticket), the ticket page's status list, and the queue's bulk
 status change. Both backends.
 
-The expectation below is copied from the product rules, never read from helpdesk.workflow:
+The expectation below is copied from the product rules, never read from helpdesk.tickets.workflow:
 a bug planted in the table (a move added or dropped) must fail here."""
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from helpdesk.db import session_scope
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import ValidationError
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
-from helpdesk.services import agent_actions, tickets
-from helpdesk.services.errors import ValidationError
-from helpdesk.services.tickets import TicketDraft
-from helpdesk.timeutil import utcnow
+from helpdesk.tickets import assignment, bulk, customer as tickets_customer, staff
+from helpdesk.tickets.customer import TicketDraft
 from helpdesk.ui.engine import get_engine
 from tests.conftest import add_category, add_user
 from tests.page_helpers import open_app, point_app_at
@@ -56,7 +56,7 @@ def desk(engine):
 def raise_ticket(desk) -> int:
     with session_scope(desk["engine"]) as session:
         customer = session.get(User, desk["customer"].id)
-        return tickets.create_ticket(session=session, actor=customer, data=TicketDraft(
+        return tickets_customer.create_ticket(session=session, actor=customer, data=TicketDraft(
             category_id=desk["category"].id, priority=Priority.NORMAL, subject="Charged twice",
             description="My invoice shows the plan twice.")).id
 
@@ -70,19 +70,19 @@ def ticket_in(desk, status: str) -> int:
     """A ticket brought into `status` the way it gets there in real life."""
     ticket_id = raise_ticket(desk)
     if status == "open":  # an agent's first reply opens a new ticket
-        agent_does(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Looking into it.")
+        agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Looking into it.")
     elif status == "in_progress":
-        agent_does(desk, agent_actions.claim_ticket, ticket_id=ticket_id)
-        agent_does(desk, agent_actions.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
+        agent_does(desk, assignment.claim_ticket, ticket_id=ticket_id)
+        agent_does(desk, staff.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
     elif status == "waiting_on_customer":  # "send and wait on customer"
-        agent_does(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Which card did you use?",
+        agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Which card did you use?",
                    new_status=TicketStatus.WAITING_ON_CUSTOMER)
     elif status == "resolved":
-        agent_does(desk, agent_actions.add_agent_reply, ticket_id=ticket_id, body="Refunded.",
+        agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Refunded.",
                    new_status=TicketStatus.RESOLVED)
     elif status == "closed":  # the customer closes it themselves
         with session_scope(desk["engine"]) as session:
-            tickets.close_ticket(session=session, actor=session.get(User, desk["customer"].id), ticket_id=ticket_id)
+            tickets_customer.close_ticket(session=session, actor=session.get(User, desk["customer"].id), ticket_id=ticket_id)
     assert load(desk, ticket_id).status == status  # the route really got there
     return ticket_id
 
@@ -116,7 +116,7 @@ def test_every_status_pair_through_the_agents_save(desk, old, new):
 
     if old == new:
         # Saving the status a ticket already has is no move at all: nothing happens, nothing is logged.
-        agent_does(desk, agent_actions.update_ticket, ticket_id=ticket_id, status=new)
+        agent_does(desk, staff.update_ticket, ticket_id=ticket_id, status=new)
         after = load(desk, ticket_id)
         assert (after.status, after.version, after.resolved_at, after.closed_at) == (
             before.status, before.version, before.resolved_at, before.closed_at)
@@ -125,7 +125,7 @@ def test_every_status_pair_through_the_agents_save(desk, old, new):
 
     if new not in ALLOWED[old]:
         with pytest.raises(ValidationError) as refused:
-            agent_does(desk, agent_actions.update_ticket, ticket_id=ticket_id, status=new)
+            agent_does(desk, staff.update_ticket, ticket_id=ticket_id, status=new)
         assert refused.value.field_errors == {"status": f"A ticket can't go from {LABEL[old]} to {LABEL[new]}."}
         after = load(desk, ticket_id)
         assert (after.status, after.version, after.resolved_at, after.closed_at, after.waiting_since) == (
@@ -133,7 +133,7 @@ def test_every_status_pair_through_the_agents_save(desk, old, new):
         assert status_events(desk, ticket_id) == events_before
         return
 
-    agent_does(desk, agent_actions.update_ticket, ticket_id=ticket_id, status=new)
+    agent_does(desk, staff.update_ticket, ticket_id=ticket_id, status=new)
     finished = utcnow()
     after = load(desk, ticket_id)
     assert after.status == new
@@ -165,7 +165,7 @@ def test_bulk_status_change_applies_the_same_table(desk, new):
     by_status = {old: ticket_in(desk, old) for old in STATUSES if old != new}
     before = {old: load(desk, ticket_id) for old, ticket_id in by_status.items()}
 
-    result = agent_does(desk, agent_actions.bulk_update, ticket_ids=list(by_status.values()), status=new)
+    result = agent_does(desk, bulk.bulk_update, ticket_ids=list(by_status.values()), status=new)
 
     moved = {old for old in by_status if new in ALLOWED[old]}
     assert set(result.updated) == {by_status[old] for old in moved}
@@ -191,7 +191,7 @@ def test_bulk_refusals_a_person_would_try(desk):
             ("new", {closed: "A ticket can't go from Closed to New.",
                      resolved: "A ticket can't go from Resolved to New."}),
             ("open", {closed: "A ticket can't go from Closed to Open."})):  # reopening the resolved one is fine
-        result = agent_does(desk, agent_actions.bulk_update, ticket_ids=[closed, resolved], status=status)
+        result = agent_does(desk, bulk.bulk_update, ticket_ids=[closed, resolved], status=status)
         assert result.skipped == expected
     assert (load(desk, closed).status, load(desk, resolved).status) == ("closed", "open")
 
@@ -221,5 +221,5 @@ def test_the_ticket_page_offers_exactly_the_allowed_moves(app_desk, status):
     # The expectation is consistent with the table above, so the two can't drift apart silently.
     assert {LABEL[s] for s in ALLOWED[status]} == set(PAGE_OPTIONS[status][1:])
     ticket_id = ticket_in(app_desk, status)
-    at = open_app(app_desk["agent"], ticket=ticket_id, page="pages/agent_ticket.py")
+    at = open_app(app_desk["agent"], ticket=ticket_id, page="pages/agent/ticket.py")
     assert at.selectbox(key="agent_status").options == PAGE_OPTIONS[status]

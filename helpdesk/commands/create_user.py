@@ -7,10 +7,10 @@ from __future__ import annotations
 import getpass
 import sys
 
-from helpdesk.db import make_engine, migrate, session_scope
+from helpdesk.accounts.users import NewAccount, create_user
+from helpdesk.core.db import make_engine, migrate, session_scope
+from helpdesk.core.errors import ValidationError
 from helpdesk.enums import Role
-from helpdesk.services.accounts import NewAccount, create_user
-from helpdesk.services.errors import ValidationError
 
 # Service field names as a person at the shell knows them.
 FIELD_LABELS = {"name": "--name", "email": "--email", "password": "password", "password_repeat": "password"}

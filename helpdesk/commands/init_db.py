@@ -1,5 +1,5 @@
 """`init-db`: create or migrate the database to the latest schema."""
-from helpdesk.db import current_revision, make_engine, migrate
+from helpdesk.core.db import current_revision, make_engine, migrate
 
 
 def register(subparsers) -> None:

@@ -1,9 +1,9 @@
 """`maintenance`: periodic housekeeping, safe to run from cron as often as you like."""
 from __future__ import annotations
 
-from helpdesk.db import make_engine, migrate
+from helpdesk.core.db import make_engine, migrate
+from helpdesk.jobs.maintenance import run_maintenance
 from helpdesk.models import format_reference
-from helpdesk.services.maintenance import run_maintenance
 
 SHOW_AT_MOST = 20
 

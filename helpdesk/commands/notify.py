@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from helpdesk.db import make_engine, session_scope
+from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage
 from helpdesk.notifications.sender import DEFAULT_BATCH, send_due

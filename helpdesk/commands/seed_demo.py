@@ -1,4 +1,4 @@
-"""`seed-demo`: fill the database with realistic demo data (see helpdesk/demo_data.py)."""
+"""`seed-demo`: fill the database with realistic demo data (see helpdesk/demo/load.py)."""
 from __future__ import annotations
 
 import argparse
@@ -6,8 +6,8 @@ import sys
 
 from tqdm import tqdm
 
-from helpdesk.db import make_engine, migrate
-from helpdesk.demo_data import seed_demo
+from helpdesk.core.db import make_engine, migrate
+from helpdesk.demo.load import seed_demo
 
 
 def _count(minimum: int):

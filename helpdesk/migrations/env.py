@@ -1,9 +1,9 @@
-"""Alembic environment: uses the engine handed over by helpdesk.db.migrate."""
+"""Alembic environment: uses the engine handed over by helpdesk.core.db.migrate."""
 from alembic import context
 from sqlalchemy import create_engine
 
 from helpdesk.models import Base
-from helpdesk.services.subject_search import include_in_schema_comparison
+from helpdesk.search.text_index import include_in_schema_comparison
 
 config = context.config
 target_metadata = Base.metadata

@@ -13,7 +13,7 @@ import threading
 
 from sqlalchemy import Engine
 
-from helpdesk import config
+from helpdesk.core import config
 from helpdesk.notifications.sender import DEFAULT_BATCH, RetryPolicy, SendReport, send_due
 from helpdesk.notifications.smtp_settings import SmtpConfigError, smtp_settings
 

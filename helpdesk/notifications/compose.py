@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from helpdesk import config
+from helpdesk.core import config
 from helpdesk.enums import TicketStatus
 from helpdesk.models import Ticket, TicketMessage, User, format_reference
 

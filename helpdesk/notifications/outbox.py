@@ -18,32 +18,17 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpdesk.enums import OPEN_STATUSES, Role, TicketStatus
+from helpdesk.core.clock import utcnow
+from helpdesk.enums import OPEN_STATUSES, OutboxEvent, Role, SlaTarget, TicketStatus
 from helpdesk.models import AgentSkill, OutboxMessage, Ticket, TicketMessage, User
 from helpdesk.notifications import compose
 from helpdesk.notifications.compose import ComposedMail
-from helpdesk.timeutil import utcnow
-
-# Values of OutboxMessage.event.
-TICKET_CREATED = "ticket_created"
-NEW_TICKET_FOR_AGENTS = "new_ticket"
-ASSIGNED = "assigned"
-ASSIGNED_CUSTOMER = "assigned_customer"
-PUBLIC_REPLY = "public_reply"
-CUSTOMER_REPLY = "customer_reply"
-STATUS_CHANGED = "status_changed"
-TEST_MAIL = "test"
-SLA_TARGETS = ("first_response", "resolution")
 
 # The status changes a customer hears about.
 CUSTOMER_STATUS_MAILS = (TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
-def sla_event(*, missed: bool, target: str) -> str:
-    return f"sla_{'missed' if missed else 'at_risk'}_{target}"
-
-
-def enqueue(session: Session, *, event: str, recipient: User | None, mail: ComposedMail,
+def enqueue(session: Session, *, event: OutboxEvent, recipient: User | None, mail: ComposedMail,
             ticket_id: int | None = None, essential: bool = False,
             recipient_email: str | None = None) -> OutboxMessage | None:
     """One outbox row, or None when the recipient is inactive or opted out of optional mail.
@@ -57,9 +42,10 @@ def enqueue(session: Session, *, event: str, recipient: User | None, mail: Compo
     if not recipient_email:
         return None
     now = utcnow()
-    row = OutboxMessage(event=event, ticket_id=ticket_id, recipient_id=recipient.id if recipient else None,
-                        recipient_email=recipient_email, subject=mail.subject, text_body=mail.text_body,
-                        html_body=mail.html_body, attempts=0, next_attempt_at=now, created_at=now)
+    row = OutboxMessage(event=OutboxEvent(event).value, ticket_id=ticket_id,
+                        recipient_id=recipient.id if recipient else None, recipient_email=recipient_email,
+                        subject=mail.subject, text_body=mail.text_body, html_body=mail.html_body, attempts=0,
+                        next_attempt_at=now, created_at=now)
     session.add(row)
     return row
 
@@ -86,11 +72,11 @@ def category_agents(session: Session, category_id: int) -> list[User]:
 
 def notify_ticket_created(*, session: Session, ticket: Ticket) -> list[OutboxMessage]:
     customer = _user(session, ticket.customer_id)
-    rows = [enqueue(session, event=TICKET_CREATED, recipient=customer, ticket_id=ticket.id, essential=True,
+    rows = [enqueue(session, event=OutboxEvent.TICKET_CREATED, recipient=customer, ticket_id=ticket.id, essential=True,
                     mail=compose.ticket_created_for_customer(ticket, customer))] if customer else []
     if ticket.assignee_id is None:
         for agent in category_agents(session, ticket.category_id):
-            rows.append(enqueue(session, event=NEW_TICKET_FOR_AGENTS, recipient=agent, ticket_id=ticket.id,
+            rows.append(enqueue(session, event=OutboxEvent.NEW_TICKET_FOR_AGENTS, recipient=agent, ticket_id=ticket.id,
                                 mail=compose.ticket_created_for_agents(ticket, agent, customer)))
     return _kept(rows)
 
@@ -103,13 +89,13 @@ def notify_assigned(*, session: Session, ticket: Ticket, actor: User | None) -> 
         return []
     rows = []
     if actor is None or actor.id != assignee.id:
-        rows.append(enqueue(session, event=ASSIGNED, recipient=assignee, ticket_id=ticket.id,
+        rows.append(enqueue(session, event=OutboxEvent.ASSIGNED, recipient=assignee, ticket_id=ticket.id,
                             mail=compose.assigned_for_assignee(ticket, assignee, actor)))
     customer = _user(session, ticket.customer_id)
     # Automatic assignment while the ticket is raised: the confirmation mail names the assignee.
     assigned_on_creation = actor is None and ticket.status == TicketStatus.NEW
     if customer is not None and not assigned_on_creation:
-        rows.append(enqueue(session, event=ASSIGNED_CUSTOMER, recipient=customer, ticket_id=ticket.id,
+        rows.append(enqueue(session, event=OutboxEvent.ASSIGNED_CUSTOMER, recipient=customer, ticket_id=ticket.id,
                             mail=compose.assigned_for_customer(ticket, customer, assignee)))
     return _kept(rows)
 
@@ -122,7 +108,7 @@ def notify_public_reply(*, session: Session, ticket: Ticket, message: TicketMess
     author = _user(session, message.author_id)
     if customer is None or author is None:
         return []
-    return _kept([enqueue(session, event=PUBLIC_REPLY, recipient=customer, ticket_id=ticket.id,
+    return _kept([enqueue(session, event=OutboxEvent.PUBLIC_REPLY, recipient=customer, ticket_id=ticket.id,
                           mail=compose.public_reply(ticket, customer, message, author))])
 
 
@@ -131,7 +117,7 @@ def notify_customer_reply(*, session: Session, ticket: Ticket, message: TicketMe
     author = _user(session, message.author_id)
     if not message.is_public or assignee is None or author is None or assignee.id == author.id:
         return []
-    return _kept([enqueue(session, event=CUSTOMER_REPLY, recipient=assignee, ticket_id=ticket.id,
+    return _kept([enqueue(session, event=OutboxEvent.CUSTOMER_REPLY, recipient=assignee, ticket_id=ticket.id,
                           mail=compose.customer_reply(ticket, assignee, message, author))])
 
 
@@ -148,28 +134,26 @@ def notify_status_changed(*, session: Session, ticket: Ticket, actor: User | Non
     essential = new_status == TicketStatus.RESOLVED or (
         new_status == TicketStatus.CLOSED and old_status != TicketStatus.RESOLVED)
     mail_status = TicketStatus.OPEN if reopened else new_status
-    return _kept([enqueue(session, event=STATUS_CHANGED, recipient=customer, ticket_id=ticket.id,
+    return _kept([enqueue(session, event=OutboxEvent.STATUS_CHANGED, recipient=customer, ticket_id=ticket.id,
                           essential=essential, mail=compose.status_changed(ticket, customer, mail_status))])
 
 
 def notify_sla_risk(*, session: Session, ticket: Ticket, missed: bool,
-                    target: str = "resolution") -> list[OutboxMessage]:
+                    target: SlaTarget | str = SlaTarget.RESOLUTION) -> list[OutboxMessage]:
     """The assignee and the admins hear once per ticket, target and kind (at risk / missed),
     so the maintenance job can run as often as it likes."""
-    if target not in SLA_TARGETS:
-        raise ValueError(f"target must be one of {SLA_TARGETS}")
-    event = sla_event(missed=missed, target=target)
+    target = SlaTarget(target)
+    event = OutboxEvent.sla_alert(missed=missed, target=target)
     already = set(session.scalars(select(OutboxMessage.recipient_id).where(
-        OutboxMessage.ticket_id == ticket.id, OutboxMessage.event == event)))
+        OutboxMessage.ticket_id == ticket.id, OutboxMessage.event == event.value)))
     recipients: dict[int, User] = {}
     assignee = _user(session, ticket.assignee_id)
     if assignee is not None:
         recipients[assignee.id] = assignee
     for admin in session.scalars(select(User).where(User.is_active, User.role == Role.ADMIN).order_by(User.id)):
         recipients.setdefault(admin.id, admin)
-    due_at = ticket.first_response_due_at if target == "first_response" else ticket.resolution_due_at
-    label = target.replace("_", " ")
+    due_at = ticket.first_response_due_at if target == SlaTarget.FIRST_RESPONSE else ticket.resolution_due_at
     return _kept(
         enqueue(session, event=event, recipient=user, ticket_id=ticket.id,
-                mail=compose.sla_alert(ticket, user, missed=missed, target=label, due_at=due_at))
+                mail=compose.sla_alert(ticket, user, missed=missed, target=target.label, due_at=due_at))
         for user_id, user in recipients.items() if user_id not in already)

@@ -33,11 +33,11 @@ from email.utils import formatdate, parseaddr
 import yagmail
 from sqlalchemy import Engine, and_, or_, select, update
 
+from helpdesk.core.clock import utcnow
 from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage
 from helpdesk.notifications.compose import one_line
 from helpdesk.notifications.smtp_settings import SmtpSettings
-from helpdesk.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

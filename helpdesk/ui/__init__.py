@@ -3,9 +3,11 @@
 Importing this package closes a gap in Streamlit's routing. Until some script in the process
 calls `st.navigation`, Streamlit treats a `pages/` folder the old way: a freshly started
 server whose first request is a deep link (`/admin_users`, or a mailed `/ticket_view?ticket=42`)
-runs that page file directly, without streamlit_app.py's sign-in and role-based navigation,
-and lists every file in the sidebar. Every page imports this package, so the first such run
-switches the old mode off and starts over through streamlit_app.py.
+runs the file `pages/<address>.py` directly, without streamlit_app.py's sign-in and role-based
+navigation (and says "Page not found" for an address with no such file). Every page imports this
+package, so the first such run switches the old mode off and starts over through
+streamlit_app.py. The screens live in `pages/<audience>/`; `pages/<address>.py` holds, for each
+address streamlit_app.py registers, only this import, so every first request finds its file.
 """
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager

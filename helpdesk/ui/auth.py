@@ -4,10 +4,10 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from helpdesk.access import ensure_admin
+from helpdesk.accounts.users import get_active_user
+from helpdesk.core.errors import PermissionDenied
 from helpdesk.models import User
-from helpdesk.services.accounts import get_active_user
-from helpdesk.services.errors import PermissionDenied
-from helpdesk.services.permissions import ensure_admin
 
 USER_ID_KEY = "user_id"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from helpdesk.services.accounts import get_active_user
-from helpdesk.services.attachments import get_attachment
+from helpdesk.accounts.users import get_active_user
+from helpdesk.tickets.attachments import get_attachment
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import file_size
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from helpdesk.db import make_engine, migrate, session_scope
+from helpdesk.core.db import make_engine, migrate, session_scope
 
 
 @st.cache_resource(show_spinner="Preparing the database…")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from helpdesk.services.attachments import UploadedFile
+from helpdesk.tickets.attachments import UploadedFile
 
 
 def field_error(errors: dict[str, str] | None, field: str) -> None:

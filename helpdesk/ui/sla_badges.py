@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from helpdesk.services.sla import SlaClock, SlaState
-
-TARGET_NAMES = {"first_response": "first response", "resolution": "resolution"}
+from helpdesk.enums import SlaTarget
+from helpdesk.sla.clock import SlaClock, SlaState
 
 
 def duration_text(delta: timedelta) -> str:
@@ -33,7 +32,7 @@ def age_text(age: timedelta) -> str:
 
 def _done_at(ticket, clock: SlaClock) -> datetime | None:
     """When the clock's target was met (or the ticket resolved without it), if it was."""
-    if clock.target == "first_response":
+    if clock.target == SlaTarget.FIRST_RESPONSE:
         return ticket.first_response_at or ticket.resolved_at
     return ticket.resolved_at
 
@@ -64,6 +63,19 @@ def queue_sla_text(row, now: datetime) -> str:
     return "paused" if row.sla.state == SlaState.PAUSED else marker
 
 
-def is_alarming(text: str) -> bool:
-    """Breached or at risk: what the pages colour (in addition to the words)."""
-    return text.startswith(("BREACHED", "at risk"))
+def sla_colour(clock: SlaClock) -> str:
+    """The colour of a clock's badge, decided by its state (the words say the same): red when
+    breached, orange at risk, green when met, gray otherwise."""
+    if clock.state == SlaState.BREACHED:
+        return "red"
+    if clock.state == SlaState.AT_RISK:
+        return "orange"
+    return "green" if clock.state == SlaState.MET and clock.due_at is not None else "gray"
+
+
+# The queue's SLA cell: only what is alarming is coloured.
+_CELL_STYLES = {"red": "color: #b71c1c; font-weight: 600", "orange": "color: #9a4a00; font-weight: 600"}
+
+
+def sla_cell_style(clock: SlaClock) -> str:
+    return _CELL_STYLES.get(sla_colour(clock), "")

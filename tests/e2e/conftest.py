@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk.db import make_engine, migrate
+from helpdesk.core.db import make_engine, migrate
 from helpdesk.enums import Role
 from tests.conftest import add_category, add_user, skip_or_fail
 from tests.e2e.steps import install_run_counter

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.db import make_engine, session_scope
-from helpdesk.services.tickets import TicketDraft, create_ticket, list_categories
+from helpdesk.core.db import make_engine, session_scope
+from helpdesk.tickets.categories import list_categories
+from helpdesk.tickets.customer import TicketDraft, create_ticket
 from tests.conftest import TEST_PASSWORD, add_user
 
 from tests.e2e.steps import settle

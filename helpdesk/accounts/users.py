@@ -1,0 +1,143 @@
+"""Accounts: first administrator, sign-up, sign-in (throttled: throttle.py), staff accounts."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from helpdesk.access import ensure_admin, get_by_id
+from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
+from helpdesk.accounts.throttle import ensure_not_locked, forget_failures, record_failure
+from helpdesk.core.clock import utcnow
+from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from helpdesk.enums import Role
+from helpdesk.models import User
+
+SIGN_IN_FAILED = "That e-mail and password don't match an account."
+
+_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    name: str
+    email: str
+    password: str
+    password_repeat: str
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def needs_first_admin(*, session: Session) -> bool:
+    """True on an empty install: the first visit creates the administrator."""
+    return session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN)) == 0
+
+
+def _validate(session: Session, data: NewAccount) -> tuple[str, str]:
+    errors: dict[str, str] = {}
+    name = data.name.strip()
+    email = normalize_email(data.email)
+    if not name:
+        errors["name"] = "Enter your name."
+    elif len(name) > 120:
+        errors["name"] = "Use at most 120 characters."
+    if not email:
+        errors["email"] = "Enter an e-mail address."
+    elif len(email) > 254 or not _EMAIL_RE.match(email):
+        errors["email"] = "Enter a valid e-mail address, like name@example.com."
+    elif session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors["email"] = "An account with this e-mail already exists. Sign in instead."
+    problem = password_problem(data.password)
+    if problem:
+        errors["password"] = problem
+    elif data.password != data.password_repeat:
+        errors["password_repeat"] = "The two passwords differ."
+    if errors:
+        raise ValidationError(errors)
+    return name, email
+
+
+def _add_user(session: Session, data: NewAccount, role: Role) -> User:
+    name, email = _validate(session, data)
+    user = User(name=name, email=email, role=role, is_active=True, password_hash=hash_password(data.password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_first_admin(*, session: Session, data: NewAccount) -> User:
+    if not needs_first_admin(session=session):
+        raise PermissionDenied("An administrator already exists; sign in instead.")
+    return _add_user(session, data, Role.ADMIN)
+
+
+def sign_up(*, session: Session, data: NewAccount) -> User:
+    """Self-service sign-up always makes a customer."""
+    return _add_user(session, data, Role.CUSTOMER)
+
+
+def create_user(*, session: Session, actor: User | None, data: NewAccount, role: Role) -> User:
+    """Admins create accounts of any role. `actor=None` is the trusted CLI on the server."""
+    if actor is not None:
+        ensure_admin(actor)
+    return _add_user(session, data, role)
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User:
+    """The user for these credentials, or AuthenticationFailed / Throttled.
+
+    A wrong password and an unknown e-mail fail the same way, take the same time, and
+    count against the same per-address throttle."""
+    email = normalize_email(email)
+    now = utcnow()
+    throttle = ensure_not_locked(session, email, now)
+
+    user = session.scalar(select(User).where(User.email == email)) if email else None
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    if not (ok and user is not None and user.is_active):
+        record_failure(session, email, now)
+        raise AuthenticationFailed(SIGN_IN_FAILED)
+
+    forget_failures(session, throttle)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    session.flush()
+    return user
+
+
+def get_active_user(*, session: Session, user_id: int) -> User | None:
+    """The signed-in user, re-read each run so a deactivated account loses access at once."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def list_users(*, session: Session, actor: User, role: Role | None = None, search: str = "",
+               limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
+    ensure_admin(actor)
+    query = select(User)
+    if role is not None:
+        query = query.where(User.role == role)
+    if search.strip():
+        needle = search.strip().lower()  # e-mails are stored lowercased
+        query = query.where(User.email.contains(needle, autoescape=True)
+                            | func.lower(User.name).contains(needle, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(User.role, User.name).limit(limit).offset(offset)).all()
+    return list(rows), total or 0
+
+
+def set_user_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
+    ensure_admin(actor)
+    user = get_by_id(session, User, user_id)
+    if user is None:
+        raise ValidationError("No such account.")
+    if user.id == actor.id and not active:
+        raise ValidationError("You can't deactivate your own account.")
+    user.is_active = active
+    session.flush()
+    return user

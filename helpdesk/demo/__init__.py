@@ -1,0 +1,1 @@
+"""Demo data for `python -m helpdesk seed-demo`."""

@@ -1,0 +1,1 @@
+"""Work run from cron or the CLI rather than from a page."""

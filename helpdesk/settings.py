@@ -1,0 +1,130 @@
+"""Admin-editable settings kept in the app_settings table, read and written with their types.
+
+A missing row means the default, so a fresh install behaves sensibly without seeding."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from helpdesk.access import ensure_admin
+from helpdesk.core.errors import ValidationError
+from helpdesk.models import AppSetting, User
+
+AUTO_ASSIGN = "auto_assign"
+AUTO_CLOSE_DAYS = "auto_close_days"
+BUSINESS_HOURS = "business_hours"
+
+DEFAULT_AUTO_ASSIGN = True
+DEFAULT_AUTO_CLOSE_DAYS = 7
+MAX_AUTO_CLOSE_DAYS = 365
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """SLA clocks only run inside these hours on these weekdays (0 = Monday), local to `timezone`."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def to_json(self) -> str:
+        return json.dumps({"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M"),
+                           "weekdays": sorted(self.weekdays), "timezone": self.timezone})
+
+    @classmethod
+    def from_json(cls, raw: str) -> BusinessHours:
+        data = json.loads(raw)
+        return cls(start=time.fromisoformat(data["start"]), end=time.fromisoformat(data["end"]),
+                   weekdays=frozenset(int(d) for d in data["weekdays"]), timezone=data["timezone"])
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    auto_assign: bool
+    auto_close_days: int
+    business_hours: BusinessHours | None  # None: SLA clocks run around the clock
+
+
+def _raw(session: Session, key: str) -> str | None:
+    row = session.get(AppSetting, key)
+    return row.value if row is not None else None
+
+
+def _store(session: Session, key: str, value: str | None) -> None:
+    row = session.get(AppSetting, key)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(AppSetting(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def auto_assign_enabled(session: Session) -> bool:
+    raw = _raw(session, AUTO_ASSIGN)
+    return DEFAULT_AUTO_ASSIGN if raw is None else raw == "true"
+
+
+def auto_close_days(session: Session) -> int:
+    raw = _raw(session, AUTO_CLOSE_DAYS)
+    try:
+        return int(raw) if raw is not None else DEFAULT_AUTO_CLOSE_DAYS
+    except ValueError:
+        return DEFAULT_AUTO_CLOSE_DAYS
+
+
+def business_hours(session: Session) -> BusinessHours | None:
+    raw = _raw(session, BUSINESS_HOURS)
+    if not raw:
+        return None
+    try:
+        return BusinessHours.from_json(raw)
+    except (ValueError, KeyError, TypeError, ZoneInfoNotFoundError):
+        return None  # a damaged value must not stop tickets being raised: fall back to 24/7
+
+
+def get_settings(*, session: Session) -> AppSettings:
+    return AppSettings(auto_assign=auto_assign_enabled(session), auto_close_days=auto_close_days(session),
+                       business_hours=business_hours(session))
+
+
+def set_auto_assign(*, session: Session, actor: User, enabled: bool) -> None:
+    ensure_admin(actor)
+    _store(session, AUTO_ASSIGN, "true" if enabled else "false")
+
+
+def set_auto_close_days(*, session: Session, actor: User, days: int) -> None:
+    ensure_admin(actor)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_AUTO_CLOSE_DAYS:
+        raise ValidationError({"auto_close_days": f"Enter a whole number of days from 1 to {MAX_AUTO_CLOSE_DAYS}."})
+    _store(session, AUTO_CLOSE_DAYS, str(days))
+
+
+def set_business_hours(*, session: Session, actor: User, hours: BusinessHours | None) -> None:
+    """`None` switches business hours off (SLA clocks run 24/7)."""
+    ensure_admin(actor)
+    if hours is not None:
+        errors = {}
+        if hours.start >= hours.end:
+            errors["business_hours"] = "The working day must end after it starts."
+        if not hours.weekdays or not hours.weekdays <= set(range(7)):
+            errors["business_days"] = "Choose at least one working day."
+        try:
+            ZoneInfo(hours.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["timezone"] = f"“{hours.timezone}” is not a known time zone, e.g. Europe/Amsterdam."
+        if errors:
+            raise ValidationError(errors)
+    _store(session, BUSINESS_HOURS, hours.to_json() if hours is not None else None)

@@ -1,0 +1,1 @@
+"""Service levels: due dates and clocks, the admins' targets per priority, and the alerts."""

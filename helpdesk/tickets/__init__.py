@@ -1,0 +1,5 @@
+"""Tickets: the workflow table, the lifecycle kernel every change goes through, and the
+customer's and the staff's actions on top of it.
+
+Every service: `verb(*, session, actor, ...)`; check the actor, validate, change rows,
+record events, enqueue notifications, flush (never commit)."""

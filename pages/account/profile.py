@@ -1,0 +1,59 @@
+"""Your own settings: name, which e-mails you get, password."""
+import streamlit as st
+
+from helpdesk.accounts.profile import change_password, update_profile
+from helpdesk.core.errors import ValidationError
+from helpdesk.ui.auth import require_user
+from helpdesk.ui.engine import db_session
+from helpdesk.ui.forms import apply_reset, field_error, request_reset
+from helpdesk.ui.notices import leave_notice, show_notice
+
+with db_session() as session:
+    user = require_user(session)
+
+st.title("Profile")
+show_notice("profile_notice")
+st.caption(f"Signed in as {user.email}")
+
+errors = st.session_state.get("profile_errors")
+with st.form("profile_form", enter_to_submit=False):
+    name = st.text_input("Name", value=user.name, key="profile_name", max_chars=120)
+    field_error(errors, "name")
+    wants_optional = st.checkbox(
+        "E-mail me about every update", value=user.wants_optional_email, key="profile_optional_email",
+        help="When off, you still get the essential mails: the confirmation of a new ticket and its resolution.")
+    saved = st.form_submit_button("Save", type="primary", key="profile_save")
+if saved:
+    try:
+        with db_session() as session:
+            update_profile(session=session, actor=user, name=name, wants_optional_email=wants_optional)
+    except ValidationError as exc:
+        st.session_state["profile_errors"] = exc.field_errors
+    else:
+        st.session_state.pop("profile_errors", None)
+        leave_notice("profile_notice", "Your profile was saved.")
+    st.rerun()
+
+password_errors = st.session_state.get("password_errors")
+apply_reset("password", {"password_current": "", "password_new": "", "password_new_repeat": ""})
+with st.form("password_form", enter_to_submit=False):
+    st.markdown("**Change password**")
+    current = st.text_input("Current password", type="password", key="password_current")
+    field_error(password_errors, "current")
+    new = st.text_input("New password", type="password", key="password_new",
+                        help="At least 10 characters, mixing letters with digits or symbols.")
+    field_error(password_errors, "new")
+    new_repeat = st.text_input("New password again", type="password", key="password_new_repeat")
+    field_error(password_errors, "new_repeat")
+    changed = st.form_submit_button("Change password", key="password_save")
+if changed:
+    try:
+        with db_session() as session:
+            change_password(session=session, actor=user, current=current, new=new, new_repeat=new_repeat)
+    except ValidationError as exc:
+        st.session_state["password_errors"] = exc.field_errors
+    else:
+        st.session_state.pop("password_errors", None)
+        request_reset("password")
+        leave_notice("profile_notice", "Your password was changed.")
+    st.rerun()

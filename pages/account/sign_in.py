@@ -1,0 +1,31 @@
+"""Sign in. Wrong password and unknown e-mail read the same; repeated failures are throttled."""
+import streamlit as st
+
+from helpdesk.accounts.users import authenticate
+from helpdesk.core.errors import AuthenticationFailed, Throttled
+from helpdesk.ui.auth import sign_in_as
+from helpdesk.ui.engine import db_session
+
+st.title("Customer Care Registry")
+st.write("Sign in to raise a ticket and follow it to resolution.")
+
+with st.form("sign_in_form"):
+    email = st.text_input("E-mail", key="sign_in_email", max_chars=254)
+    password = st.text_input("Password", type="password", key="sign_in_password")
+    submitted = st.form_submit_button("Sign in", type="primary", key="sign_in_submit")
+
+if submitted:
+    try:
+        with db_session() as session:
+            user = authenticate(session=session, email=email, password=password)
+    except (AuthenticationFailed, Throttled) as exc:
+        st.error(str(exc), icon=":material/lock:")
+    else:
+        sign_in_as(user)
+        if st.query_params.get("ticket"):  # came from a mailed link: open that ticket next
+            st.session_state["open_ticket_after_sign_in"] = st.query_params["ticket"]
+        st.rerun()
+
+st.divider()
+st.write("New here?")
+st.page_link("pages/account/sign_up.py", label="Create a customer account", icon=":material/person_add:")

@@ -1,0 +1,86 @@
+"""Administrators: create agent and admin accounts, find and (de)activate users."""
+import pandas as pd
+import streamlit as st
+
+from helpdesk.accounts.users import NewAccount, create_user, list_users, set_user_active
+from helpdesk.core.errors import PermissionDenied, ValidationError
+from helpdesk.enums import Role
+from helpdesk.ui.auth import require_admin
+from helpdesk.ui.engine import db_session
+from helpdesk.ui.format import when
+from helpdesk.ui.forms import apply_reset, field_error, request_reset
+from helpdesk.ui.notices import leave_notice, show_notice
+from helpdesk.ui.paging import page_offset, page_picker
+
+PAGE_SIZE = 50
+
+with db_session() as session:
+    actor = require_admin(session, to="manage users")
+
+st.title("Users")
+
+show_notice("admin_users_notice")
+
+with st.expander("Create a staff account", expanded=bool(st.session_state.get("new_user_errors"))):
+    errors = st.session_state.get("new_user_errors")
+    apply_reset("new_user", {"new_user_name": "", "new_user_email": "", "new_user_password": "",
+                             "new_user_password_repeat": ""})
+    with st.form("new_user_form", enter_to_submit=False):
+        role = st.radio("Role", options=[Role.AGENT, Role.ADMIN], format_func=lambda r: r.value.title(),
+                        horizontal=True, key="new_user_role")
+        name = st.text_input("Name", key="new_user_name", max_chars=120)
+        field_error(errors, "name")
+        email = st.text_input("E-mail", key="new_user_email", max_chars=254)
+        field_error(errors, "email")
+        password = st.text_input("Initial password", type="password", key="new_user_password",
+                                 help="Give it to the person privately.")
+        field_error(errors, "password")
+        password_repeat = st.text_input("Initial password again", type="password", key="new_user_password_repeat")
+        field_error(errors, "password_repeat")
+        created = st.form_submit_button("Create account", type="primary", key="new_user_submit")
+    if created:
+        try:
+            with db_session() as session:
+                new_user = create_user(session=session, actor=actor, role=role,
+                                       data=NewAccount(name, email, password, password_repeat))
+                summary = f"Created {new_user.role.value} account for {new_user.email}."
+        except ValidationError as exc:
+            st.session_state["new_user_errors"] = exc.field_errors
+        else:
+            st.session_state.pop("new_user_errors", None)
+            request_reset("new_user")
+            leave_notice("admin_users_notice", summary)
+        st.rerun()
+
+role_col, search_col = st.columns([1, 2])
+role_filter = role_col.selectbox("Role", options=[None, *Role], key="users_role",
+                                 format_func=lambda r: "All roles" if r is None else r.value.title())
+search = search_col.text_input("Search", key="users_search", placeholder="Name or e-mail")
+
+with db_session() as session:
+    offset = page_offset(key="users_page", page_size=PAGE_SIZE)
+    users, total = list_users(session=session, actor=actor, role=role_filter, search=search,
+                              limit=PAGE_SIZE, offset=offset)
+    rows = [{"id": u.id, "Name": u.name, "E-mail": u.email, "Role": u.role.value, "Active": u.is_active,
+             "Created": when(u.created_at), "Last sign-in": when(u.last_login_at)} for u in users]
+
+page_picker(total=total, page_size=PAGE_SIZE, key="users_page")
+st.caption(f"{total:,} account{'s' if total != 1 else ''}")
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_order=[c for c in rows[0] if c != "id"],
+                 key="users_table", width="stretch")
+    pick_col, toggle_col = st.columns([3, 1], vertical_alignment="bottom")
+    by_id = {r["id"]: r for r in rows}
+    picked = pick_col.selectbox("Account", options=list(by_id), key="users_pick",
+                                format_func=lambda i: f"{by_id[i]['Name']} <{by_id[i]['E-mail']}>")
+    active = by_id[picked]["Active"]
+    if toggle_col.button("Deactivate" if active else "Activate", key="users_toggle"):
+        try:
+            with db_session() as session:
+                set_user_active(session=session, actor=actor, user_id=picked, active=not active)
+        except (ValidationError, PermissionDenied) as exc:
+            st.error(str(exc))
+        else:
+            leave_notice("admin_users_notice",
+                         f"{by_id[picked]['E-mail']} is now {'inactive' if active else 'active'}.")
+            st.rerun()
