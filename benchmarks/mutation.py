@@ -36,10 +36,11 @@ EQUIVALENTS_FILE = Path(__file__).resolve().parent / "mutation_equivalents.txt"
 # accounts and the sign-in throttle, the outbox and the sender, access.
 RULE_MODULES: dict[str, list[str]] = {
     "workflow": ["helpdesk/tickets/workflow.py"],
-    "tickets kernel": ["helpdesk/tickets/lifecycle.py", "helpdesk/tickets/messages.py"],
+    "tickets kernel": ["helpdesk/tickets/lifecycle.py", "helpdesk/tickets/messages.py",
+                       "helpdesk/tickets/changes.py", "helpdesk/tickets/customer.py"],
     "assignment": ["helpdesk/tickets/assignment.py"],
     "sla": ["helpdesk/sla/clock.py", "helpdesk/sla/alerts.py"],
-    "accounts": ["helpdesk/accounts/users.py", "helpdesk/accounts/passwords.py"],
+    "accounts": ["helpdesk/accounts/users.py", "helpdesk/accounts/throttle.py", "helpdesk/accounts/passwords.py"],
     "outbox and sender": ["helpdesk/notifications/outbox.py", "helpdesk/notifications/sender.py"],
     "access": ["helpdesk/access.py"],
 }
