@@ -1,0 +1,228 @@
+"""What the last mutation survivors (issue 7) changed, checked as a person would see it: which
+ticket an outbox row is filed under, which agents hear of a new ticket, who automatic
+assignment picks, SLA states at the exact due moment, and the sign-in throttle's window and
+lock at their exact edges.
+
+SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from helpdesk import settings
+from helpdesk.accounts import throttle as login_throttle
+from helpdesk.core.clock import utcnow
+from helpdesk.core.db import session_scope
+from helpdesk.core.errors import Throttled
+from helpdesk.enums import Priority, Role, TicketStatus
+from helpdesk.models import AgentSkill, LoginThrottle, OutboxMessage, Ticket, User
+from helpdesk.sla import clock as sla
+from helpdesk.tickets import assignment, customer, staff
+from helpdesk.tickets.customer import TicketDraft
+from tests.conftest import add_category, add_user
+
+
+def raise_ticket(engine, customer_user, category, subject: str) -> int:
+    with session_scope(engine) as session:
+        ticket = customer.create_ticket(session=session, actor=session.get(User, customer_user.id), data=TicketDraft(
+            category_id=category.id, priority=Priority.NORMAL, subject=subject, description="Please help"))
+        return ticket.id
+
+
+def give_skill(engine, agent, category) -> None:
+    with session_scope(engine) as session:
+        session.add(AgentSkill(agent_id=agent.id, category_id=category.id))
+
+
+def auto_assign_off(engine) -> None:
+    admin = add_user(engine, email="root@support.example.com", name="Root", role=Role.ADMIN)
+    with session_scope(engine) as session:
+        settings.set_auto_assign(session=session, actor=session.get(User, admin.id), enabled=False)
+
+
+def rows(engine, event: str) -> list[tuple[int | None, str, str]]:
+    with session_scope(engine) as session:
+        return [(r.ticket_id, r.recipient_email, r.subject) for r in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.event == event).order_by(OutboxMessage.id))]
+
+
+# --- outbox rows are filed under their ticket (the Mail page's ticket filter) -------------
+
+@pytest.fixture
+def desk(engine):
+    return {
+        "engine": engine,
+        "customer": add_user(engine, email="carla@example.com", name="Carla Customer"),
+        "agent": add_user(engine, email="alex@support.example.com", name="Alex Agent", role=Role.AGENT),
+        "admin": add_user(engine, email="ada@support.example.com", name="Ada Admin", role=Role.ADMIN),
+        "category": add_category(engine),
+    }
+
+
+def test_assignment_mails_to_agent_and_customer_are_filed_under_the_ticket(desk):
+    engine = desk["engine"]
+    ticket_id = raise_ticket(engine, desk["customer"], desk["category"], "Invoice twice")
+    with session_scope(engine) as session:
+        assignment.assign_ticket(session=session, actor=session.get(User, desk["admin"].id), ticket_id=ticket_id,
+                                 assignee_id=desk["agent"].id)
+    assert [r[:2] for r in rows(engine, "assigned")] == [(ticket_id, "alex@support.example.com")]
+    assert [r[:2] for r in rows(engine, "assigned_customer")] == [(ticket_id, "carla@example.com")]
+
+
+def test_agent_reply_and_status_mails_are_filed_under_the_ticket(desk):
+    engine = desk["engine"]
+    ticket_id = raise_ticket(engine, desk["customer"], desk["category"], "Refund please")
+    with session_scope(engine) as session:
+        staff.add_agent_reply(session=session, actor=session.get(User, desk["agent"].id), ticket_id=ticket_id,
+                              body="Refunded.")
+    with session_scope(engine) as session:
+        staff.change_status(session=session, actor=session.get(User, desk["agent"].id), ticket_id=ticket_id,
+                            status=TicketStatus.RESOLVED)
+    assert [r[:2] for r in rows(engine, "public_reply")] == [(ticket_id, "carla@example.com")]
+    [status_row] = rows(engine, "status_changed")
+    assert status_row[:2] == (ticket_id, "carla@example.com")
+    assert status_row[2].endswith("Refund please - resolved")
+
+
+# --- who hears of a new ticket ------------------------------------------------------------
+
+def test_only_agents_with_the_category_hear_of_a_new_ticket_in_id_order(engine):
+    carla = add_user(engine, email="carla@example.com", name="Carla Customer")
+    billing, shipping = add_category(engine, "Billing"), add_category(engine, "Shipping")
+    first = add_user(engine, email="first@support.example.com", role=Role.AGENT)
+    second = add_user(engine, email="second@support.example.com", role=Role.AGENT)
+    other = add_user(engine, email="other@support.example.com", role=Role.AGENT)
+    give_skill(engine, other, shipping)
+    give_skill(engine, second, billing)  # the later agent's skill first: the mails still go in agent order
+    give_skill(engine, first, billing)
+    auto_assign_off(engine)
+    ticket_id = raise_ticket(engine, carla, billing, "Charged twice")
+    assert [r[:2] for r in rows(engine, "new_ticket")] == [
+        (ticket_id, "first@support.example.com"), (ticket_id, "second@support.example.com")]
+
+
+def test_a_category_whose_only_skilled_agent_left_is_heard_of_by_every_active_agent(engine):
+    carla = add_user(engine, email="carla@example.com", name="Carla Customer")
+    billing = add_category(engine, "Billing")
+    gone = add_user(engine, email="gone@support.example.com", role=Role.AGENT, active=False)
+    give_skill(engine, gone, billing)
+    later = add_user(engine, email="later@support.example.com", role=Role.AGENT)
+    earlier_id = add_user(engine, email="zed@support.example.com", role=Role.AGENT).id
+    with session_scope(engine) as session:  # touch the later agent so it is not first in table order
+        session.get(User, later.id).name = "Later Agent"
+    assert earlier_id > later.id
+    auto_assign_off(engine)
+    raise_ticket(engine, carla, billing, "Charged twice")
+    assert [r[1] for r in rows(engine, "new_ticket")] == [
+        "later@support.example.com", "zed@support.example.com"]
+
+
+# --- who automatic assignment picks --------------------------------------------------------
+
+def test_an_agent_never_assigned_is_picked_before_one_assigned_earlier(engine):
+    billing = add_category(engine, "Billing")
+    veteran = add_user(engine, email="veteran@support.example.com", role=Role.AGENT)
+    newcomer = add_user(engine, email="newcomer@support.example.com", role=Role.AGENT)
+    give_skill(engine, veteran, billing)
+    give_skill(engine, newcomer, billing)
+    with session_scope(engine) as session:
+        session.get(User, veteran.id).last_assigned_at = utcnow() - timedelta(days=30)
+    with session_scope(engine) as session:
+        assert assignment.pick_agent(session, billing.id).email == "newcomer@support.example.com"
+
+
+def test_among_agents_never_assigned_the_earliest_account_is_picked(engine):
+    billing = add_category(engine, "Billing")
+    first = add_user(engine, email="first@support.example.com", role=Role.AGENT)
+    second = add_user(engine, email="second@support.example.com", role=Role.AGENT)
+    give_skill(engine, second, billing)
+    give_skill(engine, first, billing)
+    with session_scope(engine) as session:
+        session.get(User, first.id).name = "First Agent"  # moves its row on PostgreSQL
+    with session_scope(engine) as session:
+        assert assignment.pick_agent(session, billing.id).email == "first@support.example.com"
+
+
+def test_assignable_agents_with_the_same_name_are_listed_oldest_account_first(engine):
+    admin = add_user(engine, email="ada@support.example.com", name="Ada Admin", role=Role.ADMIN)
+    one = add_user(engine, email="sam1@support.example.com", name="Sam", role=Role.AGENT)
+    add_user(engine, email="sam2@support.example.com", name="Sam", role=Role.AGENT)
+    with session_scope(engine) as session:
+        session.get(User, one.id).last_assigned_at = utcnow()  # moves its row on PostgreSQL
+    with session_scope(engine) as session:
+        agents = assignment.list_assignable_agents(session=session, actor=session.get(User, admin.id))
+        assert [a.email for a in agents] == [
+            "ada@support.example.com", "sam1@support.example.com", "sam2@support.example.com"]
+
+
+# --- SLA states at the edges -----------------------------------------------------------------
+
+def test_first_response_due_this_very_moment_is_at_risk_not_breached(desk):
+    engine = desk["engine"]
+    ticket_id = raise_ticket(engine, desk["customer"], desk["category"], "Login broken")
+    with session_scope(engine) as session:
+        ticket = session.get(Ticket, ticket_id)
+        due = ticket.first_response_due_at
+        assert sla.first_response_clock(ticket, due).state == "at_risk"
+        assert sla.first_response_clock(ticket, due + timedelta(microseconds=1)).state == "breached"
+
+
+def test_resolved_without_a_reply_stops_the_first_response_clock(desk):
+    engine = desk["engine"]
+    late_id = raise_ticket(engine, desk["customer"], desk["category"], "Late one")
+    quick_id = raise_ticket(engine, desk["customer"], desk["category"], "Quick one")
+    with session_scope(engine) as session:
+        late = session.get(Ticket, late_id)
+        late.first_response_due_at = utcnow() - timedelta(hours=1)  # already overdue when resolved
+    for ticket_id in (late_id, quick_id):
+        with session_scope(engine) as session:
+            staff.change_status(session=session, actor=session.get(User, desk["agent"].id), ticket_id=ticket_id,
+                                status=TicketStatus.RESOLVED)
+    with session_scope(engine) as session:
+        later = utcnow() + timedelta(days=30)
+        assert sla.first_response_clock(session.get(Ticket, late_id), later).state == "breached"
+        assert sla.first_response_clock(session.get(Ticket, quick_id), later).state == "met"
+
+
+# --- the sign-in throttle at its edges ---------------------------------------------------------
+
+def throttle_row(engine, email: str) -> tuple[int, bool]:
+    with session_scope(engine) as session:
+        row = session.get(LoginThrottle, email)
+        return row.failures, row.locked_until is not None
+
+
+def test_a_failure_exactly_fifteen_minutes_into_the_window_still_counts_in_it(engine):
+    email = "carla@example.com"
+    start = utcnow() - timedelta(hours=1)
+    with session_scope(engine) as session:
+        for _ in range(4):
+            login_throttle.record_failure(session, email, start)
+    with session_scope(engine) as session:
+        login_throttle.record_failure(session, email, start + timedelta(minutes=15))
+    assert throttle_row(engine, email) == (5, True)  # the fifth in the window locks the address
+
+
+def test_a_failure_after_the_window_starts_a_new_count(engine):
+    email = "carla@example.com"
+    start = utcnow() - timedelta(hours=1)
+    with session_scope(engine) as session:
+        for _ in range(4):
+            login_throttle.record_failure(session, email, start)
+        login_throttle.record_failure(session, email, start + timedelta(minutes=15, seconds=1))
+    assert throttle_row(engine, email) == (1, False)
+
+
+def test_the_lock_ends_at_its_locked_until_moment(engine):
+    email = "carla@example.com"
+    start = utcnow()
+    with session_scope(engine) as session:
+        for _ in range(5):
+            login_throttle.record_failure(session, email, start)
+    with session_scope(engine) as session:
+        locked_until = session.get(LoginThrottle, email).locked_until
+        with pytest.raises(Throttled, match="Too many failed sign-ins"):
+            login_throttle.ensure_not_locked(session, email, locked_until - timedelta(microseconds=1))
+        assert login_throttle.ensure_not_locked(session, email, locked_until).failures == 5
