@@ -1,23 +1,28 @@
 """What the last mutation survivors (issue 7) changed, checked as a person would see it: which
 ticket an outbox row is filed under, which agents hear of a new ticket, who automatic
 assignment picks, SLA states at the exact due moment, and the sign-in throttle's window and
-lock at their exact edges.
+lock at their exact edges; on PostgreSQL also the row locks (a sender skips mail another sender
+holds, and two failed sign-ins at once both count).
 
 SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from helpdesk import settings
 from helpdesk.accounts import throttle as login_throttle
 from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import Throttled
-from helpdesk.enums import Priority, Role, TicketStatus
+from helpdesk.enums import OutboxEvent, Priority, Role, TicketStatus
 from helpdesk.models import AgentSkill, LoginThrottle, OutboxMessage, Ticket, User
+from helpdesk.notifications import outbox, sender
+from helpdesk.notifications.compose import ComposedMail
 from helpdesk.sla import clock as sla
 from helpdesk.tickets import assignment, customer, staff
 from helpdesk.tickets.customer import TicketDraft
@@ -226,3 +231,61 @@ def test_the_lock_ends_at_its_locked_until_moment(engine):
         with pytest.raises(Throttled, match="Too many failed sign-ins"):
             login_throttle.ensure_not_locked(session, email, locked_until - timedelta(microseconds=1))
         assert login_throttle.ensure_not_locked(session, email, locked_until).failures == 5
+
+
+# --- PostgreSQL row locks: two senders, two sign-in attempts at once ---------------------------
+
+def queue_mail(engine, *addresses: str) -> None:
+    with session_scope(engine) as session:
+        for address in addresses:
+            outbox.enqueue(session, event=OutboxEvent.TEST_MAIL, recipient=None, recipient_email=address,
+                           mail=ComposedMail(subject=f"Test mail to {address}", text_body="Hello", html_body="<p>Hello</p>"))
+
+
+def test_a_sender_skips_mail_another_sender_has_locked_instead_of_waiting(postgres_engine):
+    queue_mail(postgres_engine, "one@example.com", "two@example.com")
+
+    @event.listens_for(postgres_engine, "connect")
+    def _no_waiting(dbapi_connection, _record):  # waiting for a lock fails the claim at once
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+
+    postgres_engine.dispose()
+    with postgres_engine.connect() as other_sender:
+        other_sender.execute(text("SELECT id FROM notification_outbox WHERE recipient_email = 'one@example.com' "
+                                  "FOR UPDATE"))
+        claimed = sender.claim_due(postgres_engine, now=utcnow() + timedelta(seconds=1))
+        assert [mail.recipient_email for mail in claimed] == ["two@example.com"]
+        other_sender.rollback()
+
+
+def test_two_failed_sign_ins_at_once_both_count(postgres_engine):
+    email = "carla@example.com"
+    now = utcnow()
+    with session_scope(postgres_engine) as session:
+        for _ in range(2):
+            login_throttle.record_failure(session, email, now)
+    with postgres_engine.connect() as first_attempt:
+        first_attempt.execute(text("SELECT failures FROM login_throttles WHERE email = :e FOR UPDATE"), {"e": email})
+        first_attempt.execute(text("UPDATE login_throttles SET failures = 3 WHERE email = :e"), {"e": email})
+        errors = []
+
+        def second_attempt():
+            try:
+                with session_scope(postgres_engine) as session:
+                    login_throttle.record_failure(session, email, now)
+            except Exception as exc:  # reported below
+                errors.append(exc)
+
+        worker = threading.Thread(target=second_attempt)
+        worker.start()
+        deadline = time.monotonic() + 10
+        with postgres_engine.connect() as watcher:  # wait until the second attempt waits on the row lock
+            while watcher.execute(text("SELECT count(*) FROM pg_stat_activity "
+                                       "WHERE wait_event_type = 'Lock' AND datname = current_database()")).scalar() == 0:
+                assert worker.is_alive() and time.monotonic() < deadline
+                watcher.rollback()
+        first_attempt.commit()
+        worker.join(10)
+    assert errors == []
+    assert throttle_row(postgres_engine, email) == (4, False)
