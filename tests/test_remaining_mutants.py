@@ -20,11 +20,11 @@ from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import Throttled
 from helpdesk.enums import OutboxEvent, Priority, Role, TicketStatus
-from helpdesk.models import AgentSkill, LoginThrottle, OutboxMessage, Ticket, User
+from helpdesk.models import AgentSkill, Category, LoginThrottle, OutboxMessage, Ticket, User
 from helpdesk.notifications import outbox, sender
 from helpdesk.notifications.compose import ComposedMail
 from helpdesk.sla import clock as sla
-from helpdesk.tickets import assignment, customer, staff
+from helpdesk.tickets import assignment, categories, customer, staff
 from helpdesk.tickets.customer import TicketDraft
 from tests.conftest import add_category, add_user
 
@@ -289,3 +289,18 @@ def test_two_failed_sign_ins_at_once_both_count(postgres_engine):
         worker.join(10)
     assert errors == []
     assert throttle_row(postgres_engine, email) == (4, False)
+
+
+# --- the category picker -----------------------------------------------------------------------
+
+def test_categories_are_offered_by_name_and_retired_ones_come_last_for_staff(engine):
+    admin = add_user(engine, email="ada@support.example.com", name="Ada Admin", role=Role.ADMIN)
+    for name in ("Shipping", "Accounts", "Warranty", "Billing"):
+        add_category(engine, name)
+    with session_scope(engine) as session:
+        session.scalar(select(Category).where(Category.name == "Accounts")).is_active = False
+    with session_scope(engine) as session:
+        assert [c.name for c in categories.list_categories(session=session)] == ["Billing", "Shipping", "Warranty"]
+        assert [c.name for c in categories.list_categories(
+            session=session, actor=session.get(User, admin.id), include_inactive=True)] == [
+            "Billing", "Shipping", "Warranty", "Accounts"]
