@@ -304,3 +304,14 @@ def test_categories_are_offered_by_name_and_retired_ones_come_last_for_staff(eng
         assert [c.name for c in categories.list_categories(
             session=session, actor=session.get(User, admin.id), include_inactive=True)] == [
             "Billing", "Shipping", "Warranty", "Accounts"]
+
+
+def test_mails_due_at_the_same_moment_are_sent_in_the_order_they_were_queued(engine):
+    queue_mail(engine, "one@example.com", "two@example.com", "three@example.com")
+    same_moment = utcnow()
+    with session_scope(engine) as session:
+        for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())):
+            row.next_attempt_at = same_moment
+            session.flush()  # the first-queued row is rewritten last (on PostgreSQL it moves to the end)
+    claimed = sender.claim_due(engine, now=same_moment + timedelta(seconds=1))
+    assert [mail.recipient_email for mail in claimed] == ["one@example.com", "two@example.com", "three@example.com"]
