@@ -11,17 +11,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from helpdesk.accounts.passwords import hash_password
-from helpdesk.core.db import make_engine, migrate, session_scope
-from helpdesk.enums import Role
-from helpdesk.models import Category, User
+from helpdesk.core.db import make_engine, migrate
 from tests.ci_guard import in_ci
+from tests.factories import Desk
 
 IN_CI = in_ci()
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
-TEST_PASSWORD = "Correct-Horse-42"
-# argon2 is slow on purpose (about 0.5 s here): hash the shared test password once.
-TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)
 
 
 def skip_or_fail(reason: str) -> None:
@@ -94,19 +89,28 @@ def blank_database_url(request, tmp_path):
             yield url
 
 
-def add_user(engine, *, email: str, role: Role = Role.CUSTOMER, name: str | None = None,
-             active: bool = True) -> User:
-    with session_scope(engine) as session:
-        user = User(email=email, name=name or email.split("@")[0].title(), role=role, is_active=active,
-                    password_hash=TEST_PASSWORD_HASH)
-        session.add(user)
-        session.flush()
-        return user
+@pytest.fixture
+def desk(engine) -> Desk:
+    """The shared world, on SQLite and PostgreSQL: Carla, the agents Alex and Bo, Ada, Billing."""
+    return Desk.build(engine)
 
 
-def add_category(engine, name: str = "Billing") -> Category:
-    with session_scope(engine) as session:
-        category = Category(name=name, description=f"{name} questions")
-        session.add(category)
-        session.flush()
-        return category
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """An empty, migrated SQLite database that the app under test (AppTest, this process) uses."""
+    from tests.page_helpers import point_app_at
+    from helpdesk.ui.engine import get_engine
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    point_app_at(monkeypatch, tmp_path, url)
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    get_engine.clear()
+    engine.dispose()
+
+
+@pytest.fixture
+def app_desk(app_db) -> Desk:
+    """The shared world in the database the app under test uses."""
+    return Desk.build(app_db)

@@ -14,7 +14,7 @@ from helpdesk.models import User
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.customer import TicketDraft, create_ticket
 from helpdesk.ui.engine import get_engine
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 # Argon2 hashing and the first migration take longer than AppTest's 3 s default on a busy machine.
@@ -44,18 +44,6 @@ def point_app_at(monkeypatch, tmp_path, url: str) -> None:
     monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
     monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     get_engine.clear()  # the engine is st.cache_resource: drop the previous test's database
-
-
-@pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    """An empty, migrated SQLite database that the app under test uses."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    point_app_at(monkeypatch, tmp_path, url)
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    get_engine.clear()
-    engine.dispose()
 
 
 def open_app(user: User | int | None = None, *, ticket: str | int | None = None,
@@ -140,5 +128,5 @@ def raise_ticket(engine, customer: User, category_id: int, subject: str, descrip
         return ticket.id
 
 
-__all__ = ["APP", "add_category", "add_customer", "add_staff", "app_db", "fill", "message_at", "messages",
+__all__ = ["APP", "add_category", "add_customer", "add_staff", "fill", "message_at", "messages",
            "open_app", "page_text", "point_app_at", "raise_ticket", "rerun"]

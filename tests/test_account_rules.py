@@ -15,8 +15,8 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
-from tests.conftest import TEST_PASSWORD, TEST_PASSWORD_HASH, add_user
-from tests.page_helpers import app_db, messages, open_app, rerun  # noqa: F401  (fixture)
+from tests.factories import TEST_PASSWORD, TEST_PASSWORD_HASH, add_user
+from tests.page_helpers import messages, open_app, rerun  # noqa: F401  (fixture)
 
 GOOD_PASSWORD = "Blue-Kettle-2024"
 SIGN_IN_FAILED = "That e-mail and password don't match an account."

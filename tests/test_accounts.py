@@ -15,7 +15,7 @@ from helpdesk.core.db import make_engine, session_scope
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
 from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
-from tests.conftest import TEST_PASSWORD, add_user
+from tests.factories import TEST_PASSWORD, add_user
 
 GOOD_PASSWORD = "Blue-Kettle-2024"
 

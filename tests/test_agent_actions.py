@@ -17,7 +17,7 @@ from helpdesk.tickets import assignment, bulk, canned_replies, customer, staff
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.customer import TicketDraft
 from helpdesk.tickets.lifecycle import CONFLICT
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

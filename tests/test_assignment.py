@@ -15,7 +15,7 @@ from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.tickets import assignment, customer, queue, staff
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket, User
 from helpdesk.tickets import assignment, customer, staff
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 @pytest.fixture

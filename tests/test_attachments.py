@@ -15,7 +15,7 @@ from helpdesk.models import Attachment, Ticket, TicketEvent, TicketMessage
 from helpdesk.tickets import customer as tickets_customer
 from helpdesk.tickets.attachments import UploadedFile, clean_filename, get_attachment, upload_problems
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"

@@ -22,7 +22,7 @@ from helpdesk.enums import Role, TicketStatus
 from helpdesk.jobs import maintenance
 from helpdesk.models import AgentSkill, OutboxMessage, User
 from helpdesk.tickets import assignment, bulk, customer, staff
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 CUSTOMER = "carla@example.com"
 REF = "[CCR-000001] Printer on fire"

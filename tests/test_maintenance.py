@@ -16,7 +16,7 @@ from helpdesk.jobs.maintenance import run_maintenance
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.tickets import customer, staff
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 @pytest.fixture

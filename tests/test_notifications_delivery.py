@@ -24,7 +24,7 @@ from helpdesk.models import OutboxMessage, User
 from helpdesk.notifications import background, compose, outbox, sender
 from helpdesk.notifications import outbox_admin as mail_admin
 from helpdesk.notifications.sender import RetryPolicy
-from tests.conftest import add_user
+from tests.factories import add_user
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixture)
 
 # The test server takes AUTH over plain TCP on 127.0.0.1, which aiosmtpd warns about.

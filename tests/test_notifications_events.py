@@ -13,7 +13,7 @@ from helpdesk.enums import OutboxStatus, Role, TicketStatus
 from helpdesk.models import AgentSkill, OutboxMessage, Ticket, User
 from helpdesk.notifications import outbox, sender
 from helpdesk.tickets import assignment, customer as tickets_customer, staff
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 from tests.smtp_server import ReceivedMail, smtp_server  # noqa: F401  (fixture)
 
 BASE_URL = "https://help.example.test"

@@ -15,7 +15,7 @@ from helpdesk.models import OutboxMessage, Ticket, User
 from helpdesk.notifications import outbox_admin as mail_admin
 from helpdesk.tickets import customer
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 @pytest.fixture

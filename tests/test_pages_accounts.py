@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from helpdesk.core.db import session_scope
 from helpdesk.enums import Role
 from helpdesk.models import User
-from tests.conftest import TEST_PASSWORD
-from tests.page_helpers import (add_category, add_customer, add_staff, app_db, fill, message_at, messages,  # noqa: F401
+from tests.factories import TEST_PASSWORD
+from tests.page_helpers import (add_category, add_customer, add_staff, fill, message_at, messages,  # noqa: F401
                                 open_app, page_text, rerun)
 
 STRONG = "Very-Secret-42"

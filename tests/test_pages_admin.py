@@ -9,7 +9,7 @@ from helpdesk.core.db import session_scope
 from helpdesk.enums import Role
 from helpdesk.models import Category, User
 from helpdesk.tickets.categories import list_categories
-from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, app_db, fill,  # noqa: F401
+from tests.page_helpers import (APP, RUN_TIMEOUT, add_category, add_customer, add_staff, fill,  # noqa: F401
                                 message_at, messages, open_app, page_text, rerun)
 
 STRONG = "Agent-Secret-42"

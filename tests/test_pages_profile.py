@@ -11,8 +11,8 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import AuthenticationFailed
 from helpdesk.enums import Role
 from helpdesk.models import User
-from tests.conftest import TEST_PASSWORD
-from tests.page_helpers import (add_customer, add_staff, app_db, fill, message_at, messages, open_app,  # noqa: F401
+from tests.factories import TEST_PASSWORD
+from tests.page_helpers import (add_customer, add_staff, fill, message_at, messages, open_app,  # noqa: F401
                                 page_text, rerun)
 
 PROFILE = "pages/account/profile.py"

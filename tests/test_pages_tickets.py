@@ -10,7 +10,7 @@ from helpdesk.models import Attachment, Ticket, TicketMessage, User
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.messages import add_message
-from tests.page_helpers import (add_category, add_customer, add_staff, app_db, fill, message_at, messages,  # noqa: F401
+from tests.page_helpers import (add_category, add_customer, add_staff, fill, message_at, messages,  # noqa: F401
                                 open_app, page_text, raise_ticket, rerun)
 
 

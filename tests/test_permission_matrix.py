@@ -19,7 +19,7 @@ from helpdesk.sla.clock import targets_for
 from helpdesk.sla.policies import list_policies, reset_policy, update_policy
 from helpdesk.tickets import assignment, bulk, canned_replies, customer, queue, staff
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 @dataclass(frozen=True)

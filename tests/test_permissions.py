@@ -17,7 +17,7 @@ from helpdesk.models import Attachment, OutboxMessage, Ticket, TicketEvent, Tick
 from helpdesk.tickets import customer as tickets_customer, lifecycle
 from helpdesk.tickets.attachments import UploadedFile, build_attachments, get_attachment
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 SECRET = "Internal: this customer is on the fraud watch list"

@@ -6,7 +6,7 @@ from helpdesk.accounts.profile import change_password, update_profile
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import ValidationError
 from helpdesk.models import User
-from tests.conftest import TEST_PASSWORD, add_user
+from tests.factories import TEST_PASSWORD, add_user
 
 
 def test_profile_saves_name_and_mail_preference(engine):

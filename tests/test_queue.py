@@ -16,7 +16,7 @@ from helpdesk.sla.clock import SlaState
 from helpdesk.tickets import assignment, customer as tickets_customer, queue, staff
 from helpdesk.tickets.customer import TicketDraft
 from helpdesk.tickets.queue import QueueFilters, QueueSort, QueueView
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from helpdesk.tickets import customer as tickets_customer, queue, staff
 from helpdesk.tickets.attachments import UploadedFile, upload_problems
 from helpdesk.tickets.customer import TicketDraft
 from helpdesk.tickets.queue import QueueView
-from tests.conftest import TEST_PASSWORD, add_category, add_user
+from tests.factories import TEST_PASSWORD, add_category, add_user
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixture)
 
 WRONG_PASSWORD = "Not-the-password-9"

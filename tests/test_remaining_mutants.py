@@ -26,7 +26,7 @@ from helpdesk.notifications.compose import ComposedMail
 from helpdesk.sla import clock as sla
 from helpdesk.tickets import assignment, categories, customer, staff
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 def raise_ticket(engine, customer_user, category, subject: str) -> int:

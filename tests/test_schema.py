@@ -14,7 +14,7 @@ from helpdesk.core.clock import utcnow
 from helpdesk.core.db import alembic_config, current_revision, make_engine, migrate, session_scope
 from helpdesk.models import Base, SlaPolicy, Ticket
 from helpdesk.search.text_index import include_in_schema_comparison
-from tests.conftest import add_user
+from tests.factories import add_user
 
 
 def _schema_diff(engine) -> list:

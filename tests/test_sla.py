@@ -18,7 +18,7 @@ from helpdesk.sla import clock as sla_clock, policies
 from helpdesk.sla.clock import SlaState, add_working_time, working_time_between
 from helpdesk.tickets import customer, staff
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 NINE_TO_FIVE = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="UTC")
 FRIDAY_4PM = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from helpdesk.models import OutboxMessage, Ticket
 from helpdesk.sla.alerts import queue_sla_alerts
 from helpdesk.tickets import customer
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # the maintenance job's clock in these tests
 FAR = timedelta(days=3)

@@ -19,7 +19,7 @@ from helpdesk.sla import clock as sla_clock
 from helpdesk.sla.clock import add_working_time, working_time_between
 from helpdesk.tickets import customer, staff
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 NINE_TO_FIVE_UTC = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="UTC")
 AMSTERDAM = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="Europe/Amsterdam")

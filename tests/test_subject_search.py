@@ -14,7 +14,7 @@ from helpdesk.search import text_index
 from helpdesk.search.text_index import escape_like
 from helpdesk.tickets import customer as tickets_customer, queue
 from helpdesk.tickets.queue import QueueFilters, QueueView
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 SUBJECTS = [
     "Refund not received",

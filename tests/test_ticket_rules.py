@@ -16,7 +16,7 @@ from helpdesk.models import Attachment, Ticket, TicketEvent, TicketMessage, User
 from helpdesk.tickets import customer, staff
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 
 @pytest.fixture

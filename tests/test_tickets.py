@@ -15,7 +15,7 @@ from helpdesk.models import Attachment, Category, Ticket, TicketEvent, TicketMes
 from helpdesk.tickets import categories, customer as tickets_customer, lifecycle
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.customer import TicketDraft
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -19,7 +19,7 @@ from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.tickets import assignment, bulk, customer as tickets_customer, staff
 from helpdesk.tickets.customer import TicketDraft
 from helpdesk.ui.engine import get_engine
-from tests.conftest import add_category, add_user
+from tests.factories import add_category, add_user
 from tests.page_helpers import open_app, point_app_at
 
 STATUSES = ["new", "open", "in_progress", "waiting_on_customer", "resolved", "closed"]

@@ -19,7 +19,8 @@ import pytest
 
 from helpdesk.core.db import make_engine, migrate
 from helpdesk.enums import Role
-from tests.conftest import add_category, add_user, skip_or_fail
+from tests.conftest import skip_or_fail
+from tests.factories import add_category, add_user
 from tests.e2e.steps import install_run_counter
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 from tests.e2e.steps import act, choose, click, keyed, nav_link, settle, sign_in, sign_out
 
 pytestmark = pytest.mark.browser

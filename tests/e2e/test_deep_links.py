@@ -8,7 +8,7 @@ import pytest
 from helpdesk.core.db import make_engine, session_scope
 from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.customer import TicketDraft, create_ticket
-from tests.conftest import TEST_PASSWORD, add_user
+from tests.factories import TEST_PASSWORD, add_user
 
 from tests.e2e.steps import settle
 
