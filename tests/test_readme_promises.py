@@ -26,11 +26,10 @@ from helpdesk.jobs.maintenance import run_maintenance
 from helpdesk.models import Category, LoginThrottle, OutboxMessage, Ticket, User
 from helpdesk.notifications import compose, outbox, sender
 from helpdesk.sla import policies
-from helpdesk.tickets import customer as tickets_customer, queue, staff
+from helpdesk.tickets import queue, staff
 from helpdesk.tickets.attachments import UploadedFile, upload_problems
-from helpdesk.tickets.customer import TicketDraft
 from helpdesk.tickets.queue import QueueView
-from tests.factories import TEST_PASSWORD, add_category, add_user
+from tests.factories import TEST_PASSWORD, add_user
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixture)
 
 WRONG_PASSWORD = "Not-the-password-9"
@@ -202,49 +201,25 @@ def test_a_row_claimed_and_never_marked_is_taken_again_after_its_15_minute_lease
 
 # --- auto-close after 7 days; "Breaching soon" within 2 hours; "Recently resolved" 7 days ------
 
-@pytest.fixture
-def desk(engine):
-    return {
-        "engine": engine,
-        "customer": add_user(engine, email="carla@example.com"),
-        "agent": add_user(engine, email="alex@support.example.com", role=Role.AGENT),
-        "category": add_category(engine),
-    }
-
-
-def raise_ticket(desk, subject="Help", **changes) -> int:
-    with session_scope(desk["engine"]) as session:
-        ticket_id = tickets_customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
-            category_id=desk["category"].id, priority=Priority.NORMAL, subject=subject, description="Please")).id
-    if changes:
-        with session_scope(desk["engine"]) as session:
-            ticket = session.get(Ticket, ticket_id)
-            for name, value in changes.items():
-                setattr(ticket, name, value)
-    return ticket_id
-
-
 def resolve(desk, ticket_id, resolved_at) -> None:
-    with session_scope(desk["engine"]) as session:
-        staff.change_status(session=session, actor=desk["agent"], ticket_id=ticket_id,
-                                    status=TicketStatus.RESOLVED)
-    with session_scope(desk["engine"]) as session:
+    """Alex resolves the ticket; the record then says it happened at `resolved_at`."""
+    desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
+    with session_scope(desk.engine) as session:
         session.get(Ticket, ticket_id).resolved_at = resolved_at
 
 
 def status_of(desk, ticket_id) -> TicketStatus:
-    with session_scope(desk["engine"]) as session:
-        return session.get(Ticket, ticket_id).status
+    return desk.ticket(ticket_id).status
 
 
 def test_resolved_tickets_are_auto_closed_after_7_days_by_default(desk):
     now = utcnow()
-    almost = raise_ticket(desk, "Resolved 6 days 23 hours ago")
+    almost = desk.raise_ticket(subject="Resolved 6 days 23 hours ago")
     resolve(desk, almost, now - timedelta(days=6, hours=23))
-    due = raise_ticket(desk, "Resolved 7 days and a minute ago")
+    due = desk.raise_ticket(subject="Resolved 7 days and a minute ago")
     resolve(desk, due, now - timedelta(days=7, minutes=1))
 
-    report = run_maintenance(desk["engine"], now=now)
+    report = run_maintenance(desk.engine, now=now)
     assert report.closed_ids == [due]
     assert (status_of(desk, almost), status_of(desk, due)) == (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
@@ -255,46 +230,38 @@ README_SLA_HOURS = [(Priority.URGENT, 1, 8), (Priority.HIGH, 4, 24), (Priority.N
 
 
 @pytest.mark.parametrize(("priority", "first", "resolution"), README_SLA_HOURS)
-def test_resetting_sla_targets_brings_back_the_readme_defaults(engine, priority, first, resolution):
+def test_resetting_sla_targets_brings_back_the_readme_defaults(desk, priority, first, resolution):
     """A fresh database starts from the rows the migration seeds (pinned in test_sla.py); "reset"
     deletes the row and falls back to the built-in defaults, which must be the same numbers."""
-    admin = add_user(engine, email="ada@support.example.com", role=Role.ADMIN)
-    customer = add_user(engine, email="carla@example.com")
-    category = add_category(engine)
-    with session_scope(engine) as session:
-        policies.update_policy(session=session, actor=admin, priority=priority,
-                                   first_response_hours=3, resolution_hours=30)
-    with session_scope(engine) as session:
-        policies.reset_policy(session=session, actor=admin, priority=priority)
-    with session_scope(engine) as session:
-        ticket = tickets_customer.create_ticket(session=session, actor=customer, data=TicketDraft(
-            category_id=category.id, priority=priority, subject="Help", description="Please"))
+    desk.act(desk.admin, policies.update_policy, priority=priority, first_response_hours=3, resolution_hours=30)
+    desk.act(desk.admin, policies.reset_policy, priority=priority)
+    ticket = desk.ticket(desk.raise_ticket(priority=priority))
     assert ticket.first_response_due_at - ticket.created_at == timedelta(hours=first)
     assert ticket.resolution_due_at - ticket.created_at == timedelta(hours=resolution)
 
 
 def subjects(desk, view, now) -> list[str]:
-    with session_scope(desk["engine"]) as session:
-        page = queue.list_queue(session=session, actor=desk["agent"], view=view, now=now, page_size=100)
+    with session_scope(desk.engine) as session:
+        page = queue.list_queue(session=session, actor=desk.agent, view=view, now=now, page_size=100)
         return sorted(row.subject for row in page.rows)
 
 
 def test_breaching_soon_shows_targets_due_within_2_hours(desk):
     now = utcnow()
-    raise_ticket(desk, "first reply due in 1:59", first_response_due_at=now + timedelta(hours=1, minutes=59))
-    raise_ticket(desk, "first reply due in 2:01", first_response_due_at=now + timedelta(hours=2, minutes=1))
-    raise_ticket(desk, "answered, resolution due in 1:59", first_response_at=now,
-                 resolution_due_at=now + timedelta(hours=1, minutes=59))
-    raise_ticket(desk, "answered, resolution due in 2:01", first_response_at=now,
-                 resolution_due_at=now + timedelta(hours=2, minutes=1))
+    desk.raise_ticket(subject="first reply due in 1:59", first_response_due_at=now + timedelta(hours=1, minutes=59))
+    desk.raise_ticket(subject="first reply due in 2:01", first_response_due_at=now + timedelta(hours=2, minutes=1))
+    desk.raise_ticket(subject="answered, resolution due in 1:59", first_response_at=now,
+                      resolution_due_at=now + timedelta(hours=1, minutes=59))
+    desk.raise_ticket(subject="answered, resolution due in 2:01", first_response_at=now,
+                      resolution_due_at=now + timedelta(hours=2, minutes=1))
     assert subjects(desk, QueueView.BREACHING_SOON, now) == ["answered, resolution due in 1:59",
                                                             "first reply due in 1:59"]
 
 
 def test_recently_resolved_shows_the_last_7_days(desk):
     now = utcnow()
-    resolve(desk, raise_ticket(desk, "resolved 6 days 23 hours ago"), now - timedelta(days=6, hours=23))
-    resolve(desk, raise_ticket(desk, "resolved 7 days and a minute ago"), now - timedelta(days=7, minutes=1))
+    resolve(desk, desk.raise_ticket(subject="resolved 6 days 23 hours ago"), now - timedelta(days=6, hours=23))
+    resolve(desk, desk.raise_ticket(subject="resolved 7 days and a minute ago"), now - timedelta(days=7, minutes=1))
     assert subjects(desk, QueueView.RECENTLY_RESOLVED, now) == ["resolved 6 days 23 hours ago"]
 
 

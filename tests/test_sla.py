@@ -11,87 +11,61 @@ from helpdesk import settings
 from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import PermissionDenied, ValidationError
-from helpdesk.enums import Priority, Role, TicketStatus
+from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import Ticket
 from helpdesk.settings import BusinessHours
 from helpdesk.sla import clock as sla_clock, policies
 from helpdesk.sla.clock import SlaState, add_working_time, working_time_between
-from helpdesk.tickets import customer, staff
-from helpdesk.tickets.customer import TicketDraft
-from tests.factories import add_category, add_user
+from helpdesk.tickets import staff
 
 NINE_TO_FIVE = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="UTC")
 FRIDAY_4PM = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def desk(engine):
-    return {
-        "engine": engine,
-        "customer": add_user(engine, email="carla@example.com"),
-        "agent": add_user(engine, email="alex@support.example.com", role=Role.AGENT),
-        "admin": add_user(engine, email="ada@support.example.com", role=Role.ADMIN),
-        "category": add_category(engine),
-    }
-
-
-def raise_ticket(desk, priority=Priority.NORMAL) -> Ticket:
-    with session_scope(desk["engine"]) as session:
-        return customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
-            category_id=desk["category"].id, priority=priority, subject="Help", description="Please"))
-
-
-def load(desk, ticket_id) -> Ticket:
-    with session_scope(desk["engine"]) as session:
-        return session.get(Ticket, ticket_id)
-
-
 @pytest.mark.parametrize(("priority", "first", "resolution"), [
     (Priority.URGENT, 1, 8), (Priority.HIGH, 4, 24), (Priority.NORMAL, 8, 72), (Priority.LOW, 24, 120)])
 def test_default_targets_per_priority(desk, priority, first, resolution):
-    ticket = raise_ticket(desk, priority)
+    ticket = desk.ticket(desk.raise_ticket(priority=priority))
     assert ticket.first_response_due_at - ticket.created_at == timedelta(hours=first)
     assert ticket.resolution_due_at - ticket.created_at == timedelta(hours=resolution)
 
 
 def test_admin_edits_targets_for_new_tickets_and_input_is_checked(desk):
-    before = raise_ticket(desk, Priority.HIGH)
-    with session_scope(desk["engine"]) as session:
+    before = desk.ticket(desk.raise_ticket(priority=Priority.HIGH))
+    with session_scope(desk.engine) as session:
         with pytest.raises(PermissionDenied):
-            policies.update_policy(session=session, actor=desk["agent"], priority="high",
+            policies.update_policy(session=session, actor=desk.agent, priority="high",
                                        first_response_hours=2, resolution_hours=12)
         for first, resolution, field in ((0, 12, "first_response_hours"), (2, 1, "resolution_hours"),
                                          ("2", 12, "first_response_hours"), (2, 10_000, "resolution_hours")):
             with pytest.raises(ValidationError) as error:
-                policies.update_policy(session=session, actor=desk["admin"], priority="high",
+                policies.update_policy(session=session, actor=desk.admin, priority="high",
                                            first_response_hours=first, resolution_hours=resolution)
             assert field in error.value.field_errors
-        policies.update_policy(session=session, actor=desk["admin"], priority="high",
+        policies.update_policy(session=session, actor=desk.admin, priority="high",
                                    first_response_hours=2, resolution_hours=12)
         listed = {p.priority: (p.first_response_hours, p.resolution_hours, p.is_default)
-                  for p in policies.list_policies(session=session, actor=desk["agent"])}
+                  for p in policies.list_policies(session=session, actor=desk.agent)}
     assert listed[Priority.HIGH] == (2, 12, False) and listed[Priority.LOW] == (24, 120, True)
-    after = raise_ticket(desk, Priority.HIGH)
+    after = desk.ticket(desk.raise_ticket(priority=Priority.HIGH))
     assert after.first_response_due_at - after.created_at == timedelta(hours=2)
-    assert load(desk, before.id).first_response_due_at - before.created_at == timedelta(hours=4)  # kept
-    with session_scope(desk["engine"]) as session:
-        policies.reset_policy(session=session, actor=desk["admin"], priority=Priority.HIGH)
-    assert raise_ticket(desk, Priority.HIGH).resolution_due_at - after.created_at > timedelta(hours=23)
+    assert desk.ticket(before.id).first_response_due_at - before.created_at == timedelta(hours=4)  # kept
+    desk.act(desk.admin, policies.reset_policy, priority=Priority.HIGH)
+    reset = desk.ticket(desk.raise_ticket(priority=Priority.HIGH))
+    assert reset.resolution_due_at - after.created_at > timedelta(hours=23)
 
 
 def test_priority_change_recomputes_from_creation_and_keeps_waiting_time(desk):
-    ticket = raise_ticket(desk, Priority.LOW)
-    with session_scope(desk["engine"]) as session:
-        staff.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
-                                    status=TicketStatus.WAITING_ON_CUSTOMER)
-    with session_scope(desk["engine"]) as session:  # the customer took five hours to answer
+    ticket = desk.ticket(desk.raise_ticket(priority=Priority.LOW))
+    desk.act(desk.agent, staff.change_status, ticket_id=ticket.id, status=TicketStatus.WAITING_ON_CUSTOMER)
+    with session_scope(desk.engine) as session:  # the customer took five hours to answer
         session.get(Ticket, ticket.id).waiting_since = utcnow() - timedelta(hours=5)
-    with session_scope(desk["engine"]) as session:
-        staff.change_status(session=session, actor=desk["agent"], ticket_id=ticket.id,
+    with session_scope(desk.engine) as session:
+        staff.change_status(session=session, actor=desk.agent, ticket_id=ticket.id,
                                     status=TicketStatus.OPEN)
-        staff.change_priority(session=session, actor=desk["agent"], ticket_id=ticket.id,
+        staff.change_priority(session=session, actor=desk.agent, ticket_id=ticket.id,
                                       priority=Priority.HIGH)
-    high = load(desk, ticket.id)
+    high = desk.ticket(ticket.id)
     assert high.first_response_due_at - high.created_at == timedelta(hours=4)
     credited = high.resolution_due_at - high.created_at - timedelta(hours=24)
     assert timedelta(hours=5) <= credited < timedelta(hours=5, minutes=1)
@@ -111,20 +85,20 @@ def test_working_time_arithmetic():
 
 
 def test_business_hours_setting_shapes_new_due_dates(desk):
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         with pytest.raises(PermissionDenied):
-            settings.set_business_hours(session=session, actor=desk["agent"], hours=NINE_TO_FIVE)
+            settings.set_business_hours(session=session, actor=desk.agent, hours=NINE_TO_FIVE)
         with pytest.raises(ValidationError) as error:
-            settings.set_business_hours(session=session, actor=desk["admin"], hours=BusinessHours(
+            settings.set_business_hours(session=session, actor=desk.admin, hours=BusinessHours(
                 start=time(17), end=time(9), weekdays=frozenset(), timezone="Mars/Olympus"))
         assert set(error.value.field_errors) == {"business_hours", "business_days", "timezone"}
-        settings.set_business_hours(session=session, actor=desk["admin"], hours=NINE_TO_FIVE)
+        settings.set_business_hours(session=session, actor=desk.admin, hours=NINE_TO_FIVE)
         assert settings.get_settings(session=session).business_hours == NINE_TO_FIVE
-    ticket = raise_ticket(desk, Priority.URGENT)
+    ticket = desk.ticket(desk.raise_ticket(priority=Priority.URGENT))
     assert ticket.first_response_due_at == add_working_time(ticket.created_at, timedelta(hours=1), NINE_TO_FIVE)
     assert ticket.resolution_due_at == add_working_time(ticket.created_at, timedelta(hours=8), NINE_TO_FIVE)
-    with session_scope(desk["engine"]) as session:
-        settings.set_business_hours(session=session, actor=desk["admin"], hours=None)
+    with session_scope(desk.engine) as session:
+        settings.set_business_hours(session=session, actor=desk.admin, hours=None)
         assert settings.get_settings(session=session).business_hours is None
 
 

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from helpdesk.core.db import session_scope
-from helpdesk.enums import Priority, Role
 from helpdesk.models import OutboxMessage, Ticket
 from helpdesk.sla.alerts import queue_sla_alerts
-from helpdesk.tickets import customer
-from helpdesk.tickets.customer import TicketDraft
-from tests.factories import add_category, add_user
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # the maintenance job's clock in these tests
 FAR = timedelta(days=3)
@@ -27,35 +22,19 @@ AGENT = "alex@support.example.com"
 ADMIN = "ada@support.example.com"
 
 
-@pytest.fixture
-def desk(engine):
-    return {
-        "engine": engine,
-        "customer": add_user(engine, email="carla@example.com"),
-        "agent": add_user(engine, email=AGENT, name="Alex Agent", role=Role.AGENT),
-        "admin": add_user(engine, email=ADMIN, name="Ada Admin", role=Role.ADMIN),
-        "category": add_category(engine),
-    }
-
-
-def ticket_due(desk, *, first_response: timedelta = FAR, resolution: timedelta = FAR, subject="Printer") -> int:
+def ticket_due(desk, *, first_response: timedelta = FAR, resolution: timedelta = FAR) -> int:
     """An open ticket assigned to Alex, its targets due at NOW + the given offsets."""
-    with session_scope(desk["engine"]) as session:
-        ticket = customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
-            category_id=desk["category"].id, priority=Priority.NORMAL, subject=subject, description="Please"))
-        ticket.assignee_id = desk["agent"].id
-        ticket.first_response_due_at = NOW + first_response
-        ticket.resolution_due_at = NOW + resolution
-        return ticket.id
+    return desk.raise_ticket(assignee_id=desk.agent.id, first_response_due_at=NOW + first_response,
+                             resolution_due_at=NOW + resolution)
 
 
 def run(desk, now=NOW, **kwargs) -> int:
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         return queue_sla_alerts(session=session, now=now, **kwargs)
 
 
 def alerts(desk) -> list[tuple[int, str, str]]:
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.event.like("sla_%"))
                                .order_by(OutboxMessage.id))
         return [(row.ticket_id, row.event, row.recipient_email) for row in rows]
@@ -110,7 +89,7 @@ def test_a_capped_run_alerts_the_most_urgent_tickets_first_and_the_rest_next_tim
 def test_each_alert_mail_names_the_due_time_of_its_own_target(desk):
     ticket_id = ticket_due(desk, first_response=timedelta(minutes=30), resolution=timedelta(minutes=90))
     run(desk)  # one ticket, both targets at risk
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         ticket = session.get(Ticket, ticket_id)
         assert (ticket.first_response_due_at, ticket.resolution_due_at) == (
             datetime(2030, 1, 7, 9, 30, tzinfo=UTC), datetime(2030, 1, 7, 10, 30, tzinfo=UTC))

@@ -12,14 +12,12 @@ import pytest
 
 from helpdesk import settings
 from helpdesk.core.db import session_scope
-from helpdesk.enums import Priority, Role, TicketStatus
-from helpdesk.models import Ticket, User
+from helpdesk.enums import Priority, TicketStatus
+from helpdesk.models import Ticket
 from helpdesk.settings import BusinessHours
 from helpdesk.sla import clock as sla_clock
 from helpdesk.sla.clock import add_working_time, working_time_between
-from helpdesk.tickets import customer, staff
-from helpdesk.tickets.customer import TicketDraft
-from tests.factories import add_category, add_user
+from helpdesk.tickets import staff
 
 NINE_TO_FIVE_UTC = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="UTC")
 AMSTERDAM = BusinessHours(start=time(9), end=time(17), weekdays=frozenset(range(5)), timezone="Europe/Amsterdam")
@@ -87,50 +85,17 @@ def test_waiting_with_no_target_is_paused_not_an_error():
 
 # --- through the services --------------------------------------------------------------------
 
-@pytest.fixture
-def desk(engine):
-    return {
-        "engine": engine,
-        "customer": add_user(engine, email="carla@example.com"),
-        "agent": add_user(engine, email="alex@support.example.com", role=Role.AGENT),
-        "admin": add_user(engine, email="ada@support.example.com", role=Role.ADMIN),
-        "category": add_category(engine),
-    }
-
-
-def act(desk, who, fn, **kwargs):
-    with session_scope(desk["engine"]) as session:
-        return fn(session=session, actor=session.get(User, desk[who].id), **kwargs)
-
-
-def raise_ticket(desk, priority=Priority.NORMAL) -> int:
-    return act(desk, "customer", customer.create_ticket, data=TicketDraft(
-        category_id=desk["category"].id, priority=priority, subject="Help", description="Please")).id
-
-
-def set_fields(desk, ticket_id, **values):
-    with session_scope(desk["engine"]) as session:
-        ticket = session.get(Ticket, ticket_id)
-        for name, value in values.items():
-            setattr(ticket, name, value)
-
-
-def load(desk, ticket_id) -> Ticket:
-    with session_scope(desk["engine"]) as session:
-        return session.get(Ticket, ticket_id)
-
-
 def test_a_weekend_wait_credits_only_the_working_hours_spent_waiting(desk):
     """Waiting from Friday 16:00 to Monday 10:00 is two working hours (Friday's last, Monday's
     first): a target of Monday 16:00 moves to Tuesday 10:00, not by the 66 hours on the clock."""
-    act(desk, "admin", settings.set_business_hours, hours=NINE_TO_FIVE_UTC)
-    ticket_id = raise_ticket(desk)
-    with session_scope(desk["engine"]) as session:
+    desk.act(desk.admin, settings.set_business_hours, hours=NINE_TO_FIVE_UTC)
+    ticket_id = desk.raise_ticket()
+    with session_scope(desk.engine) as session:
         ticket = session.get(Ticket, ticket_id)
         ticket.waiting_since = utc(2026, 11, 20, 16)
         ticket.resolution_due_at = utc(2026, 11, 23, 16)
         sla_clock.resume(ticket, utc(2026, 11, 23, 10))
-    resumed = load(desk, ticket_id)
+    resumed = desk.ticket(ticket_id)
     assert resumed.resolution_due_at == utc(2026, 11, 24, 10)
     assert resumed.waiting_since is None
 
@@ -139,31 +104,29 @@ def test_a_priority_change_keeps_waiting_credit_measured_in_working_hours(desk):
     """Raised Monday 15:00 as Normal (72 working hours: Friday Dec 4, 15:00) with three working
     hours of waiting already credited (Monday Dec 7, 10:00 - across a weekend). Made High: 24 + 3
     working hours from Monday 15:00 is Friday Nov 27, 10:00; first response 4 hours: Tuesday 11:00."""
-    act(desk, "admin", settings.set_business_hours, hours=NINE_TO_FIVE_UTC)
-    ticket_id = raise_ticket(desk)
-    set_fields(desk, ticket_id, created_at=utc(2026, 11, 23, 15), first_response_due_at=utc(2026, 11, 24, 15),
-               resolution_due_at=utc(2026, 12, 7, 10))
-    act(desk, "agent", staff.change_priority, ticket_id=ticket_id, priority=Priority.HIGH)
-    high = load(desk, ticket_id)
+    desk.act(desk.admin, settings.set_business_hours, hours=NINE_TO_FIVE_UTC)
+    ticket_id = desk.raise_ticket(created_at=utc(2026, 11, 23, 15), first_response_due_at=utc(2026, 11, 24, 15),
+                                  resolution_due_at=utc(2026, 12, 7, 10))
+    desk.act(desk.agent, staff.change_priority, ticket_id=ticket_id, priority=Priority.HIGH)
+    high = desk.ticket(ticket_id)
     assert high.first_response_due_at == utc(2026, 11, 24, 11)
     assert high.resolution_due_at == utc(2026, 11, 27, 10)
 
 
 def test_a_priority_change_with_no_credit_needs_no_business_hours_to_be_right(desk):
     """Around the clock, no waiting: Urgent from Monday 09:00 is due 10:00 / 17:00 the same day."""
-    ticket_id = raise_ticket(desk)
-    set_fields(desk, ticket_id, created_at=utc(2026, 11, 23, 9), first_response_due_at=utc(2026, 11, 23, 17),
-               resolution_due_at=utc(2026, 11, 26, 9))
-    act(desk, "agent", staff.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
-    urgent = load(desk, ticket_id)
+    ticket_id = desk.raise_ticket(created_at=utc(2026, 11, 23, 9), first_response_due_at=utc(2026, 11, 23, 17),
+                                  resolution_due_at=utc(2026, 11, 26, 9))
+    desk.act(desk.agent, staff.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
+    urgent = desk.ticket(ticket_id)
     assert (urgent.first_response_due_at, urgent.resolution_due_at) == (utc(2026, 11, 23, 10), utc(2026, 11, 23, 17))
 
 
 def test_a_ticket_without_a_resolution_target_gets_one_on_a_priority_change(desk):
     """Tickets raised before targets existed have none; a priority change sets both, with
     nothing credited."""
-    ticket_id = raise_ticket(desk)
-    set_fields(desk, ticket_id, created_at=utc(2026, 11, 23, 9), first_response_due_at=None, resolution_due_at=None)
-    act(desk, "agent", staff.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
-    urgent = load(desk, ticket_id)
+    ticket_id = desk.raise_ticket(created_at=utc(2026, 11, 23, 9), first_response_due_at=None,
+                                  resolution_due_at=None)
+    desk.act(desk.agent, staff.change_priority, ticket_id=ticket_id, priority=Priority.URGENT)
+    urgent = desk.ticket(ticket_id)
     assert (urgent.first_response_due_at, urgent.resolution_due_at) == (utc(2026, 11, 23, 10), utc(2026, 11, 23, 17))
