@@ -1,20 +1,15 @@
 """Helpers for the AppTest page tests: a throwaway database the app points at, the app
-opened as a given user, and ways to read a page the way a person reads it."""
+opened as a given user, and ways to read a page the way a person reads it. The people,
+categories and tickets these tests need come from tests/factories.py, like everywhere else."""
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.runtime import pages_manager
 from streamlit.testing.v1 import AppTest, app_test
 
-from helpdesk.core.db import make_engine, migrate, session_scope
-from helpdesk.enums import Role
 from helpdesk.models import User
-from helpdesk.tickets.attachments import UploadedFile
-from helpdesk.tickets.customer import TicketDraft, create_ticket
 from helpdesk.ui.engine import get_engine
-from tests.factories import add_category, add_user
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 # Argon2 hashing and the first migration take longer than AppTest's 3 s default on a busy machine.
@@ -109,24 +104,5 @@ def fill(at: AppTest, **values) -> AppTest:
     return at
 
 
-def add_customer(engine, email: str, name: str | None = None) -> User:
-    return add_user(engine, email=email, role=Role.CUSTOMER, name=name)
-
-
-def add_staff(engine, email: str, role: Role = Role.AGENT, name: str | None = None) -> User:
-    return add_user(engine, email=email, role=role, name=name)
-
-
-def raise_ticket(engine, customer: User, category_id: int, subject: str, description: str = "It broke.",
-                 attachments: list[UploadedFile] | None = None) -> int:
-    """A ticket raised through the same service the page uses; returns its id."""
-    with session_scope(engine) as session:
-        actor = session.get(User, customer.id)
-        ticket = create_ticket(session=session, actor=actor, data=TicketDraft(
-            category_id=category_id, priority="normal", subject=subject, description=description,
-            attachments=attachments or []))
-        return ticket.id
-
-
-__all__ = ["APP", "add_category", "add_customer", "add_staff", "fill", "message_at", "messages",
-           "open_app", "page_text", "point_app_at", "raise_ticket", "rerun"]
+__all__ = ["APP", "RUN_TIMEOUT", "fill", "message_at", "messages", "open_app", "page_text", "point_app_at",
+           "rerun"]

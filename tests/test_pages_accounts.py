@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from helpdesk.core.db import session_scope
 from helpdesk.enums import Role
 from helpdesk.models import User
-from tests.factories import TEST_PASSWORD
-from tests.page_helpers import (add_category, add_customer, add_staff, fill, message_at, messages,  # noqa: F401
-                                open_app, page_text, rerun)
+from tests.factories import TEST_PASSWORD, add_category, add_user
+from tests.page_helpers import fill, message_at, messages, open_app, page_text, rerun
 
 STRONG = "Very-Secret-42"
 # What a person reads; written out here so a changed message in the service fails these tests.
@@ -69,8 +68,8 @@ def test_setup_creates_the_administrator_and_signs_them_in(app_db):
 
 
 def test_sign_up_errors_are_shown_per_field_and_nothing_is_created(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    add_customer(app_db, "taken@example.com")
+    add_user(app_db, email="ada@example.com", role=Role.ADMIN)
+    add_user(app_db, email="taken@example.com")
     at = open_app(page="pages/account/sign_up.py")
     fill(at, sign_up_name="", sign_up_email="taken@example.com", sign_up_password="password",
          sign_up_password_repeat="password")
@@ -99,7 +98,8 @@ def test_sign_up_errors_are_shown_per_field_and_nothing_is_created(app_db):
 
 
 def test_sign_up_creates_a_customer_who_lands_on_submit_a_ticket(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    """Not the shared world: Carla signs up here, so she must not exist yet."""
+    add_user(app_db, email="ada@example.com", role=Role.ADMIN)
     add_category(app_db, "Billing")
     at = open_app(page="pages/account/sign_up.py")
     fill(at, sign_up_name="Carla Customer", sign_up_email="Carla@Example.com", sign_up_password=STRONG,
@@ -116,12 +116,9 @@ def test_sign_up_creates_a_customer_who_lands_on_submit_a_ticket(app_db):
     assert "Signed in as **Carla Customer** (customer)" in at.sidebar.caption[0].value
 
 
-def test_wrong_password_and_unknown_email_read_exactly_the_same(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    add_customer(app_db, "carla@example.com")
-
+def test_wrong_password_and_unknown_email_read_exactly_the_same(app_desk):
     at = open_app()
-    fill(at, sign_in_email="carla@example.com", sign_in_password="Wrong-Password-1")
+    fill(at, sign_in_email=app_desk.customer.email, sign_in_password="Wrong-Password-1")
     at.button(key="sign_in_submit").click()
     rerun(at)
     wrong_password = messages(at)
@@ -137,9 +134,8 @@ def test_wrong_password_and_unknown_email_read_exactly_the_same(app_db):
     assert at.text_input(key="sign_in_email").value == "nobody@example.com"  # no retyping the address
 
 
-def test_sign_in_with_the_right_password_opens_the_customer_pages(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    carla = add_customer(app_db, "carla@example.com", name="Carla")
+def test_sign_in_with_the_right_password_opens_the_customer_pages(app_desk):
+    carla = app_desk.customer  # carla@example.com, typed below as people do
     at = open_app()
     fill(at, sign_in_email=" CARLA@example.com ", sign_in_password=TEST_PASSWORD)
     at.button(key="sign_in_submit").click()
@@ -150,29 +146,26 @@ def test_sign_in_with_the_right_password_opens_the_customer_pages(app_db):
     assert open_app(carla).title[0].value == "Submit a ticket"
 
 
-def test_five_failures_throttle_the_account_even_with_the_right_password(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    add_customer(app_db, "carla@example.com")
+def test_five_failures_throttle_the_account_even_with_the_right_password(app_desk):
+    email = app_desk.customer.email
     at = open_app()
     for _ in range(5):
-        fill(at, sign_in_email="carla@example.com", sign_in_password="Wrong-Password-1")
+        fill(at, sign_in_email=email, sign_in_password="Wrong-Password-1")
         at.button(key="sign_in_submit").click()
         rerun(at)
         assert messages(at) == [SIGN_IN_FAILED]
 
     # A new browser session (the counter is in the database, not in the session).
     at = open_app()
-    fill(at, sign_in_email="carla@example.com", sign_in_password=TEST_PASSWORD)
+    fill(at, sign_in_email=email, sign_in_password=TEST_PASSWORD)
     at.button(key="sign_in_submit").click()
     rerun(at)
     assert messages(at) == [THROTTLED]
     assert "user_id" not in at.session_state
 
 
-def test_sign_out_forgets_the_user(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    carla = add_customer(app_db, "carla@example.com")
-    at = open_app(carla)
+def test_sign_out_forgets_the_user(app_desk):
+    at = open_app(app_desk.customer)
     at.sidebar.button(key="sign_out").click()
     rerun(at)
 
@@ -181,10 +174,9 @@ def test_sign_out_forgets_the_user(app_db):
     assert at.button(key="sign_in_submit")
 
 
-def test_a_deactivated_account_is_signed_out_on_its_next_click(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    carla = add_customer(app_db, "carla@example.com")
-    with session_scope(app_db) as session:
+def test_a_deactivated_account_is_signed_out_on_its_next_click(app_desk):
+    carla = app_desk.customer
+    with session_scope(app_desk.engine) as session:
         session.get(User, carla.id).is_active = False
 
     at = open_app(carla)
@@ -203,9 +195,9 @@ def test_a_deactivated_account_is_signed_out_on_its_next_click(app_db):
     (None, ["pages/account/sign_in.py", "pages/account/sign_up.py"],
      ["pages/customer/submit_ticket.py", "pages/customer/my_tickets.py", "pages/customer/ticket.py", "pages/admin/users.py"]),
 ])
-def test_navigation_offers_each_role_only_its_pages(app_db, role, reachable, unreachable):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    user = add_user_for(app_db, role)
+def test_navigation_offers_each_role_only_its_pages(app_desk, role, reachable, unreachable):
+    user = {Role.CUSTOMER: app_desk.customer, Role.AGENT: app_desk.agent, Role.ADMIN: app_desk.admin,
+            None: None}[role]
     at = open_app(user)
     for page in reachable:
         at.switch_page(page)
@@ -218,14 +210,14 @@ def add_user_for(engine, role: Role | None):
     if role is None:
         return None
     if role == Role.CUSTOMER:
-        return add_customer(engine, "carla@example.com")
-    return add_staff(engine, f"{role.value}@example.com", role)
+        return add_user(engine, email="carla@example.com")
+    return add_user(engine, email=f"{role.value}@example.com", role=role)
 
 
 @pytest.mark.parametrize("role", [Role.CUSTOMER, Role.AGENT, Role.ADMIN])
 def test_every_page_a_role_can_reach_works_on_an_empty_database(app_db, role):
-    """Only the admin and this user exist: no categories, no tickets."""
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
+    """Only the admin and this user exist: no categories, no tickets (so not the shared world)."""
+    add_user(app_db, email="ada@example.com", role=Role.ADMIN)
     user = add_user_for(app_db, role) if role != Role.ADMIN else 1
     pages = {
         Role.CUSTOMER: ["pages/customer/submit_ticket.py", "pages/customer/my_tickets.py", "pages/customer/ticket.py"],

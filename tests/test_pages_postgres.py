@@ -1,26 +1,24 @@
-"""The customer's happy path through the pages with the app on PostgreSQL (the other page
-tests use SQLite; the services run on both backends in their own tests)."""
+"""The customer's happy path through the pages with the app on PostgreSQL (the other customer
+page tests use SQLite; the services run on both backends in their own tests)."""
 from __future__ import annotations
 
 import pytest
 
-from helpdesk.enums import Role
 from helpdesk.ui.engine import get_engine
-from tests.page_helpers import add_category, add_customer, add_staff, fill, messages, open_app, point_app_at, rerun
+from tests.factories import Desk
+from tests.page_helpers import fill, messages, open_app, point_app_at, rerun
 
 
 @pytest.fixture
-def postgres_app_db(postgres_engine, tmp_path, monkeypatch):
+def postgres_app_desk(postgres_engine, tmp_path, monkeypatch):
+    """The shared world on PostgreSQL, with the app under test pointed at it."""
     point_app_at(monkeypatch, tmp_path, postgres_engine.url.render_as_string(hide_password=False))
-    yield postgres_engine
+    yield Desk.build(postgres_engine)
     get_engine.clear()
 
 
-def test_customer_submits_finds_and_opens_a_ticket_on_postgresql(postgres_app_db):
-    engine = postgres_app_db
-    add_staff(engine, "ada@example.com", Role.ADMIN)
-    billing = add_category(engine, "Billing")
-    carla = add_customer(engine, "carla@example.com", name="Carla Customer")
+def test_customer_submits_finds_and_opens_a_ticket_on_postgresql(postgres_app_desk):
+    billing, carla = postgres_app_desk.category, postgres_app_desk.customer
 
     at = open_app(carla)
     fill(at, submit_subject="Charged twice", submit_description="Two payments for one invoice.")

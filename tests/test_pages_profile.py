@@ -11,9 +11,8 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import AuthenticationFailed
 from helpdesk.enums import Role
 from helpdesk.models import User
-from tests.factories import TEST_PASSWORD
-from tests.page_helpers import (add_customer, add_staff, fill, message_at, messages, open_app,  # noqa: F401
-                                page_text, rerun)
+from tests.factories import TEST_PASSWORD, add_user
+from tests.page_helpers import fill, message_at, messages, open_app, page_text, rerun
 
 PROFILE = "pages/account/profile.py"
 NEW_PASSWORD = "Blue-Kettle-2024"
@@ -21,9 +20,9 @@ SIGN_IN_FAILED = "That e-mail and password don't match an account."
 
 
 @pytest.fixture
-def carla(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN, name="Ada Admin")
-    return add_customer(app_db, "carla@example.com", name="Carla Customer")
+def carla(app_desk) -> User:
+    """Carla of the shared world, whose profile these tests open (Ada and the agents are there too)."""
+    return app_desk.customer
 
 
 def stored(engine, user_id: int) -> User:
@@ -72,7 +71,7 @@ def test_a_customer_sees_their_own_name_email_and_mail_choice(carla):
         "Current password", "New password", "New password again"]
     assert password_fields(at) == ("", "", "")
     assert messages(at) == [] and messages(at, "success") == []
-    assert "ada@example.com" not in page_text(at)
+    assert "ada@support.example.com" not in page_text(at)  # Ada's details are not on Carla's page
 
 
 # --- name and mail choice --------------------------------------------------------------------
@@ -216,7 +215,7 @@ def test_a_correct_change_is_said_empties_the_fields_and_only_the_new_password_s
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.ADMIN])
 def test_staff_use_the_same_profile_page(app_db, carla, role):
-    staff = add_staff(app_db, f"{role.value}-2@example.com", role, name="Sam Staff")
+    staff = add_user(app_db, email=f"{role.value}-2@example.com", role=role, name="Sam Staff")
     at = open_app(staff, page=PROFILE)
     assert at.title[0].value == "Profile"
     assert "Signed in as " + f"{role.value}-2@example.com" in [c.value for c in at.caption]

@@ -14,46 +14,46 @@ from helpdesk.models import Ticket, TicketEvent, User, format_reference
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.queue import QueueSort, QueueView
 from helpdesk.ui.engine import get_engine
-from tests.page_helpers import (add_category, add_customer, add_staff, messages, open_app, page_text,  # noqa: F401
-                                point_app_at, raise_ticket, rerun)
+from tests.factories import add_user
+from tests.page_helpers import messages, open_app, page_text, point_app_at, rerun
 
 QUEUE = "pages/agent/queue.py"
 
 
-@pytest.fixture
-def desk(engine, tmp_path, monkeypatch):
-    """The app on this backend with an admin, two agents, a category and two customers."""
-    point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
-    desk = {
-        "engine": engine,
-        "admin": add_staff(engine, "ada@example.com", Role.ADMIN, name="Ada Admin"),
-        "alan": add_staff(engine, "alan@example.com", Role.AGENT, name="Alan Agent"),
-        "bo": add_staff(engine, "bo@example.com", Role.AGENT, name="Bo Agent"),
-        "billing": add_category(engine, "Billing").id,
-        "carla": add_customer(engine, "carla@example.com", name="Carla Customer"),
-        "dave": add_customer(engine, "dave@example.com", name="Dave Other"),
-    }
-    yield desk
+@pytest.fixture(autouse=True)
+def app_uses_desk(desk, tmp_path, monkeypatch):
+    """The app under test runs on the shared desk's database, so the queue runs on each backend."""
+    point_app_at(monkeypatch, tmp_path, desk.engine.url.render_as_string(hide_password=False))
+    yield
     get_engine.clear()
 
 
-def ticket(desk, subject, customer="carla", assignee=None, status=None, priority=None, created_ago=None) -> int:
-    ticket_id = raise_ticket(desk["engine"], desk[customer], desk["billing"], subject)
-    with session_scope(desk["engine"]) as session:
-        row = session.get(Ticket, ticket_id)
-        if assignee:
-            row.assignee_id = desk[assignee].id
-        if priority:
-            row.priority = priority
-        if created_ago is not None:
-            row.created_at = utcnow() - created_ago
-        for step in status or []:
-            transition(session, row, None, step)
+@pytest.fixture
+def dave(desk) -> User:
+    """A second customer, to search and filter by."""
+    return add_user(desk.engine, email="dave@example.com", name="Dave Other")
+
+
+def ticket(desk, subject, *, customer=None, assignee=None, status=(), priority=Priority.NORMAL,
+           created_ago=None) -> int:
+    """A Billing ticket in a known place in the queue: `status` is the path of moves it took
+    (made by the system, no actor), `created_ago` backdates it."""
+    placed = {}
+    if assignee is not None:
+        placed["assignee_id"] = assignee.id
+    if created_ago is not None:
+        placed["created_at"] = utcnow() - created_ago
+    ticket_id = desk.raise_ticket(customer=customer, subject=subject, priority=priority, **placed)
+    if status:
+        with session_scope(desk.engine) as session:
+            row = session.get(Ticket, ticket_id)
+            for step in status:
+                transition(session, row, None, step)
     return ticket_id
 
 
 def set_due(desk, ticket_id, first_response_in: timedelta) -> None:
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         session.execute(update(Ticket).where(Ticket.id == ticket_id)
                         .values(first_response_due_at=utcnow() + first_response_in))
 
@@ -93,7 +93,7 @@ def filters_expander(at):
 
 
 def test_an_empty_queue_explains_itself_in_every_view(desk):
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     assert at.title[0].value == "Queue"
     assert at.radio(key="queue_view").value == QueueView.MY_OPEN  # agents start with their own work
     assert "Nothing is assigned to you right now" in page_text(at)
@@ -105,13 +105,13 @@ def test_an_empty_queue_explains_itself_in_every_view(desk):
         assert words in page_text(at)
         assert not at.dataframe
 
-    at = open_app(desk["admin"])
+    at = open_app(desk.admin)
     assert at.radio(key="queue_view").value == QueueView.ALL_OPEN  # admins start with the backlog
 
 
 def test_my_open_offers_the_unassigned_tickets_when_empty(desk):
     ticket(desk, "Nobody has this yet")
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     at.button(key="queue_show_unassigned").click()
     rerun(at)
     assert at.radio(key="queue_view").value == QueueView.UNASSIGNED
@@ -120,20 +120,20 @@ def test_my_open_offers_the_unassigned_tickets_when_empty(desk):
 
 def test_each_view_shows_its_tickets(desk):
     ticket(desk, "Unassigned one")
-    ticket(desk, "Alan's open one", assignee="alan", status=[TicketStatus.OPEN])
-    ticket(desk, "Bo's one", assignee="bo")
-    ticket(desk, "Alan's solved one", assignee="alan", status=[TicketStatus.RESOLVED])
+    ticket(desk, "Alex's open one", assignee=desk.agent, status=[TicketStatus.OPEN])
+    ticket(desk, "Bo's one", assignee=desk.agent2)
+    ticket(desk, "Alex's solved one", assignee=desk.agent, status=[TicketStatus.RESOLVED])
 
-    at = open_app(desk["alan"])
-    assert subjects(at) == ["Alan's open one"]
+    at = open_app(desk.agent)
+    assert subjects(at) == ["Alex's open one"]
     row = table(at)[0]
     assert (row["Reference"], row["Customer"], row["Agent"], row["Status"], row["Priority"]) == (
-        format_reference(2), "Carla Customer", "Alan Agent", "Open", "Normal")
+        format_reference(2), "Carla Customer", "Alex Agent", "Open", "Normal")
     assert row["E-mail"] == "carla@example.com"
     assert show(at, QueueView.UNASSIGNED) and subjects(at) == ["Unassigned one"]
     assert table(at)[0]["Agent"] == "Unassigned"
-    assert sorted(subjects(show(at, QueueView.ALL_OPEN))) == ["Alan's open one", "Bo's one", "Unassigned one"]
-    assert subjects(show(at, QueueView.RECENTLY_RESOLVED)) == ["Alan's solved one"]
+    assert sorted(subjects(show(at, QueueView.ALL_OPEN))) == ["Alex's open one", "Bo's one", "Unassigned one"]
+    assert subjects(show(at, QueueView.RECENTLY_RESOLVED)) == ["Alex's solved one"]
     assert (table(at)[0]["SLA"], table(at)[0]["SLA target"]) == ("met", "resolution")
 
 
@@ -144,7 +144,7 @@ def test_sla_markers_say_breached_and_at_risk_in_words(desk):
     set_due(desk, late, -timedelta(hours=3, minutes=10))
     set_due(desk, soon, timedelta(minutes=45, seconds=30))
 
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     rows = {r["Subject"]: r for r in table(show(at, QueueView.ALL_OPEN))}
     # SLA due first: the breached ticket leads the queue.
     assert subjects(at) == ["Waiting far too long", "Due soon", "Plenty of time"]
@@ -158,12 +158,12 @@ def test_sla_markers_say_breached_and_at_risk_in_words(desk):
     assert calm
 
 
-def test_filters_sorting_paging_and_the_total(desk):
+def test_filters_sorting_paging_and_the_total(desk, dave):
     for number in range(1, 29):
         ticket(desk, f"Printer problem {number:02d}", created_ago=timedelta(hours=100 - number))
-    ticket(desk, "Dave's urgent refund", customer="dave", priority=Priority.URGENT)
+    ticket(desk, "Dave's urgent refund", customer=dave, priority=Priority.URGENT)
 
-    at = open_app(desk["admin"])
+    at = open_app(desk.admin)
     assert "All open: 29 tickets** · showing 1–25 · page 1 of 2" in page_text(at)
     assert len(table(at)) == 25
     at.number_input(key="queue_page").set_value(2)
@@ -206,11 +206,11 @@ def test_filters_sorting_paging_and_the_total(desk):
 
 
 def test_filter_by_agent_status_and_created_range(desk):
-    ticket(desk, "Old one", assignee="bo", created_ago=timedelta(days=20))
-    ticket(desk, "Bo's new one", assignee="bo", status=[TicketStatus.IN_PROGRESS])
-    ticket(desk, "Alan's new one", assignee="alan")
-    at = open_app(desk["admin"])
-    at.selectbox(key="queue_assignee").select(desk["bo"].id)
+    ticket(desk, "Old one", assignee=desk.agent2, created_ago=timedelta(days=20))
+    ticket(desk, "Bo's new one", assignee=desk.agent2, status=[TicketStatus.IN_PROGRESS])
+    ticket(desk, "Alex's new one", assignee=desk.agent)
+    at = open_app(desk.admin)
+    at.selectbox(key="queue_assignee").select(desk.agent2.id)
     rerun(at)
     assert sorted(subjects(at)) == ["Bo's new one", "Old one"]
     at.multiselect(key="queue_status").select(TicketStatus.IN_PROGRESS)
@@ -234,7 +234,7 @@ def test_filter_by_agent_status_and_created_range(desk):
 
 def test_a_reference_outside_the_view_is_still_one_click_away(desk):
     solved = ticket(desk, "Long done", status=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     at.text_input(key="queue_search").input(format_reference(solved))
     rerun(at)
     at.button(key="queue_open_reference").click()
@@ -245,14 +245,14 @@ def test_a_reference_outside_the_view_is_still_one_click_away(desk):
 def test_opening_a_ticket_from_the_table_or_the_picker(desk):
     first = ticket(desk, "First in line")
     second = ticket(desk, "Second in line")
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
     at.session_state["queue_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     rerun(at)
     assert at.title[0].value == format_reference(second)
     assert "Second in line" in page_text(at)
 
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
     at.selectbox(key="queue_open").select(first)
     at.button(key="queue_open_button").click()
@@ -262,10 +262,10 @@ def test_opening_a_ticket_from_the_table_or_the_picker(desk):
 
 def test_bulk_assign_changes_the_chosen_tickets_and_audits_each(desk):
     first, second, third = (ticket(desk, f"Ticket {n}") for n in (1, 2, 3))
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
     at.multiselect(key="queue_bulk_tickets").select(first).select(third)
-    at.selectbox(key="queue_bulk_assignee").select(desk["bo"].id)
+    at.selectbox(key="queue_bulk_assignee").select(desk.agent2.id)
     at.selectbox(key="queue_bulk_priority").select(Priority.HIGH)
     at.button(key="queue_bulk_apply").click()
     rerun(at)
@@ -273,21 +273,21 @@ def test_bulk_assign_changes_the_chosen_tickets_and_audits_each(desk):
     assert messages(at, "success") == [f"Changed 2 tickets: {format_reference(first)}, {format_reference(third)}."]
     assert subjects(at) == ["Ticket 2"]  # the others left the Unassigned view
     assert at.multiselect(key="queue_bulk_tickets").value == []
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         for ticket_id in (first, third):
             row = session.get(Ticket, ticket_id)
-            assert (row.assignee_id, row.priority) == (desk["bo"].id, Priority.HIGH)
+            assert (row.assignee_id, row.priority) == (desk.agent2.id, Priority.HIGH)
             kinds = {(e.kind, e.actor_id, e.new_value) for e in session.scalars(
                 select(TicketEvent).where(TicketEvent.ticket_id == ticket_id))}
-            assert (EventKind.ASSIGNED, desk["alan"].id, "Bo Agent") in kinds
-            assert (EventKind.PRIORITY_CHANGED, desk["alan"].id, "high") in kinds
+            assert (EventKind.ASSIGNED, desk.agent.id, "Bo Agent") in kinds
+            assert (EventKind.PRIORITY_CHANGED, desk.agent.id, "high") in kinds
         assert session.get(Ticket, second).assignee_id is None
 
 
 def test_bulk_status_change_reports_each_refused_ticket_with_the_reason(desk):
     resolved = ticket(desk, "Resolved one", status=[TicketStatus.RESOLVED])
     closed = ticket(desk, "Closed one", status=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     show(at, QueueView.RECENTLY_RESOLVED)
     at.button(key="queue_bulk_all").click()
     rerun(at)
@@ -300,7 +300,7 @@ def test_bulk_status_change_reports_each_refused_ticket_with_the_reason(desk):
     warning = messages(at, "warning")[0]
     assert "Left 1 unchanged" in warning
     assert f"{format_reference(closed)}: A ticket can't go from Closed to Open." in warning
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         assert session.get(Ticket, resolved).status == TicketStatus.OPEN
         assert session.get(Ticket, closed).status == TicketStatus.CLOSED
 
@@ -308,24 +308,24 @@ def test_bulk_status_change_reports_each_refused_ticket_with_the_reason(desk):
 def test_bulk_change_leaves_a_ticket_someone_changed_meanwhile(desk):
     mine = ticket(desk, "Changed under me")
     ticket(desk, "Another one")
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
     at.multiselect(key="queue_bulk_tickets").select(mine)
     at.selectbox(key="queue_bulk_status").select(TicketStatus.RESOLVED)
     rerun(at)
-    with session_scope(desk["engine"]) as session:  # Bo raises the priority while Alan is choosing
+    with session_scope(desk.engine) as session:  # Bo raises the priority while Alex is choosing
         session.get(Ticket, mine).priority = Priority.URGENT
     at.button(key="queue_bulk_apply").click()
     rerun(at)
     assert f"{format_reference(mine)}: Someone changed it since the queue was shown" in messages(at, "warning")[0]
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         assert session.get(Ticket, mine).status == TicketStatus.NEW
 
     # A chosen ticket that leaves the view is taken out of the choice, and the agent is told.
     at.multiselect(key="queue_bulk_tickets").select(mine)
     rerun(at)
-    with session_scope(desk["engine"]) as session:
-        session.get(Ticket, mine).assignee_id = desk["bo"].id
+    with session_scope(desk.engine) as session:
+        session.get(Ticket, mine).assignee_id = desk.agent2.id
     rerun(at)
     assert f"No longer on this page, so taken out of your choice: {format_reference(mine)}." in messages(at, "info")
     assert at.multiselect(key="queue_bulk_tickets").value == []
@@ -333,7 +333,7 @@ def test_bulk_change_leaves_a_ticket_someone_changed_meanwhile(desk):
 
 def test_bulk_apply_without_a_choice_explains(desk):
     ticket(desk, "Something")
-    at = open_app(desk["alan"])
+    at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
     at.selectbox(key="queue_bulk_priority").select(Priority.URGENT)
     at.button(key="queue_bulk_apply").click()
@@ -342,14 +342,14 @@ def test_bulk_apply_without_a_choice_explains(desk):
     assert messages(at) == ["Select at least one ticket."]
     assert at.selectbox(key="queue_bulk_priority").value == Priority.URGENT  # the choice stays
     assert not messages(at, "success")
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         assert session.scalars(select(Ticket.priority)).all() == [Priority.NORMAL]
 
 
 def test_customers_cannot_reach_the_queue_or_the_agent_ticket_page(desk):
-    at = open_app(desk["carla"])
+    at = open_app(desk.customer)
     for page in (QUEUE, "pages/agent/ticket.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
-    with session_scope(desk["engine"]) as session:
-        assert session.scalar(select(User.role).where(User.id == desk["carla"].id)) == Role.CUSTOMER
+    with session_scope(desk.engine) as session:
+        assert session.scalar(select(User.role).where(User.id == desk.customer.id)) == Role.CUSTOMER

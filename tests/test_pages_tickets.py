@@ -10,21 +10,20 @@ from helpdesk.models import Attachment, Ticket, TicketMessage, User
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.messages import add_message
-from tests.page_helpers import (add_category, add_customer, add_staff, fill, message_at, messages,  # noqa: F401
-                                open_app, page_text, raise_ticket, rerun)
+from tests.factories import add_category, add_user
+from tests.page_helpers import fill, message_at, messages, open_app, page_text, rerun
 
 
 @pytest.fixture
-def shop(app_db):
-    """An install with an admin, an agent, two categories and two customers."""
-    add_staff(app_db, "ada@example.com", Role.ADMIN, name="Ada Admin")
-    agent = add_staff(app_db, "alan@example.com", Role.AGENT, name="Alan Agent")
-    billing = add_category(app_db, "Billing")
-    technical = add_category(app_db, "Technical problem")
-    carla = add_customer(app_db, "carla@example.com", name="Carla Customer")
-    dave = add_customer(app_db, "dave@example.com", name="Dave Other")
-    return {"engine": app_db, "agent": agent, "billing": billing.id, "technical": technical.id,
-            "carla": carla, "dave": dave}
+def technical(app_desk) -> int:
+    """A second category beside the shared world's Billing; its id."""
+    return add_category(app_desk.engine, "Technical problem").id
+
+
+@pytest.fixture
+def dave(app_desk) -> User:
+    """Another customer, whose tickets Carla must never see."""
+    return add_user(app_desk.engine, email="dave@example.com", name="Dave Other")
 
 
 def ticket_count(engine) -> int:
@@ -40,8 +39,8 @@ def message_count(engine, ticket_id: int) -> int:
 
 # --- Submit a ticket ---------------------------------------------------------------------------
 
-def test_missing_fields_are_named_at_the_fields_and_what_was_typed_stays(shop):
-    at = open_app(shop["carla"])
+def test_missing_fields_are_named_at_the_fields_and_what_was_typed_stays(app_desk):
+    at = open_app(app_desk.customer)
     assert at.title[0].value == "Submit a ticket"
     fill(at, submit_subject="Invoice shows the wrong amount")
     at.button(key="submit_button").click()
@@ -51,25 +50,25 @@ def test_missing_fields_are_named_at_the_fields_and_what_was_typed_stays(shop):
     assert message_at(at, "submit_description") == "Describe the problem."
     assert message_at(at, "submit_subject") is None
     assert at.text_input(key="submit_subject").value == "Invoice shows the wrong amount"
-    assert ticket_count(shop["engine"]) == 0
+    assert ticket_count(app_desk.engine) == 0
 
     # Fix one thing, forget another: the description typed now is kept too.
     fill(at, submit_subject="", submit_description="Charged twice in March.")
-    at.selectbox(key="submit_category").select(shop["billing"])
+    at.selectbox(key="submit_category").select(app_desk.category.id)
     at.button(key="submit_button").click()
     rerun(at)
     assert message_at(at, "submit_subject") == "Enter a subject: a short summary of the problem."
     assert message_at(at, "submit_category") is None
     assert message_at(at, "submit_description") is None
     assert at.text_area(key="submit_description").value == "Charged twice in March."
-    assert at.selectbox(key="submit_category").value == shop["billing"]
-    assert ticket_count(shop["engine"]) == 0
+    assert at.selectbox(key="submit_category").value == app_desk.category.id
+    assert ticket_count(app_desk.engine) == 0
 
 
-def test_a_refused_attachment_is_explained_at_the_uploader_and_nothing_is_written(shop):
-    at = open_app(shop["carla"])
+def test_a_refused_attachment_is_explained_at_the_uploader_and_nothing_is_written(app_desk, technical):
+    at = open_app(app_desk.customer)
     fill(at, submit_subject="Screenshot attached", submit_description="See the picture.")
-    at.selectbox(key="submit_category").select(shop["technical"])
+    at.selectbox(key="submit_category").select(technical)
     # Named like an image, but it is an HTML page.
     at.file_uploader(key="submit_files_0").set_value(("screen.png", b"<html><script>x</script>", "image/png"))
     at.button(key="submit_button").click()
@@ -77,18 +76,18 @@ def test_a_refused_attachment_is_explained_at_the_uploader_and_nothing_is_writte
 
     assert message_at(at, "submit_files_0") == "“screen.png” doesn't look like a .png file."
     assert message_at(at, "submit_subject") is None
-    assert ticket_count(shop["engine"]) == 0
-    with session_scope(shop["engine"]) as session:
+    assert ticket_count(app_desk.engine) == 0
+    with session_scope(app_desk.engine) as session:
         assert session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert at.text_input(key="submit_subject").value == "Screenshot attached"
     assert at.text_area(key="submit_description").value == "See the picture."
-    assert at.selectbox(key="submit_category").value == shop["technical"]
+    assert at.selectbox(key="submit_category").value == technical
 
 
-def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(shop):
-    at = open_app(shop["carla"])
+def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(app_desk, technical):
+    at = open_app(app_desk.customer)
     fill(at, submit_subject="Printer is on fire", submit_description="Since this morning it smokes.")
-    at.selectbox(key="submit_category").select(shop["technical"])
+    at.selectbox(key="submit_category").select(technical)
     at.selectbox(key="submit_priority").select(Priority.URGENT)
     at.file_uploader(key="submit_files_0").set_value(("printer.log", b"E42 overheating\n", "text/plain"))
     at.button(key="submit_button").click()
@@ -105,11 +104,11 @@ def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(shop
     assert at.selectbox(key="submit_priority").value == Priority.NORMAL
     assert at.file_uploader(key="submit_files_1").value in (None, [])
 
-    with session_scope(shop["engine"]) as session:
+    with session_scope(app_desk.engine) as session:
         ticket = session.scalar(select(Ticket))
         assert (ticket.reference, ticket.subject, ticket.priority, ticket.status) == (
             "CCR-000001", "Printer is on fire", Priority.URGENT, TicketStatus.NEW)
-        assert ticket.customer_id == shop["carla"].id
+        assert ticket.customer_id == app_desk.customer.id
         attachment = session.scalar(select(Attachment))
         assert (attachment.ticket_id, attachment.filename, attachment.content) == (
             ticket.id, "printer.log", b"E42 overheating\n")
@@ -122,26 +121,27 @@ def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(shop
     assert not messages(at, "success")
 
 
-def test_a_double_submit_of_the_same_form_creates_one_ticket(shop):
-    at = open_app(shop["carla"])
+def test_a_double_submit_of_the_same_form_creates_one_ticket(app_desk):
+    at = open_app(app_desk.customer)
     token = at.session_state["submit_token"]
     for _ in range(2):
         # The second click carries the same form (and token) as the first.
         at.session_state["submit_token"] = token
         fill(at, submit_subject="Charged twice", submit_description="Two payments for one invoice.")
-        at.selectbox(key="submit_category").select(shop["billing"])
+        at.selectbox(key="submit_category").select(app_desk.category.id)
         at.button(key="submit_button").click()
         rerun(at)
         assert "CCR-000001" in messages(at, "success")[0]
 
-    assert ticket_count(shop["engine"]) == 1
+    assert ticket_count(app_desk.engine) == 1
     # The next form gets a new token, so a genuinely new ticket is not swallowed.
     assert at.session_state["submit_token"] != token
 
 
 def test_submit_page_explains_when_there_are_no_categories(app_db):
-    add_staff(app_db, "ada@example.com", Role.ADMIN)
-    carla = add_customer(app_db, "carla@example.com")
+    """Not the shared world, which has Billing: this install has no category at all."""
+    add_user(app_db, email="ada@example.com", role=Role.ADMIN)
+    carla = add_user(app_db, email="carla@example.com")
     at = open_app(carla)
 
     assert messages(at, "info") == ["Tickets can't be raised yet: an administrator has not set up any categories."]
@@ -151,26 +151,26 @@ def test_submit_page_explains_when_there_are_no_categories(app_db):
 # --- My tickets -------------------------------------------------------------------------------
 
 @pytest.fixture
-def tickets(shop):
-    engine = shop["engine"]
+def tickets(app_desk, technical, dave) -> dict[str, int]:
+    """Carla's resolved invoice ticket and new printer ticket, and Dave's private one; their ids."""
     ids = {
-        "invoice": raise_ticket(engine, shop["carla"], shop["billing"], "Invoice shows the wrong amount"),
-        "printer": raise_ticket(engine, shop["carla"], shop["technical"], "Printer is on fire"),
-        "dave": raise_ticket(engine, shop["dave"], shop["billing"], "Dave's secret refund",
-                             description="My bank account is 12345."),
+        "invoice": app_desk.raise_ticket(subject="Invoice shows the wrong amount"),
+        "printer": app_desk.raise_ticket(category=technical, subject="Printer is on fire"),
+        "dave": app_desk.raise_ticket(customer=dave, subject="Dave's secret refund",
+                                      description="My bank account is 12345."),
     }
-    with session_scope(engine) as session:
-        agent = session.get(User, shop["agent"].id)
+    with session_scope(app_desk.engine) as session:
+        agent = session.get(User, app_desk.agent.id)
         transition(session, session.get(Ticket, ids["invoice"]), agent, TicketStatus.RESOLVED)
-    return {**shop, **ids}
+    return ids
 
 
 def table_rows(at) -> list[dict]:
     return at.dataframe(key="my_tickets_table").value.to_dict("records")
 
 
-def test_my_tickets_lists_only_my_own_tickets_newest_first(tickets):
-    at = open_app(tickets["carla"], page="pages/customer/my_tickets.py")
+def test_my_tickets_lists_only_my_own_tickets_newest_first(app_desk, tickets):
+    at = open_app(app_desk.customer, page="pages/customer/my_tickets.py")
 
     rows = table_rows(at)
     assert [(r["Reference"], r["Subject"], r["Status"], r["Category"]) for r in rows] == [
@@ -183,8 +183,8 @@ def test_my_tickets_lists_only_my_own_tickets_newest_first(tickets):
     assert "Showing 1–2 of 2 tickets" in page_text(at)
 
 
-def test_my_tickets_filters_by_status_and_searches_the_subject(tickets):
-    at = open_app(tickets["carla"], page="pages/customer/my_tickets.py")
+def test_my_tickets_filters_by_status_and_searches_the_subject(app_desk, tickets):
+    at = open_app(app_desk.customer, page="pages/customer/my_tickets.py")
     at.selectbox(key="my_tickets_status").select(TicketStatus.RESOLVED)
     rerun(at)
     assert [r["Reference"] for r in table_rows(at)] == ["CCR-000001"]
@@ -205,15 +205,15 @@ def test_my_tickets_filters_by_status_and_searches_the_subject(tickets):
     assert not at.dataframe
 
 
-def test_my_tickets_empty_state_points_to_submitting_one(shop):
-    at = open_app(shop["carla"], page="pages/customer/my_tickets.py")
+def test_my_tickets_empty_state_points_to_submitting_one(app_desk):
+    at = open_app(app_desk.customer, page="pages/customer/my_tickets.py")
 
     assert messages(at, "info") == ["You have no tickets yet."]
     assert at.get("page_link")[0].proto.label == "Submit your first ticket"
 
 
-def test_opening_a_ticket_from_my_tickets_shows_it(tickets):
-    at = open_app(tickets["carla"], page="pages/customer/my_tickets.py")
+def test_opening_a_ticket_from_my_tickets_shows_it(app_desk, tickets):
+    at = open_app(app_desk.customer, page="pages/customer/my_tickets.py")
     at.selectbox(key="my_tickets_open").select(tickets["printer"])
     at.button(key="my_tickets_open_button").click()
     rerun(at)
@@ -224,19 +224,19 @@ def test_opening_a_ticket_from_my_tickets_shows_it(tickets):
 
 # --- The ticket page --------------------------------------------------------------------------
 
-def test_ticket_page_shows_the_public_conversation_attachments_and_history(shop):
-    engine = shop["engine"]
-    ticket_id = raise_ticket(engine, shop["carla"], shop["technical"], "Printer is on fire",
-                             description="It smokes <b>badly</b>.",
-                             attachments=[UploadedFile("printer.log", b"E42 overheating\n")])
+def test_ticket_page_shows_the_public_conversation_attachments_and_history(app_desk, technical):
+    engine = app_desk.engine
+    ticket_id = app_desk.raise_ticket(category=technical, subject="Printer is on fire",
+                                      description="It smokes <b>badly</b>.",
+                                      attachments=[UploadedFile("printer.log", b"E42 overheating\n")])
     with session_scope(engine) as session:
-        agent, ticket = session.get(User, shop["agent"].id), session.get(Ticket, ticket_id)
+        agent, ticket = session.get(User, app_desk.agent.id), session.get(Ticket, ticket_id)
         transition(session, ticket, agent, TicketStatus.IN_PROGRESS)
         add_message(session, ticket, agent, "Please unplug it and tell me the code on the display.", [],
                     is_public=True)
         add_message(session, ticket, agent, "INTERNAL: customer sounds upset", [], is_public=False)
 
-    at = open_app(shop["carla"], ticket=ticket_id)
+    at = open_app(app_desk.customer, ticket=ticket_id)
     text = page_text(at)
     assert at.title[0].value == "CCR-000001"
     assert "Printer is on fire" in text
@@ -248,12 +248,12 @@ def test_ticket_page_shows_the_public_conversation_attachments_and_history(shop)
     assert [b.proto.label for b in at.get("download_button")] == ["printer.log (16 B)"]
 
 
-def test_replying_shows_the_message_and_empties_the_form_and_an_empty_reply_is_refused(tickets):
-    at = open_app(tickets["carla"], ticket=tickets["printer"])
+def test_replying_shows_the_message_and_empties_the_form_and_an_empty_reply_is_refused(app_desk, tickets):
+    at = open_app(app_desk.customer, ticket=tickets["printer"])
     at.button(key="reply_submit").click()
     rerun(at)
     assert message_at(at, "reply_body") == "Write a message."
-    assert message_count(tickets["engine"], tickets["printer"]) == 0
+    assert message_count(app_desk.engine, tickets["printer"]) == 0
 
     fill(at, reply_body="It is still smoking, see the log.")
     at.file_uploader(key="reply_files_0").set_value(("smoke.txt", b"more smoke\n", "text/plain"))
@@ -267,8 +267,8 @@ def test_replying_shows_the_message_and_empties_the_form_and_an_empty_reply_is_r
     assert "smoke.txt (11 B)" in [b.proto.label for b in at.get("download_button")]
 
 
-def test_a_reply_with_a_refused_attachment_keeps_the_text_and_writes_nothing(tickets):
-    at = open_app(tickets["carla"], ticket=tickets["printer"])
+def test_a_reply_with_a_refused_attachment_keeps_the_text_and_writes_nothing(app_desk, tickets):
+    at = open_app(app_desk.customer, ticket=tickets["printer"])
     fill(at, reply_body="Here is the error log.")
     at.file_uploader(key="reply_files_0").set_value(("photo.jpg", b"just some text", "image/jpeg"))
     at.button(key="reply_submit").click()
@@ -278,26 +278,26 @@ def test_a_reply_with_a_refused_attachment_keeps_the_text_and_writes_nothing(tic
     assert message_at(at, "reply_body") is None
     assert at.text_area(key="reply_body").value == "Here is the error log."
     assert not messages(at, "success")
-    assert message_count(tickets["engine"], tickets["printer"]) == 0
-    with session_scope(tickets["engine"]) as session:
+    assert message_count(app_desk.engine, tickets["printer"]) == 0
+    with session_scope(app_desk.engine) as session:
         assert session.scalar(select(func.count()).select_from(Attachment)
                               .where(Attachment.ticket_id == tickets["printer"])) == 0
 
 
-def test_replying_to_a_resolved_ticket_reopens_it(tickets):
-    at = open_app(tickets["carla"], ticket=tickets["invoice"])
+def test_replying_to_a_resolved_ticket_reopens_it(app_desk, tickets):
+    at = open_app(app_desk.customer, ticket=tickets["invoice"])
     assert "Replying reopens this resolved ticket." in page_text(at)
     fill(at, reply_body="The amount is still wrong.")
     at.button(key="reply_submit").click()
     rerun(at)
 
     assert "Resolved → Open" in page_text(at)
-    with session_scope(tickets["engine"]) as session:
+    with session_scope(app_desk.engine) as session:
         assert session.get(Ticket, tickets["invoice"]).status == TicketStatus.OPEN
 
 
-def test_reopening_a_resolved_ticket(tickets):
-    at = open_app(tickets["carla"], ticket=tickets["invoice"])
+def test_reopening_a_resolved_ticket(app_desk, tickets):
+    at = open_app(app_desk.customer, ticket=tickets["invoice"])
     at.button(key="reopen_ticket").click()
     rerun(at)
 
@@ -306,8 +306,8 @@ def test_reopening_a_resolved_ticket(tickets):
     assert not [b for b in at.button if b.key == "reopen_ticket"]
 
 
-def test_closing_a_ticket_ends_the_conversation(tickets):
-    at = open_app(tickets["carla"], ticket=tickets["printer"])
+def test_closing_a_ticket_ends_the_conversation(app_desk, tickets):
+    at = open_app(app_desk.customer, ticket=tickets["printer"])
     assert not [b for b in at.button if b.key == "reopen_ticket"]  # only resolved tickets reopen
     at.button(key="close_ticket").click()
     rerun(at)
@@ -315,14 +315,14 @@ def test_closing_a_ticket_ends_the_conversation(tickets):
     assert "The ticket is closed. Thank you!" in messages(at, "success")
     assert "This ticket is closed. If you need more help, raise a new ticket." in messages(at, "info")
     assert not at.text_area  # no reply form any more
-    with session_scope(tickets["engine"]) as session:
+    with session_scope(app_desk.engine) as session:
         assert session.get(Ticket, tickets["printer"]).status == TicketStatus.CLOSED
 
 
 @pytest.mark.parametrize("which", ["dave", "no such id", "garbage"])
-def test_another_customers_ticket_is_not_found_and_shows_none_of_its_text(tickets, which):
+def test_another_customers_ticket_is_not_found_and_shows_none_of_its_text(app_desk, tickets, which):
     ticket = {"dave": tickets["dave"], "no such id": 999_999, "garbage": "'; drop table tickets"}[which]
-    at = open_app(tickets["carla"], ticket=ticket)
+    at = open_app(app_desk.customer, ticket=ticket)
 
     assert at.title[0].value == "Ticket not found"
     text = page_text(at)
@@ -330,6 +330,6 @@ def test_another_customers_ticket_is_not_found_and_shows_none_of_its_text(ticket
     assert not at.text_area and not at.get("download_button")
 
 
-def test_the_reference_in_the_address_works_too(tickets):
-    at = open_app(tickets["carla"], ticket="CCR-000002")
+def test_the_reference_in_the_address_works_too(app_desk, tickets):
+    at = open_app(app_desk.customer, ticket="CCR-000002")
     assert at.title[0].value == "CCR-000002"
