@@ -6,41 +6,13 @@ about a reply they wrote themselves, even when the customer is also the ticket's
 SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, update
 
 from helpdesk.core.db import session_scope
-from helpdesk.enums import Priority, Role
+from helpdesk.enums import Role
 from helpdesk.models import OutboxMessage, Ticket, User
 from helpdesk.notifications import outbox_admin as mail_admin
 from helpdesk.tickets import customer
-from helpdesk.tickets.customer import TicketDraft
-from tests.factories import add_category, add_user
-
-
-@pytest.fixture
-def desk(engine):
-    return {
-        "engine": engine,
-        "customer": add_user(engine, email="carla@example.com", name="Carla Customer"),
-        "agent": add_user(engine, email="alex@support.example.com", name="Alex Agent", role=Role.AGENT),
-        "admin": add_user(engine, email="ada@support.example.com", name="Ada Admin", role=Role.ADMIN),
-        "category": add_category(engine),
-    }
-
-
-def raise_ticket(desk, assignee_id: int, subject: str) -> int:
-    with session_scope(desk["engine"]) as session:
-        ticket = customer.create_ticket(session=session, actor=desk["customer"], data=TicketDraft(
-            category_id=desk["category"].id, priority=Priority.NORMAL, subject=subject, description="Please"))
-        ticket.assignee_id = assignee_id
-        return ticket.id
-
-
-def customer_replies(desk, ticket_id: int, body: str) -> None:
-    with session_scope(desk["engine"]) as session:
-        customer.add_customer_reply(session=session, actor=session.get(User, desk["customer"].id),
-                                   ticket_id=ticket_id, body=body)
 
 
 def reply_rows(engine) -> list[OutboxMessage]:
@@ -50,31 +22,29 @@ def reply_rows(engine) -> list[OutboxMessage]:
 
 
 def test_a_customer_reply_mail_is_filed_under_its_ticket_on_the_mail_page(desk):
-    other = raise_ticket(desk, desk["agent"].id, "Scanner jammed")
-    ticket_id = raise_ticket(desk, desk["agent"].id, "Printer on fire")
-    customer_replies(desk, ticket_id, "It is still smoking.")
+    other = desk.raise_ticket(subject="Scanner jammed", assignee_id=desk.agent.id)
+    ticket_id = desk.raise_ticket(subject="Printer on fire", assignee_id=desk.agent.id)
+    desk.act(desk.customer, customer.add_customer_reply, ticket_id=ticket_id, body="It is still smoking.")
 
-    [row] = reply_rows(desk["engine"])
+    [row] = reply_rows(desk.engine)
     assert (row.ticket_id, row.recipient_email) == (ticket_id, "alex@support.example.com")
-    with session_scope(desk["engine"]) as session:
-        admin = session.get(User, desk["admin"].id)
-        page = mail_admin.list_outbox(session=session, actor=admin, ticket_id=ticket_id, event="customer_reply")
-        assert [(r.recipient_email, r.subject) for r in page.rows] == [
-            ("alex@support.example.com", f"[CCR-{ticket_id:06d}] Printer on fire - customer replied")]
-        assert mail_admin.list_outbox(session=session, actor=admin, ticket_id=other,
-                                      event="customer_reply").total == 0
+    page = desk.act(desk.admin, mail_admin.list_outbox, ticket_id=ticket_id, event="customer_reply")
+    assert [(r.recipient_email, r.subject) for r in page.rows] == [
+        ("alex@support.example.com", f"[CCR-{ticket_id:06d}] Printer on fire - customer replied")]
+    assert desk.act(desk.admin, mail_admin.list_outbox, ticket_id=other, event="customer_reply").total == 0
 
 
 def test_a_customer_who_is_also_the_assignee_is_not_mailed_about_their_own_reply(desk):
     """Carla joined the support team and was given her own old ticket: replying on it as its
     customer must not send her a "customer replied" mail."""
-    ticket_id = raise_ticket(desk, desk["agent"].id, "Printer on fire")
-    with session_scope(desk["engine"]) as session:
-        session.execute(update(User).where(User.id == desk["customer"].id).values(role=Role.AGENT))
-        session.execute(update(Ticket).where(Ticket.id == ticket_id).values(assignee_id=desk["customer"].id))
-    customer_replies(desk, ticket_id, "Found the fire extinguisher myself.")
-    assert reply_rows(desk["engine"]) == []
-    with session_scope(desk["engine"]) as session:
+    ticket_id = desk.raise_ticket(subject="Printer on fire", assignee_id=desk.agent.id)
+    with session_scope(desk.engine) as session:
+        session.execute(update(User).where(User.id == desk.customer.id).values(role=Role.AGENT))
+        session.execute(update(Ticket).where(Ticket.id == ticket_id).values(assignee_id=desk.customer.id))
+    desk.act(desk.customer, customer.add_customer_reply, ticket_id=ticket_id,
+             body="Found the fire extinguisher myself.")
+    assert reply_rows(desk.engine) == []
+    with session_scope(desk.engine) as session:
         to_carla = session.scalars(select(OutboxMessage.event).where(
             OutboxMessage.recipient_email == "carla@example.com", OutboxMessage.ticket_id == ticket_id)).all()
     assert "customer_reply" not in to_carla

@@ -19,32 +19,20 @@ from helpdesk.accounts import throttle as login_throttle
 from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import Throttled
-from helpdesk.enums import OutboxEvent, Priority, Role, TicketStatus
-from helpdesk.models import AgentSkill, Category, LoginThrottle, OutboxMessage, Ticket, User
+from helpdesk.enums import OutboxEvent, Role, TicketStatus
+from helpdesk.models import Category, LoginThrottle, OutboxMessage, User
 from helpdesk.notifications import outbox, sender
 from helpdesk.notifications.compose import ComposedMail
 from helpdesk.sla import clock as sla
-from helpdesk.tickets import assignment, categories, customer, staff
-from helpdesk.tickets.customer import TicketDraft
-from tests.factories import add_category, add_user
+from helpdesk.tickets import assignment, categories, staff
+from tests.factories import Desk, add_category, add_user, give_skills
 
 
-def raise_ticket(engine, customer_user, category, subject: str) -> int:
-    with session_scope(engine) as session:
-        ticket = customer.create_ticket(session=session, actor=session.get(User, customer_user.id), data=TicketDraft(
-            category_id=category.id, priority=Priority.NORMAL, subject=subject, description="Please help"))
-        return ticket.id
-
-
-def give_skill(engine, agent, category) -> None:
-    with session_scope(engine) as session:
-        session.add(AgentSkill(agent_id=agent.id, category_id=category.id))
-
-
-def auto_assign_off(engine) -> None:
-    admin = add_user(engine, email="root@support.example.com", name="Root", role=Role.ADMIN)
-    with session_scope(engine) as session:
-        settings.set_auto_assign(session=session, actor=session.get(User, admin.id), enabled=False)
+def switch_off(desk: Desk, *people: User) -> None:
+    """Switch people off, so lists of every active agent are the test's own."""
+    with session_scope(desk.engine) as session:
+        for person in people:
+            session.get(User, person.id).is_active = False
 
 
 def rows(engine, event: str) -> list[tuple[int | None, str, str]]:
@@ -55,109 +43,92 @@ def rows(engine, event: str) -> list[tuple[int | None, str, str]]:
 
 # --- outbox rows are filed under their ticket (the Mail page's ticket filter) -------------
 
-@pytest.fixture
-def desk(engine):
-    return {
-        "engine": engine,
-        "customer": add_user(engine, email="carla@example.com", name="Carla Customer"),
-        "agent": add_user(engine, email="alex@support.example.com", name="Alex Agent", role=Role.AGENT),
-        "admin": add_user(engine, email="ada@support.example.com", name="Ada Admin", role=Role.ADMIN),
-        "category": add_category(engine),
-    }
-
-
 def test_assignment_mails_to_agent_and_customer_are_filed_under_the_ticket(desk):
-    engine = desk["engine"]
-    ticket_id = raise_ticket(engine, desk["customer"], desk["category"], "Invoice twice")
-    with session_scope(engine) as session:
-        assignment.assign_ticket(session=session, actor=session.get(User, desk["admin"].id), ticket_id=ticket_id,
-                                 assignee_id=desk["agent"].id)
-    assert [r[:2] for r in rows(engine, "assigned")] == [(ticket_id, "alex@support.example.com")]
-    assert [r[:2] for r in rows(engine, "assigned_customer")] == [(ticket_id, "carla@example.com")]
+    ticket_id = desk.raise_ticket(subject="Invoice twice")
+    desk.act(desk.admin, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=desk.agent.id)
+    assert [r[:2] for r in rows(desk.engine, "assigned")] == [(ticket_id, "alex@support.example.com")]
+    assert [r[:2] for r in rows(desk.engine, "assigned_customer")] == [(ticket_id, "carla@example.com")]
 
 
 def test_agent_reply_and_status_mails_are_filed_under_the_ticket(desk):
-    engine = desk["engine"]
-    ticket_id = raise_ticket(engine, desk["customer"], desk["category"], "Refund please")
-    with session_scope(engine) as session:
-        staff.add_agent_reply(session=session, actor=session.get(User, desk["agent"].id), ticket_id=ticket_id,
-                              body="Refunded.")
-    with session_scope(engine) as session:
-        staff.change_status(session=session, actor=session.get(User, desk["agent"].id), ticket_id=ticket_id,
-                            status=TicketStatus.RESOLVED)
-    assert [r[:2] for r in rows(engine, "public_reply")] == [(ticket_id, "carla@example.com")]
-    [status_row] = rows(engine, "status_changed")
+    ticket_id = desk.raise_ticket(subject="Refund please")
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Refunded.")
+    desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
+    assert [r[:2] for r in rows(desk.engine, "public_reply")] == [(ticket_id, "carla@example.com")]
+    [status_row] = rows(desk.engine, "status_changed")
     assert status_row[:2] == (ticket_id, "carla@example.com")
     assert status_row[2].endswith("Refund please - resolved")
 
 
 # --- who hears of a new ticket ------------------------------------------------------------
 
-def test_only_agents_with_the_category_hear_of_a_new_ticket_in_id_order(engine):
-    carla = add_user(engine, email="carla@example.com", name="Carla Customer")
-    billing, shipping = add_category(engine, "Billing"), add_category(engine, "Shipping")
+def test_only_agents_with_the_category_hear_of_a_new_ticket_in_id_order(desk):
+    """Alex and Bo, with no skills, hear nothing either: Billing has agents of its own."""
+    engine, billing = desk.engine, desk.category
+    shipping = add_category(engine, "Shipping")
     first = add_user(engine, email="first@support.example.com", role=Role.AGENT)
     second = add_user(engine, email="second@support.example.com", role=Role.AGENT)
     other = add_user(engine, email="other@support.example.com", role=Role.AGENT)
-    give_skill(engine, other, shipping)
-    give_skill(engine, second, billing)  # the later agent's skill first: the mails still go in agent order
-    give_skill(engine, first, billing)
-    auto_assign_off(engine)
-    ticket_id = raise_ticket(engine, carla, billing, "Charged twice")
+    give_skills(engine, other, shipping)
+    give_skills(engine, second, billing)  # the later agent's skill first: the mails still go in agent order
+    give_skills(engine, first, billing)
+    desk.act(desk.admin, settings.set_auto_assign, enabled=False)
+    ticket_id = desk.raise_ticket(subject="Charged twice")
     assert [r[:2] for r in rows(engine, "new_ticket")] == [
         (ticket_id, "first@support.example.com"), (ticket_id, "second@support.example.com")]
 
 
-def test_a_category_whose_only_skilled_agent_left_is_heard_of_by_every_active_agent(engine):
-    carla = add_user(engine, email="carla@example.com", name="Carla Customer")
-    billing = add_category(engine, "Billing")
+def test_a_category_whose_only_skilled_agent_left_is_heard_of_by_every_active_agent(desk):
+    engine = desk.engine
+    switch_off(desk, desk.agent, desk.agent2)  # every active agent: the two this test adds
     gone = add_user(engine, email="gone@support.example.com", role=Role.AGENT, active=False)
-    give_skill(engine, gone, billing)
+    give_skills(engine, gone, desk.category)
     later = add_user(engine, email="temp@support.example.com", role=Role.AGENT)
     zed_id = add_user(engine, email="zed@support.example.com", role=Role.AGENT).id
     with session_scope(engine) as session:  # a new address moves its row behind zed's on PostgreSQL
         session.get(User, later.id).email = "later@support.example.com"
     assert zed_id > later.id
-    auto_assign_off(engine)
-    raise_ticket(engine, carla, billing, "Charged twice")
+    desk.act(desk.admin, settings.set_auto_assign, enabled=False)
+    desk.raise_ticket(subject="Charged twice")
     assert [r[1] for r in rows(engine, "new_ticket")] == [
         "later@support.example.com", "zed@support.example.com"]
 
 
 # --- who automatic assignment picks --------------------------------------------------------
 
-def test_an_agent_never_assigned_is_picked_before_one_assigned_earlier(engine):
-    billing = add_category(engine, "Billing")
+def test_an_agent_never_assigned_is_picked_before_one_assigned_earlier(desk):
+    engine, billing = desk.engine, desk.category
     veteran = add_user(engine, email="veteran@support.example.com", role=Role.AGENT)
     newcomer = add_user(engine, email="newcomer@support.example.com", role=Role.AGENT)
-    give_skill(engine, veteran, billing)
-    give_skill(engine, newcomer, billing)
+    give_skills(engine, veteran, billing)
+    give_skills(engine, newcomer, billing)
     with session_scope(engine) as session:
         session.get(User, veteran.id).last_assigned_at = utcnow() - timedelta(days=30)
     with session_scope(engine) as session:
         assert assignment.pick_agent(session, billing.id).email == "newcomer@support.example.com"
 
 
-def test_among_agents_never_assigned_the_earliest_account_is_picked(engine):
-    billing = add_category(engine, "Billing")
+def test_among_agents_never_assigned_the_earliest_account_is_picked(desk):
+    engine, billing = desk.engine, desk.category
     first = add_user(engine, email="first@support.example.com", role=Role.AGENT)
     second = add_user(engine, email="second@support.example.com", role=Role.AGENT)
-    give_skill(engine, second, billing)
-    give_skill(engine, first, billing)
+    give_skills(engine, second, billing)
+    give_skills(engine, first, billing)
     with session_scope(engine) as session:
         session.get(User, first.id).name = "First Agent"  # moves its row on PostgreSQL
     with session_scope(engine) as session:
         assert assignment.pick_agent(session, billing.id).email == "first@support.example.com"
 
 
-def test_assignable_agents_with_the_same_name_are_listed_oldest_account_first(engine):
-    admin = add_user(engine, email="ada@support.example.com", name="Ada Admin", role=Role.ADMIN)
+def test_assignable_agents_with_the_same_name_are_listed_oldest_account_first(desk):
+    engine = desk.engine
+    switch_off(desk, desk.agent, desk.agent2)  # the list is Ada and the two Sams
     one = add_user(engine, email="sam1@support.example.com", name="Sam", role=Role.AGENT)
     add_user(engine, email="sam2@support.example.com", name="Sam", role=Role.AGENT)
     with session_scope(engine) as session:
         session.get(User, one.id).last_assigned_at = utcnow()  # moves its row on PostgreSQL
     with session_scope(engine) as session:
-        agents = assignment.list_assignable_agents(session=session, actor=session.get(User, admin.id))
+        agents = assignment.list_assignable_agents(session=session, actor=session.get(User, desk.admin.id))
         assert [a.email for a in agents] == [
             "ada@support.example.com", "sam1@support.example.com", "sam2@support.example.com"]
 
@@ -165,30 +136,21 @@ def test_assignable_agents_with_the_same_name_are_listed_oldest_account_first(en
 # --- SLA states at the edges -----------------------------------------------------------------
 
 def test_first_response_due_this_very_moment_is_at_risk_not_breached(desk):
-    engine = desk["engine"]
-    ticket_id = raise_ticket(engine, desk["customer"], desk["category"], "Login broken")
-    with session_scope(engine) as session:
-        ticket = session.get(Ticket, ticket_id)
-        due = ticket.first_response_due_at
-        assert sla.first_response_clock(ticket, due).state == "at_risk"
-        assert sla.first_response_clock(ticket, due + timedelta(microseconds=1)).state == "breached"
+    ticket = desk.ticket(desk.raise_ticket(subject="Login broken"))
+    due = ticket.first_response_due_at
+    assert sla.first_response_clock(ticket, due).state == "at_risk"
+    assert sla.first_response_clock(ticket, due + timedelta(microseconds=1)).state == "breached"
 
 
 def test_resolved_without_a_reply_stops_the_first_response_clock(desk):
-    engine = desk["engine"]
-    late_id = raise_ticket(engine, desk["customer"], desk["category"], "Late one")
-    quick_id = raise_ticket(engine, desk["customer"], desk["category"], "Quick one")
-    with session_scope(engine) as session:
-        late = session.get(Ticket, late_id)
-        late.first_response_due_at = utcnow() - timedelta(hours=1)  # already overdue when resolved
+    late_id = desk.raise_ticket(subject="Late one",
+                                first_response_due_at=utcnow() - timedelta(hours=1))  # overdue when resolved
+    quick_id = desk.raise_ticket(subject="Quick one")
     for ticket_id in (late_id, quick_id):
-        with session_scope(engine) as session:
-            staff.change_status(session=session, actor=session.get(User, desk["agent"].id), ticket_id=ticket_id,
-                                status=TicketStatus.RESOLVED)
-    with session_scope(engine) as session:
-        later = utcnow() + timedelta(days=30)
-        assert sla.first_response_clock(session.get(Ticket, late_id), later).state == "breached"
-        assert sla.first_response_clock(session.get(Ticket, quick_id), later).state == "met"
+        desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
+    later = utcnow() + timedelta(days=30)
+    assert sla.first_response_clock(desk.ticket(late_id), later).state == "breached"
+    assert sla.first_response_clock(desk.ticket(quick_id), later).state == "met"
 
 
 # --- the sign-in throttle at its edges ---------------------------------------------------------
@@ -293,16 +255,18 @@ def test_two_failed_sign_ins_at_once_both_count(postgres_engine):
 
 # --- the category picker -----------------------------------------------------------------------
 
-def test_categories_are_offered_by_name_and_retired_ones_come_last_for_staff(engine):
-    admin = add_user(engine, email="ada@support.example.com", name="Ada Admin", role=Role.ADMIN)
-    for name in ("Shipping", "Accounts", "Warranty", "Billing"):
+def test_categories_are_offered_by_name_and_retired_ones_come_last_for_staff(desk):
+    engine = desk.engine
+    # Billing (the Desk's) is the oldest; the rest are made out of name order too, so an id
+    # order would not give the name order.
+    for name in ("Warranty", "Accounts", "Shipping"):
         add_category(engine, name)
     with session_scope(engine) as session:
         session.scalar(select(Category).where(Category.name == "Accounts")).is_active = False
     with session_scope(engine) as session:
         assert [c.name for c in categories.list_categories(session=session)] == ["Billing", "Shipping", "Warranty"]
         assert [c.name for c in categories.list_categories(
-            session=session, actor=session.get(User, admin.id), include_inactive=True)] == [
+            session=session, actor=session.get(User, desk.admin.id), include_inactive=True)] == [
             "Billing", "Shipping", "Warranty", "Accounts"]
 
 
