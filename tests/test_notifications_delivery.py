@@ -19,12 +19,11 @@ from helpdesk.core.clock import utcnow
 from helpdesk.core.config import PROJECT_ROOT
 from helpdesk.core.db import make_engine, session_scope
 from helpdesk.core.errors import PermissionDenied, ValidationError
-from helpdesk.enums import OutboxStatus, Role
+from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage, User
 from helpdesk.notifications import background, compose, outbox, sender
 from helpdesk.notifications import outbox_admin as mail_admin
 from helpdesk.notifications.sender import RetryPolicy
-from tests.factories import add_user
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixture)
 
 # The test server takes AUTH over plain TCP on 127.0.0.1, which aiosmtpd warns about.
@@ -48,11 +47,6 @@ def auth_smtp_server():
     server = SmtpTestServer(user=SMTP_USER, password=SMTP_PASSWORD).start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def admin_user(engine) -> User:
-    return add_user(engine, email="ada@example.com", name="Ada Admin", role=Role.ADMIN)
 
 
 def queue_mails(engine, count: int, prefix: str = "person") -> list[str]:
@@ -127,10 +121,9 @@ def test_a_refused_recipient_is_retried_without_blocking_the_others(engine, smtp
 
 # --- giving up, and the admin's retry ---------------------------------------------------
 
-def test_after_the_last_attempt_a_mail_is_failed_with_its_error_and_an_admin_can_retry_it(
-        engine, smtp_server, admin_user):
+def test_after_the_last_attempt_a_mail_is_failed_with_its_error_and_an_admin_can_retry_it(desk, smtp_server):
+    engine = desk.engine
     queue_mails(engine, 1)
-    customer = add_user(engine, email="carla@example.com")
     settings = smtp_server.settings()
     policy = RetryPolicy(max_attempts=2)
     smtp_server.stop()
@@ -143,21 +136,21 @@ def test_after_the_last_attempt_a_mail_is_failed_with_its_error_and_an_admin_can
     assert sender.send_due(engine, settings, now=t0 + timedelta(days=1), policy=policy).claimed == 0
 
     with session_scope(engine) as session:
-        page = mail_admin.list_outbox(session=session, actor=session.get(User, admin_user.id),
+        page = mail_admin.list_outbox(session=session, actor=session.get(User, desk.admin.id),
                                       status=OutboxStatus.FAILED)
         assert [r.id for r in page.rows] == [row.id] and page.total == 1
         assert page.counts[OutboxStatus.FAILED] == 1 and page.counts[OutboxStatus.PENDING] == 0
         with pytest.raises(PermissionDenied):
-            mail_admin.retry_failed(session=session, actor=session.get(User, customer.id), message_id=row.id)
-        mail_admin.retry_failed(session=session, actor=session.get(User, admin_user.id), message_id=row.id)
+            mail_admin.retry_failed(session=session, actor=session.get(User, desk.customer.id), message_id=row.id)
+        mail_admin.retry_failed(session=session, actor=session.get(User, desk.admin.id), message_id=row.id)
     [row] = rows(engine)
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
 
     smtp_server.start()
     assert sender.send_due(engine, settings, policy=policy).sent == 1
     assert len(smtp_server.messages) == 1
-    with pytest.raises(ValidationError), session_scope(engine) as session:
-        mail_admin.retry_failed(session=session, actor=session.get(User, admin_user.id), message_id=row.id)
+    with pytest.raises(ValidationError):
+        desk.act(desk.admin, mail_admin.retry_failed, message_id=row.id)
 
 
 # --- crashed sender ---------------------------------------------------------------------
@@ -272,15 +265,15 @@ def test_the_smtp_password_never_appears_in_logs_or_outbox_rows(engine, auth_smt
     assert SMTP_PASSWORD not in repr(settings) and SMTP_PASSWORD not in settings.describe()
 
 
-def test_the_admin_mail_status_shows_where_mail_goes_but_never_the_password(engine, admin_user, monkeypatch):
-    with session_scope(engine) as session:
-        status = mail_admin.mail_status(actor=session.get(User, admin_user.id))
+def test_the_admin_mail_status_shows_where_mail_goes_but_never_the_password(desk, monkeypatch):
+    with session_scope(desk.engine) as session:
+        status = mail_admin.mail_status(actor=session.get(User, desk.admin.id))
     assert not status.configured and "Mail is not configured" in status.summary
     monkeypatch.setenv("HELPDESK_SMTP_HOST", "smtp.example.com")
     monkeypatch.setenv("HELPDESK_SMTP_USER", SMTP_USER)
     monkeypatch.setenv("HELPDESK_SMTP_PASSWORD", SMTP_PASSWORD)
-    with session_scope(engine) as session:
-        status = mail_admin.mail_status(actor=session.get(User, admin_user.id))
+    with session_scope(desk.engine) as session:
+        status = mail_admin.mail_status(actor=session.get(User, desk.admin.id))
     assert status.configured and "smtp.example.com:587 (starttls) as mailer@example.com" in status.summary
     assert SMTP_PASSWORD not in status.summary
 
@@ -361,31 +354,30 @@ def test_background_sender_stays_off_when_mail_is_not_configured_or_switched_off
 
 # --- the admin's test mail --------------------------------------------------------------
 
-def test_admin_test_mail_is_queued_and_delivered(engine, smtp_server, admin_user):
-    customer = add_user(engine, email="carla@example.com")
-    with session_scope(engine) as session:
+def test_admin_test_mail_is_queued_and_delivered(desk, smtp_server):
+    with session_scope(desk.engine) as session:
+        admin = session.get(User, desk.admin.id)
         with pytest.raises(PermissionDenied):
-            mail_admin.enqueue_test_mail(session=session, actor=session.get(User, customer.id))
+            mail_admin.enqueue_test_mail(session=session, actor=session.get(User, desk.customer.id))
         with pytest.raises(ValidationError) as bad:
-            mail_admin.enqueue_test_mail(session=session, actor=session.get(User, admin_user.id),
-                                         to_email="not an address")
+            mail_admin.enqueue_test_mail(session=session, actor=admin, to_email="not an address")
         assert "to_email" in bad.value.field_errors
-        mail_admin.enqueue_test_mail(session=session, actor=session.get(User, admin_user.id))
-        mail_admin.enqueue_test_mail(session=session, actor=session.get(User, admin_user.id),
-                                     to_email="Ops@Example.com")
-    sender.send_due(engine, smtp_server.settings())
-    assert sorted(m.to for m in smtp_server.messages) == ["ada@example.com", "ops@example.com"]
-    mail = smtp_server.to("ada@example.com")[0]
+        mail_admin.enqueue_test_mail(session=session, actor=admin)
+        mail_admin.enqueue_test_mail(session=session, actor=admin, to_email="Ops@Example.com")
+    sender.send_due(desk.engine, smtp_server.settings())
+    assert sorted(m.to for m in smtp_server.messages) == ["ada@support.example.com", "ops@example.com"]
+    mail = smtp_server.to("ada@support.example.com")[0]
     assert mail.subject == "Customer Care Registry: test mail"
     assert "requested by Ada Admin" in mail.text and "requested by Ada Admin" in mail.html
 
 
-def test_admin_outbox_list_filters_and_counts(engine, smtp_server, admin_user):
+def test_admin_outbox_list_filters_and_counts(desk, smtp_server):
+    engine = desk.engine
     queue_mails(engine, 3, prefix="sent")
     sender.send_due(engine, smtp_server.settings())
     queue_mails(engine, 2, prefix="waiting")
     with session_scope(engine) as session:
-        actor = session.get(User, admin_user.id)
+        actor = session.get(User, desk.admin.id)
         everything = mail_admin.list_outbox(session=session, actor=actor, limit=2)
         assert everything.total == 5 and len(everything.rows) == 2
         assert everything.rows[0].recipient_email == "waiting1@example.com"  # newest first
