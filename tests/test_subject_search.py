@@ -8,13 +8,12 @@ from sqlalchemy import func, select, text
 
 from helpdesk.core.db import session_scope
 from helpdesk.demo.load import seed_demo
-from helpdesk.enums import Priority, Role, TicketStatus
 from helpdesk.models import Ticket
 from helpdesk.search import text_index
 from helpdesk.search.text_index import escape_like
 from helpdesk.tickets import customer as tickets_customer, queue
 from helpdesk.tickets.queue import QueueFilters, QueueView
-from tests.factories import add_category, add_user
+from tests.factories import add_category, add_user, as_user, raise_ticket
 
 SUBJECTS = [
     "Refund not received",
@@ -40,36 +39,29 @@ SEARCHES = [
 
 
 @pytest.fixture
-def desk(engine):
-    customer = add_user(engine, email="cara@example.com")
-    other = add_user(engine, email="olli@example.com")
-    agent = add_user(engine, email="agent@example.com", role=Role.AGENT)
-    category = add_category(engine, "Billing")
-    ids = {}
-    with session_scope(engine) as session:
-        for subject in SUBJECTS:
-            for owner in (customer, other):
-                ticket = Ticket(subject=subject, description="d", category_id=category.id, customer_id=owner.id,
-                                priority=Priority.NORMAL, status=TicketStatus.NEW)
-                session.add(ticket)
-                session.flush()
-                ids[(subject, owner.id)] = ticket.id
-    return engine, customer, other, agent, category, ids
+def olli(desk):
+    """A second customer with tickets of the same subjects, which Carla's My tickets must not show."""
+    return add_user(desk.engine, email="olli@example.com")
+
+
+@pytest.fixture
+def ticket_ids(desk, olli) -> dict[tuple[str, int], int]:
+    """Every subject raised by Carla and by Olli: (subject, customer id) -> ticket id."""
+    return {(subject, owner.id): desk.raise_ticket(customer=owner, subject=subject, description="d")
+            for subject in SUBJECTS for owner in (desk.customer, olli)}
 
 
 def my_tickets(engine, customer, search: str) -> set[int]:
-    with session_scope(engine) as session:
-        page = tickets_customer.list_customer_tickets(session=session, actor=customer, search=search, limit=100)
-        assert page.total == len(page.rows)
-        return {t.id for t in page.rows}
+    page = as_user(engine, customer, tickets_customer.list_customer_tickets, search=search, limit=100)
+    assert page.total == len(page.rows)
+    return {t.id for t in page.rows}
 
 
 def queue_search(engine, agent, search: str) -> set[int]:
-    with session_scope(engine) as session:
-        page = queue.list_queue(session=session, actor=agent, view=QueueView.ALL_OPEN,
-                                filters=QueueFilters(text=search), page_size=100)
-        assert page.total == len(page.rows)
-        return {row.id for row in page.rows}
+    page = as_user(engine, agent, queue.list_queue, view=QueueView.ALL_OPEN, filters=QueueFilters(text=search),
+                   page_size=100)
+    assert page.total == len(page.rows)
+    return {row.id for row in page.rows}
 
 
 def like_reference(engine, search: str, customer_id: int | None = None) -> set[int]:
@@ -96,14 +88,13 @@ def fts_integrity_check(engine) -> None:
 
 
 @pytest.mark.parametrize("search", SEARCHES)
-def test_search_finds_exactly_what_a_substring_match_finds(desk, search):
-    engine, customer, _other, agent, _category, _ids = desk
-    assert my_tickets(engine, customer, search) == like_reference(engine, search, customer.id)
-    assert queue_search(engine, agent, search) == like_reference(engine, search)
+def test_search_finds_exactly_what_a_substring_match_finds(desk, ticket_ids, search):
+    assert my_tickets(desk.engine, desk.customer, search) == like_reference(desk.engine, search, desk.customer.id)
+    assert queue_search(desk.engine, desk.agent, search) == like_reference(desk.engine, search)
 
 
-def test_what_a_person_searching_sees(desk):
-    engine, customer, _other, agent, _category, _ids = desk
+def test_what_a_person_searching_sees(desk, ticket_ids):
+    engine, customer, agent = desk.engine, desk.customer, desk.agent
     refunds = {"Refund not received", "Second REFUND request for order 874719", "Refunded twice by mistake"}
     assert subjects_of(engine, my_tickets(engine, customer, "efun")) == refunds  # middle of a word
     assert subjects_of(engine, my_tickets(engine, customer, "rEfUnD")) == refunds  # any case
@@ -121,9 +112,9 @@ def test_what_a_person_searching_sees(desk):
     assert subjects_of(engine, queue_search(engine, agent, "874719")) == {"Second REFUND request for order 874719"}
 
 
-def test_an_edited_subject_is_found_by_its_new_words_only(desk):
-    engine, customer, _other, agent, _category, ids = desk
-    ticket_id = ids[("Printer is jammed", customer.id)]
+def test_an_edited_subject_is_found_by_its_new_words_only(desk, ticket_ids):
+    engine, customer, agent = desk.engine, desk.customer, desk.agent
+    ticket_id = ticket_ids[("Printer is jammed", customer.id)]
     with session_scope(engine) as session:
         session.get(Ticket, ticket_id).subject = "Scanner feeds crooked pages"
     assert my_tickets(engine, customer, "crooked") == {ticket_id}
@@ -132,23 +123,19 @@ def test_an_edited_subject_is_found_by_its_new_words_only(desk):
     fts_integrity_check(engine)
 
 
-def test_deleted_tickets_vanish_from_search(desk):
-    engine, customer, other, agent, _category, ids = desk
-    gone = ids[("Printer is jammed", other.id)]
+def test_deleted_tickets_vanish_from_search(desk, olli, ticket_ids):
+    engine, customer, agent = desk.engine, desk.customer, desk.agent
+    gone = ticket_ids[("Printer is jammed", olli.id)]
     with session_scope(engine) as session:
         session.delete(session.get(Ticket, gone))
-    assert queue_search(engine, agent, "jammed") == {ids[("Printer is jammed", customer.id)]}
+    assert queue_search(engine, agent, "jammed") == {ticket_ids[("Printer is jammed", customer.id)]}
     fts_integrity_check(engine)
 
 
-def test_new_tickets_are_found_at_once(desk):
-    engine, customer, _other, _agent, category, _ids = desk
-    with session_scope(engine) as session:
-        ticket = tickets_customer.create_ticket(session=session, actor=customer, data=tickets_customer.TicketDraft(
-            category_id=category.id, priority=Priority.NORMAL, subject="Übergröße parcel stuck",
-            description="Where is it?"))
-    assert my_tickets(engine, customer, "größe") == {ticket.id}
-    fts_integrity_check(engine)
+def test_new_tickets_are_found_at_once(desk, ticket_ids):
+    ticket_id = desk.raise_ticket(subject="Übergröße parcel stuck", description="Where is it?")
+    assert my_tickets(desk.engine, desk.customer, "größe") == {ticket_id}
+    fts_integrity_check(desk.engine)
 
 
 def test_the_search_index_exists_after_migrating(engine):
@@ -195,10 +182,7 @@ def test_an_interrupted_seed_leaves_search_indexed_and_the_triggers_in_place(sql
     fts_integrity_check(engine)
     test_the_search_index_exists_after_migrating(engine)
     customer = add_user(engine, email="late@example.com")
-    category = add_category(engine, "Late")
-    with session_scope(engine) as session:
-        ticket = Ticket(subject="Written after the seed", description="d", category_id=category.id,
-                        customer_id=customer.id)
-        session.add(ticket)
-    assert my_tickets(engine, customer, "after the") == {ticket.id}
+    ticket_id = raise_ticket(engine, customer=customer, category=add_category(engine, "Late"),
+                             subject="Written after the seed", description="d")
+    assert my_tickets(engine, customer, "after the") == {ticket_id}
     fts_integrity_check(engine)

@@ -14,12 +14,10 @@ from sqlalchemy import select
 from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import ValidationError
-from helpdesk.enums import EventKind, Priority, Role, TicketStatus
-from helpdesk.models import Ticket, TicketEvent, User
+from helpdesk.enums import EventKind, TicketStatus
+from helpdesk.models import TicketEvent
 from helpdesk.tickets import assignment, bulk, customer as tickets_customer, staff
-from helpdesk.tickets.customer import TicketDraft
 from helpdesk.ui.engine import get_engine
-from tests.factories import add_category, add_user
 from tests.page_helpers import open_app, point_app_at
 
 STATUSES = ["new", "open", "in_progress", "waiting_on_customer", "resolved", "closed"]
@@ -43,57 +41,28 @@ PAIRS = [(old, new) for old in STATUSES for new in STATUSES]
 assert len(PAIRS) == 36
 
 
-@pytest.fixture
-def desk(engine):
-    return {
-        "engine": engine,
-        "customer": add_user(engine, email="carla@example.com", name="Carla Customer"),
-        "agent": add_user(engine, email="alex@support.example.com", role=Role.AGENT, name="Alex Agent"),
-        "category": add_category(engine, "Billing"),
-    }
-
-
-def raise_ticket(desk) -> int:
-    with session_scope(desk["engine"]) as session:
-        customer = session.get(User, desk["customer"].id)
-        return tickets_customer.create_ticket(session=session, actor=customer, data=TicketDraft(
-            category_id=desk["category"].id, priority=Priority.NORMAL, subject="Charged twice",
-            description="My invoice shows the plan twice.")).id
-
-
-def agent_does(desk, fn, **kwargs):
-    with session_scope(desk["engine"]) as session:
-        return fn(session=session, actor=session.get(User, desk["agent"].id), **kwargs)
-
-
 def ticket_in(desk, status: str) -> int:
     """A ticket brought into `status` the way it gets there in real life."""
-    ticket_id = raise_ticket(desk)
+    ticket_id = desk.raise_ticket()
     if status == "open":  # an agent's first reply opens a new ticket
-        agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Looking into it.")
+        desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Looking into it.")
     elif status == "in_progress":
-        agent_does(desk, assignment.claim_ticket, ticket_id=ticket_id)
-        agent_does(desk, staff.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
+        desk.act(desk.agent, assignment.claim_ticket, ticket_id=ticket_id)
+        desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.IN_PROGRESS)
     elif status == "waiting_on_customer":  # "send and wait on customer"
-        agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Which card did you use?",
-                   new_status=TicketStatus.WAITING_ON_CUSTOMER)
+        desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Which card did you use?",
+                 new_status=TicketStatus.WAITING_ON_CUSTOMER)
     elif status == "resolved":
-        agent_does(desk, staff.add_agent_reply, ticket_id=ticket_id, body="Refunded.",
-                   new_status=TicketStatus.RESOLVED)
+        desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Refunded.",
+                 new_status=TicketStatus.RESOLVED)
     elif status == "closed":  # the customer closes it themselves
-        with session_scope(desk["engine"]) as session:
-            tickets_customer.close_ticket(session=session, actor=session.get(User, desk["customer"].id), ticket_id=ticket_id)
-    assert load(desk, ticket_id).status == status  # the route really got there
+        desk.act(desk.customer, tickets_customer.close_ticket, ticket_id=ticket_id)
+    assert desk.ticket(ticket_id).status == status  # the route really got there
     return ticket_id
 
 
-def load(desk, ticket_id) -> Ticket:
-    with session_scope(desk["engine"]) as session:
-        return session.get(Ticket, ticket_id)
-
-
 def status_events(desk, ticket_id) -> list[tuple[str | None, str | None, int | None]]:
-    with session_scope(desk["engine"]) as session:
+    with session_scope(desk.engine) as session:
         return [(e.old_value, e.new_value, e.actor_id) for e in session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.STATUS_CHANGED)
             .order_by(TicketEvent.id))]
@@ -110,14 +79,14 @@ def test_the_expected_table_is_complete():
 @pytest.mark.parametrize(("old", "new"), PAIRS, ids=[f"{o}->{n}" for o, n in PAIRS])
 def test_every_status_pair_through_the_agents_save(desk, old, new):
     ticket_id = ticket_in(desk, old)
-    before = load(desk, ticket_id)
+    before = desk.ticket(ticket_id)
     events_before = status_events(desk, ticket_id)
     started = utcnow()
 
     if old == new:
         # Saving the status a ticket already has is no move at all: nothing happens, nothing is logged.
-        agent_does(desk, staff.update_ticket, ticket_id=ticket_id, status=new)
-        after = load(desk, ticket_id)
+        desk.act(desk.agent, staff.update_ticket, ticket_id=ticket_id, status=new)
+        after = desk.ticket(ticket_id)
         assert (after.status, after.version, after.resolved_at, after.closed_at) == (
             before.status, before.version, before.resolved_at, before.closed_at)
         assert status_events(desk, ticket_id) == events_before
@@ -125,20 +94,20 @@ def test_every_status_pair_through_the_agents_save(desk, old, new):
 
     if new not in ALLOWED[old]:
         with pytest.raises(ValidationError) as refused:
-            agent_does(desk, staff.update_ticket, ticket_id=ticket_id, status=new)
+            desk.act(desk.agent, staff.update_ticket, ticket_id=ticket_id, status=new)
         assert refused.value.field_errors == {"status": f"A ticket can't go from {LABEL[old]} to {LABEL[new]}."}
-        after = load(desk, ticket_id)
+        after = desk.ticket(ticket_id)
         assert (after.status, after.version, after.resolved_at, after.closed_at, after.waiting_since) == (
             before.status, before.version, before.resolved_at, before.closed_at, before.waiting_since)
         assert status_events(desk, ticket_id) == events_before
         return
 
-    agent_does(desk, staff.update_ticket, ticket_id=ticket_id, status=new)
+    desk.act(desk.agent, staff.update_ticket, ticket_id=ticket_id, status=new)
     finished = utcnow()
-    after = load(desk, ticket_id)
+    after = desk.ticket(ticket_id)
     assert after.status == new
     assert after.version == before.version + 1
-    assert status_events(desk, ticket_id) == [*events_before, (old, new, desk["agent"].id)]
+    assert status_events(desk, ticket_id) == [*events_before, (old, new, desk.agent.id)]
 
     def just_now(moment) -> bool:
         return moment is not None and started - timedelta(seconds=1) <= moment <= finished + timedelta(seconds=1)
@@ -163,19 +132,19 @@ def test_every_status_pair_through_the_agents_save(desk, old, new):
 def test_bulk_status_change_applies_the_same_table(desk, new):
     """One ticket in each other status, all selected in the queue, moved to `new` at once."""
     by_status = {old: ticket_in(desk, old) for old in STATUSES if old != new}
-    before = {old: load(desk, ticket_id) for old, ticket_id in by_status.items()}
+    before = {old: desk.ticket(ticket_id) for old, ticket_id in by_status.items()}
 
-    result = agent_does(desk, bulk.bulk_update, ticket_ids=list(by_status.values()), status=new)
+    result = desk.act(desk.agent, bulk.bulk_update, ticket_ids=list(by_status.values()), status=new)
 
     moved = {old for old in by_status if new in ALLOWED[old]}
     assert set(result.updated) == {by_status[old] for old in moved}
     assert result.skipped == {by_status[old]: f"A ticket can't go from {LABEL[old]} to {LABEL[new]}."
                               for old in by_status if old not in moved}
     for old, ticket_id in by_status.items():
-        after = load(desk, ticket_id)
+        after = desk.ticket(ticket_id)
         if old in moved:
             assert after.status == new
-            assert status_events(desk, ticket_id)[-1] == (old, new, desk["agent"].id)
+            assert status_events(desk, ticket_id)[-1] == (old, new, desk.agent.id)
         else:
             assert (after.status, after.version) == (before[old].status, before[old].version)
 
@@ -191,9 +160,9 @@ def test_bulk_refusals_a_person_would_try(desk):
             ("new", {closed: "A ticket can't go from Closed to New.",
                      resolved: "A ticket can't go from Resolved to New."}),
             ("open", {closed: "A ticket can't go from Closed to Open."})):  # reopening the resolved one is fine
-        result = agent_does(desk, bulk.bulk_update, ticket_ids=[closed, resolved], status=status)
+        result = desk.act(desk.agent, bulk.bulk_update, ticket_ids=[closed, resolved], status=status)
         assert result.skipped == expected
-    assert (load(desk, closed).status, load(desk, resolved).status) == ("closed", "open")
+    assert (desk.ticket(closed).status, desk.ticket(resolved).status) == ("closed", "open")
 
 
 # --- the agent's ticket page: the status list offers exactly the allowed moves --------------
@@ -209,17 +178,18 @@ PAGE_OPTIONS = {
 
 
 @pytest.fixture
-def app_desk(desk, tmp_path, monkeypatch):
-    point_app_at(monkeypatch, tmp_path, desk["engine"].url.render_as_string(hide_password=False))
-    add_user(desk["engine"], email="ada@support.example.com", role=Role.ADMIN, name="Ada Admin")  # not first run
+def desk_in_app(desk, tmp_path, monkeypatch):
+    """The shared desk on either backend, served by the app under test (conftest's app_desk is
+    SQLite only; the page is checked on PostgreSQL too). Ada the admin means it is not a first run."""
+    point_app_at(monkeypatch, tmp_path, desk.engine.url.render_as_string(hide_password=False))
     yield desk
     get_engine.clear()
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_the_ticket_page_offers_exactly_the_allowed_moves(app_desk, status):
+def test_the_ticket_page_offers_exactly_the_allowed_moves(desk_in_app, status):
     # The expectation is consistent with the table above, so the two can't drift apart silently.
     assert {LABEL[s] for s in ALLOWED[status]} == set(PAGE_OPTIONS[status][1:])
-    ticket_id = ticket_in(app_desk, status)
-    at = open_app(app_desk["agent"], ticket=ticket_id, page="pages/agent/ticket.py")
+    ticket_id = ticket_in(desk_in_app, status)
+    at = open_app(desk_in_app.agent, ticket=ticket_id, page="pages/agent/ticket.py")
     assert at.selectbox(key="agent_status").options == PAGE_OPTIONS[status]
