@@ -114,3 +114,21 @@ def app_db(tmp_path, monkeypatch):
 def app_desk(app_db) -> Desk:
     """The shared world in the database the app under test uses."""
     return Desk.build(app_db)
+
+
+@pytest.fixture
+def served_db(engine, tmp_path, monkeypatch):
+    """An empty, migrated database on each backend, which the app under test uses
+    (`app_db` is the SQLite-only one, for page tests that need no PostgreSQL run)."""
+    from tests.page_helpers import point_app_at
+    from helpdesk.ui.engine import get_engine
+
+    point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
+    yield engine
+    get_engine.clear()
+
+
+@pytest.fixture
+def served_desk(desk, served_db) -> Desk:
+    """The shared world on each backend, served by the app under test."""
+    return desk

@@ -20,9 +20,8 @@ from helpdesk.settings import BusinessHours, get_settings
 from helpdesk.sla.clock import targets_for
 from helpdesk.tickets.canned_replies import render_canned_reply
 from helpdesk.tickets.categories import list_categories
-from helpdesk.ui.engine import get_engine
 from helpdesk.ui.mail_worker import mail_sender
-from tests.factories import Desk, add_category, add_user, give_skills, raise_ticket
+from tests.factories import add_category, add_user, give_skills, raise_ticket
 from tests.page_helpers import (APP, RUN_TIMEOUT, fill, message_at, messages, open_app, page_text, point_app_at,
                                 rerun)
 from tests.smtp_server import smtp_server  # noqa: F401
@@ -45,21 +44,6 @@ REFUSALS = {
 }
 KNOWN_PLACEHOLDERS = "You can use: {customer_name}, {customer_email}, {agent_name}, {reference}, {subject}."
 SMTP_PASSWORD = "Hunter2-Very-Secret-Pw"
-
-
-@pytest.fixture
-def console_db(engine, tmp_path, monkeypatch):
-    """The app on an empty, migrated database, on each backend (the console tests run on both;
-    `app_db` from conftest is SQLite only)."""
-    point_app_at(monkeypatch, tmp_path, engine.url.render_as_string(hide_password=False))
-    yield engine
-    get_engine.clear()
-
-
-@pytest.fixture
-def console_desk(console_db) -> Desk:
-    """The shared world in `console_db`: the console tests' `app_desk`, on each backend."""
-    return Desk.build(console_db)
 
 
 @pytest.fixture(autouse=True)
@@ -234,20 +218,20 @@ def test_admin_creates_renames_and_deactivates_categories(app_db):
 # --- the console: who gets in (SQLite and PostgreSQL from here on) -------------------------
 
 @pytest.mark.parametrize("page, title", CONSOLE_PAGES.items())
-def test_each_console_page_opens_on_an_empty_database(console_db, page, title):
+def test_each_console_page_opens_on_an_empty_database(served_db, page, title):
     """Only the admin exists: no agents, categories, replies, targets or mail to show."""
-    admin = add_user(console_db, email="ada@example.com", role=Role.ADMIN, name="Ada Admin")
+    admin = add_user(served_db, email="ada@example.com", role=Role.ADMIN, name="Ada Admin")
     at = open_app(admin, page=page)
     assert at.title[0].value == title
     assert messages(at) == []
 
 
-def test_agents_and_customers_neither_see_nor_open_the_admin_console(console_desk):
-    console_desk.raise_ticket()
+def test_agents_and_customers_neither_see_nor_open_the_admin_console(served_desk):
+    served_desk.raise_ticket()
     tables = [CannedReply, SlaPolicy, AppSetting, AgentSkill, OutboxMessage]
-    before = [count(console_desk.engine, t) for t in tables]
+    before = [count(served_desk.engine, t) for t in tables]
 
-    for user in (console_desk.agent, console_desk.customer):
+    for user in (served_desk.agent, served_desk.customer):
         at = open_app(user)
         for page in CONSOLE_PAGES:
             with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -257,15 +241,15 @@ def test_agents_and_customers_neither_see_nor_open_the_admin_console(console_des
             assert messages(at) == [REFUSALS[page]]
             assert not (at.button or at.text_input or at.text_area or at.number_input or at.toggle
                         or at.dataframe or at.selectbox or at.multiselect)
-            assert console_desk.customer.email not in page_text(at)
-    assert [count(console_desk.engine, t) for t in tables] == before
+            assert served_desk.customer.email not in page_text(at)
+    assert [count(served_desk.engine, t) for t in tables] == before
 
 
 # --- canned replies ------------------------------------------------------------------------
 
-def test_canned_reply_with_bad_input_is_explained_at_the_fields_kept_and_then_saved(console_desk):
-    engine = console_desk.engine
-    at = open_app(console_desk.admin, page="pages/admin/canned_replies.py")
+def test_canned_reply_with_bad_input_is_explained_at_the_fields_kept_and_then_saved(served_desk):
+    engine = served_desk.engine
+    at = open_app(served_desk.admin, page="pages/admin/canned_replies.py")
     assert "No canned replies yet" in page_text(at)
     fill(at, new_canned_title="   ", new_canned_body="Hello {customer_nme}, thanks!")
     at.button(key="new_canned_submit").click()
@@ -290,17 +274,17 @@ def test_canned_reply_with_bad_input_is_explained_at_the_fields_kept_and_then_sa
 
     # Agents insert it with the ticket's details filled in: a customer whose name is not the preview's.
     real = add_user(engine, email="carla.real@example.com", name="Carla Real")
-    ticket_id = console_desk.raise_ticket(customer=real)
+    ticket_id = served_desk.raise_ticket(customer=real)
     with session_scope(engine) as session:
         reply_id = session.scalar(select(CannedReply.id))
-        agent = session.get(User, console_desk.admin.id)
+        agent = session.get(User, served_desk.admin.id)
         assert render_canned_reply(session=session, actor=agent, reply_id=reply_id,
                                    ticket_id=ticket_id) == "Hello Carla Real, thanks for CCR-000001!"
 
 
-def test_canned_reply_edit_refuses_a_bad_placeholder_and_delete_asks_first(console_desk):
-    engine = console_desk.engine
-    at = open_app(console_desk.admin, page="pages/admin/canned_replies.py")
+def test_canned_reply_edit_refuses_a_bad_placeholder_and_delete_asks_first(served_desk):
+    engine = served_desk.engine
+    at = open_app(served_desk.admin, page="pages/admin/canned_replies.py")
     fill(at, new_canned_title="Screenshot", new_canned_body="Please send a screenshot.")
     at.button(key="new_canned_submit").click()
     rerun(at)
@@ -335,12 +319,12 @@ def due_hours(engine, ticket_id: int) -> tuple[float, float]:
                 (ticket.resolution_due_at - ticket.created_at) / timedelta(hours=1))
 
 
-def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_tickets(console_desk):
-    engine, raise_normal = console_desk.engine, console_desk.raise_ticket
+def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_tickets(served_desk):
+    engine, raise_normal = served_desk.engine, served_desk.raise_ticket
     before = raise_normal(subject="Raised before the change")
     assert due_hours(engine, before) == (8, 72)  # the built-in normal targets
 
-    at = open_app(console_desk.admin, page="pages/admin/sla.py")
+    at = open_app(served_desk.admin, page="pages/admin/sla.py")
     assert at.number_input(key="sla_first_urgent").value == 1
     at.number_input(key="sla_first_normal").set_value(3)
     at.number_input(key="sla_resolution_normal").set_value(30)
@@ -368,7 +352,7 @@ def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_ticket
     assert due_hours(engine, before) == (8, 72)  # promises already made stay
 
     # A fresh visit shows the stored targets; restoring the defaults puts them back.
-    at = open_app(console_desk.admin, page="pages/admin/sla.py")
+    at = open_app(served_desk.admin, page="pages/admin/sla.py")
     assert (at.number_input(key="sla_first_high").value, at.number_input(key="sla_resolution_high").value) == (10, 40)
     at.button(key="sla_restore").click()
     rerun(at)
@@ -376,9 +360,9 @@ def test_sla_targets_are_validated_and_saved_targets_set_due_dates_of_new_ticket
     assert due_hours(engine, raise_normal(subject="Defaults again")) == (8, 72)
 
 
-def test_business_hours_are_validated_at_the_fields_and_saved(console_desk):
-    engine = console_desk.engine
-    at = open_app(console_desk.admin, page="pages/admin/sla.py")
+def test_business_hours_are_validated_at_the_fields_and_saved(served_desk):
+    engine = served_desk.engine
+    at = open_app(served_desk.admin, page="pages/admin/sla.py")
     assert at.toggle(key="business_hours_on").value is False
     at.toggle(key="business_hours_on").set_value(True)
     at.time_input(key="business_hours_start").set_value(time(18, 0))
@@ -406,7 +390,7 @@ def test_business_hours_are_validated_at_the_fields_and_saved(console_desk):
         assert get_settings(session=session).business_hours == BusinessHours(
             start=time(8, 0), end=time(16, 30), weekdays=frozenset({0, 1, 2, 3}), timezone="Europe/Amsterdam")
 
-    at = open_app(console_desk.admin, page="pages/admin/sla.py")  # a later visit shows what is stored
+    at = open_app(served_desk.admin, page="pages/admin/sla.py")  # a later visit shows what is stored
     assert at.multiselect(key="business_hours_days").value == [0, 1, 2, 3]
     at.toggle(key="business_hours_on").set_value(False)
     at.button(key="business_hours_save").click()
@@ -417,11 +401,11 @@ def test_business_hours_are_validated_at_the_fields_and_saved(console_desk):
 
 # --- settings and skills -------------------------------------------------------------------
 
-def test_settings_persist_and_switching_auto_assignment_off_leaves_new_tickets_unassigned(console_desk):
-    engine, alex = console_desk.engine, console_desk.agent
-    give_skills(engine, alex, console_desk.category)  # the only agent who handles Billing
+def test_settings_persist_and_switching_auto_assignment_off_leaves_new_tickets_unassigned(served_desk):
+    engine, alex = served_desk.engine, served_desk.agent
+    give_skills(engine, alex, served_desk.category)  # the only agent who handles Billing
 
-    at = open_app(console_desk.admin, page="pages/admin/settings.py")
+    at = open_app(served_desk.admin, page="pages/admin/settings.py")
     assert at.toggle(key="settings_auto_assign").value is True
     assert at.number_input(key="settings_auto_close_days").value == 7
     at.toggle(key="settings_auto_assign").set_value(False)
@@ -433,25 +417,25 @@ def test_settings_persist_and_switching_auto_assignment_off_leaves_new_tickets_u
     with session_scope(engine) as session:
         saved = get_settings(session=session)
         assert (saved.auto_assign, saved.auto_close_days) == (False, 14)
-    at = open_app(console_desk.admin, page="pages/admin/settings.py")
+    at = open_app(served_desk.admin, page="pages/admin/settings.py")
     assert at.toggle(key="settings_auto_assign").value is False
     assert at.number_input(key="settings_auto_close_days").value == 14
 
-    ticket_id = console_desk.raise_ticket(subject="Nobody picks this automatically")
-    assert console_desk.ticket(ticket_id).assignee_id is None
+    ticket_id = served_desk.raise_ticket(subject="Nobody picks this automatically")
+    assert served_desk.ticket(ticket_id).assignee_id is None
 
     at.toggle(key="settings_auto_assign").set_value(True)
     at.button(key="settings_save").click()
     rerun(at)
-    ticket_id = console_desk.raise_ticket(subject="Alex gets this one")
-    assert console_desk.ticket(ticket_id).assignee_id == alex.id
+    ticket_id = served_desk.raise_ticket(subject="Alex gets this one")
+    assert served_desk.ticket(ticket_id).assignee_id == alex.id
 
 
-def test_agent_skills_are_saved_and_new_tickets_go_to_the_agent_who_handles_the_category(console_desk):
-    engine, alex, billing = console_desk.engine, console_desk.agent, console_desk.category
+def test_agent_skills_are_saved_and_new_tickets_go_to_the_agent_who_handles_the_category(served_desk):
+    engine, alex, billing = served_desk.engine, served_desk.agent, served_desk.category
     add_category(engine, "Technical problem")
 
-    at = open_app(console_desk.admin, page="pages/admin/skills.py")
+    at = open_app(served_desk.admin, page="pages/admin/skills.py")
     assert "Nobody handles “Billing”, “Technical problem”" in messages(at, "warning")[0]
     at.selectbox(key="skills_agent").select(alex.id)
     rerun(at)
@@ -467,8 +451,8 @@ def test_agent_skills_are_saved_and_new_tickets_go_to_the_agent_who_handles_the_
     assert dict(zip(table["Name"], table["Handles"]))["Alex Agent"] == "Billing"
     assert "Nobody handles “Technical problem”" in messages(at, "warning")[0]
 
-    ticket_id = console_desk.raise_ticket()
-    assert console_desk.ticket(ticket_id).assignee_id == alex.id
+    ticket_id = served_desk.raise_ticket()
+    assert served_desk.ticket(ticket_id).assignee_id == alex.id
 
     # Taking every category away is allowed too: Alex is then never picked automatically.
     at.multiselect(key=f"skills_categories_{alex.id}").set_value([])
@@ -498,16 +482,16 @@ def desk_without_agents(engine, ticket_subject: str) -> User:
     return admin
 
 
-def test_mail_page_says_mail_is_not_configured_and_how_to_configure_it(console_desk):
-    at = open_app(console_desk.admin, page="pages/admin/mail.py")
+def test_mail_page_says_mail_is_not_configured_and_how_to_configure_it(served_desk):
+    at = open_app(served_desk.admin, page="pages/admin/mail.py")
     assert "Mail is not configured" in messages(at, "warning")[0]
     assert "[smtp]" in at.code[0].value and "HELPDESK_SMTP_HOST" in page_text(at)
     assert [m.value for m in at.metric] == ["0", "0", "0", "0"]
     assert "The outbox is empty" in page_text(at)
 
 
-def test_outbox_lists_the_mail_a_new_ticket_queued(console_db):
-    admin = desk_without_agents(console_db, "Printer on fire")
+def test_outbox_lists_the_mail_a_new_ticket_queued(served_db):
+    admin = desk_without_agents(served_db, "Printer on fire")
 
     at = open_app(admin, page="pages/admin/mail.py")
     rows = at.dataframe[0].value.to_dict("records")
@@ -517,13 +501,13 @@ def test_outbox_lists_the_mail_a_new_ticket_queued(console_db):
     assert at.metric[0].label == "Pending" and at.metric[0].value == "1"
 
 
-def test_outbox_filters_and_pages(console_desk):
-    engine = console_desk.engine
+def test_outbox_filters_and_pages(served_desk):
+    engine = served_desk.engine
     for n in range(30):
         add_outbox_row(engine, to=f"user{n}@example.com", subject=f"Mail {n}")
     add_outbox_row(engine, status=OutboxStatus.FAILED, to="bounce@example.net", error="550 no such user")
 
-    at = open_app(console_desk.admin, page="pages/admin/mail.py")
+    at = open_app(served_desk.admin, page="pages/admin/mail.py")
     assert len(at.dataframe[0].value) == 25
     assert "31 mails, newest first" in page_text(at)
     at.number_input(key="outbox_page").set_value(2)
@@ -545,14 +529,14 @@ def test_outbox_filters_and_pages(console_desk):
     assert not at.dataframe and "No mail matches these filters." in page_text(at)
 
 
-def test_a_failed_mail_shows_its_error_and_retrying_queues_it_again(console_desk):
-    engine = console_desk.engine
+def test_a_failed_mail_shows_its_error_and_retrying_queues_it_again(served_desk):
+    engine = served_desk.engine
     add_outbox_row(engine, subject="Fine")
     failed = add_outbox_row(engine, status=OutboxStatus.FAILED, to="bounce@example.net", attempts=8,
                             error="550 5.1.1 <bounce@example.net>: Recipient address rejected")
     other = add_outbox_row(engine, status=OutboxStatus.FAILED, to="gone@example.net", attempts=8, error="timed out")
 
-    at = open_app(console_desk.admin, page="pages/admin/mail.py")
+    at = open_app(served_desk.admin, page="pages/admin/mail.py")
     assert at.metric[3].label == "Failed" and at.metric[3].value == "2"
     at.selectbox(key="outbox_pick").select(failed)
     rerun(at)
@@ -573,9 +557,9 @@ def test_a_failed_mail_shows_its_error_and_retrying_queues_it_again(console_desk
     assert not [b for b in at.button if b.key in ("outbox_retry_all", "outbox_retry")]
 
 
-def test_test_mail_is_queued_for_a_valid_address_and_refused_at_the_field_otherwise(console_desk):
-    engine = console_desk.engine
-    at = open_app(console_desk.admin, page="pages/admin/mail.py")
+def test_test_mail_is_queued_for_a_valid_address_and_refused_at_the_field_otherwise(served_desk):
+    engine = served_desk.engine
+    at = open_app(served_desk.admin, page="pages/admin/mail.py")
     fill(at, test_mail_to="not-an-address")
     at.button(key="test_mail_submit").click()
     rerun(at)
@@ -595,18 +579,18 @@ def test_test_mail_is_queued_for_a_valid_address_and_refused_at_the_field_otherw
     fill(at, test_mail_to="")  # empty: to the admin
     at.button(key="test_mail_submit").click()
     rerun(at)
-    assert outbox_rows(engine)[-1] == ("test", console_desk.admin.email, OutboxStatus.PENDING)
+    assert outbox_rows(engine)[-1] == ("test", served_desk.admin.email, OutboxStatus.PENDING)
 
 
-def test_the_smtp_password_never_appears_on_the_mail_page(console_desk, monkeypatch):
+def test_the_smtp_password_never_appears_on_the_mail_page(served_desk, monkeypatch):
     monkeypatch.setenv("HELPDESK_MAIL_BACKGROUND", "0")  # nothing is to be sent to this made-up server
     monkeypatch.setenv("HELPDESK_SMTP_HOST", "smtp.example.com")
     monkeypatch.setenv("HELPDESK_SMTP_PORT", "2525")
     monkeypatch.setenv("HELPDESK_SMTP_USER", "helpdesk@example.com")
     monkeypatch.setenv("HELPDESK_SMTP_PASSWORD", SMTP_PASSWORD)
-    add_outbox_row(console_desk.engine, status=OutboxStatus.FAILED, error="535 authentication failed")
+    add_outbox_row(served_desk.engine, status=OutboxStatus.FAILED, error="535 authentication failed")
 
-    at = open_app(console_desk.admin, page="pages/admin/mail.py")
+    at = open_app(served_desk.admin, page="pages/admin/mail.py")
     assert messages(at, "success") == [
         "Mail goes through smtp.example.com:2525 (starttls) as helpdesk@example.com, from helpdesk@example.com."]
     assert "run `python -m helpdesk notify --loop`" in page_text(at)
@@ -620,11 +604,11 @@ def test_the_smtp_password_never_appears_on_the_mail_page(console_desk, monkeypa
     assert SMTP_PASSWORD not in repr({key: at.session_state[key] for key in at.session_state})
 
 
-def test_the_app_starts_one_background_sender_that_delivers_queued_mail(console_db, smtp_server,  # noqa: F811
+def test_the_app_starts_one_background_sender_that_delivers_queued_mail(served_db, smtp_server,  # noqa: F811
                                                                        monkeypatch):
     for name, value in smtp_server.env().items():
         monkeypatch.setenv(name, value)
-    admin = desk_without_agents(console_db, "Printer on fire")
+    admin = desk_without_agents(served_db, "Printer on fire")
 
     try:
         at = open_app(admin, page="pages/admin/mail.py")

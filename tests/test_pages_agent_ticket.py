@@ -14,22 +14,16 @@ from helpdesk.enums import EventKind, Priority, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, TicketMessage, format_reference
 from helpdesk.tickets import assignment, canned_replies, customer, staff
 from helpdesk.tickets.attachments import UploadedFile
-from helpdesk.ui.engine import get_engine
 from tests.factories import add_category
-from tests.page_helpers import fill, message_at, messages, open_app, page_text, point_app_at, rerun
+from tests.page_helpers import fill, message_at, messages, open_app, page_text, rerun
 
 PAGE = "pages/agent/ticket.py"
 # The words the agent reads when someone else changed the ticket first (README: "this ticket changed since
 # you opened it"), written out so a changed service message fails here.
 CONFLICT = "This ticket changed since you opened it. The latest version is shown below; nothing was saved."
 
-
-@pytest.fixture(autouse=True)
-def app_uses_desk(desk, tmp_path, monkeypatch):
-    """The app under test runs on the shared desk's database, so these pages run on each backend."""
-    point_app_at(monkeypatch, tmp_path, desk.engine.url.render_as_string(hide_password=False))
-    yield
-    get_engine.clear()
+# Every test here drives the app on the shared desk, on each backend.
+pytestmark = pytest.mark.usefixtures("served_desk")
 
 
 @pytest.fixture

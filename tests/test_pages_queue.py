@@ -13,19 +13,13 @@ from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User, format_reference
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.queue import QueueSort, QueueView
-from helpdesk.ui.engine import get_engine
 from tests.factories import add_user
-from tests.page_helpers import messages, open_app, page_text, point_app_at, rerun
+from tests.page_helpers import messages, open_app, page_text, rerun
 
 QUEUE = "pages/agent/queue.py"
 
-
-@pytest.fixture(autouse=True)
-def app_uses_desk(desk, tmp_path, monkeypatch):
-    """The app under test runs on the shared desk's database, so the queue runs on each backend."""
-    point_app_at(monkeypatch, tmp_path, desk.engine.url.render_as_string(hide_password=False))
-    yield
-    get_engine.clear()
+# Every test here drives the app on the shared desk, on each backend.
+pytestmark = pytest.mark.usefixtures("served_desk")
 
 
 @pytest.fixture

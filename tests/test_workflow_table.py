@@ -17,8 +17,7 @@ from helpdesk.core.errors import ValidationError
 from helpdesk.enums import EventKind, TicketStatus
 from helpdesk.models import TicketEvent
 from helpdesk.tickets import assignment, bulk, customer as tickets_customer, staff
-from helpdesk.ui.engine import get_engine
-from tests.page_helpers import open_app, point_app_at
+from tests.page_helpers import open_app
 
 STATUSES = ["new", "open", "in_progress", "waiting_on_customer", "resolved", "closed"]
 
@@ -177,19 +176,10 @@ PAGE_OPTIONS = {
 }
 
 
-@pytest.fixture
-def desk_in_app(desk, tmp_path, monkeypatch):
-    """The shared desk on either backend, served by the app under test (conftest's app_desk is
-    SQLite only; the page is checked on PostgreSQL too). Ada the admin means it is not a first run."""
-    point_app_at(monkeypatch, tmp_path, desk.engine.url.render_as_string(hide_password=False))
-    yield desk
-    get_engine.clear()
-
-
 @pytest.mark.parametrize("status", STATUSES)
-def test_the_ticket_page_offers_exactly_the_allowed_moves(desk_in_app, status):
+def test_the_ticket_page_offers_exactly_the_allowed_moves(served_desk, status):
     # The expectation is consistent with the table above, so the two can't drift apart silently.
     assert {LABEL[s] for s in ALLOWED[status]} == set(PAGE_OPTIONS[status][1:])
-    ticket_id = ticket_in(desk_in_app, status)
-    at = open_app(desk_in_app.agent, ticket=ticket_id, page="pages/agent/ticket.py")
+    ticket_id = ticket_in(served_desk, status)
+    at = open_app(served_desk.agent, ticket=ticket_id, page="pages/agent/ticket.py")
     assert at.selectbox(key="agent_status").options == PAGE_OPTIONS[status]
