@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from helpdesk.core.db import make_engine, migrate
 from tests.ci_guard import in_ci
-from tests.factories import Desk
+from tests.factories import Desk, Team
 
 IN_CI = in_ci()
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL")
@@ -96,6 +96,12 @@ def desk(engine) -> Desk:
 
 
 @pytest.fixture
+def team(desk) -> Team:
+    """The Desk plus agents with skills: Ann and Ben handle Billing, Sam handles Shipping."""
+    return Team.build(desk)
+
+
+@pytest.fixture
 def app_db(tmp_path, monkeypatch):
     """An empty, migrated SQLite database that the app under test (AppTest, this process) uses."""
     from tests.page_helpers import point_app_at
@@ -132,3 +138,17 @@ def served_db(engine, tmp_path, monkeypatch):
 def served_desk(desk, served_db) -> Desk:
     """The shared world on each backend, served by the app under test."""
     return desk
+
+
+TEST_BASE_URL = "https://help.example.test"
+
+
+@pytest.fixture
+def no_local_configuration(monkeypatch, tmp_path):
+    """The app's defaults, whatever the developer's shell or .streamlit/secrets.toml say: no
+    SMTP, mail or upload settings, no secrets file, and mailed links on TEST_BASE_URL."""
+    for name in list(os.environ):
+        if name.startswith(("HELPDESK_UPLOAD_", "HELPDESK_SMTP_", "HELPDESK_MAIL_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    monkeypatch.setenv("HELPDESK_BASE_URL", TEST_BASE_URL)

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from helpdesk.accounts.passwords import hash_password
+from helpdesk.accounts.users import NewAccount
 from helpdesk.core.db import session_scope
 from helpdesk.enums import Priority, Role
 from helpdesk.models import AgentSkill, Category, Ticket, User
@@ -119,3 +120,49 @@ class Desk:
 
     def ticket(self, ticket_id: int) -> Ticket:
         return load_ticket(self.engine, ticket_id)
+
+
+@dataclass
+class Team:
+    """Beside the Desk, for assignment: Ann and Ben handle Billing, Sam handles Shipping."""
+
+    shipping: Category
+    ann: User
+    ben: User
+    sam: User
+
+    @classmethod
+    def build(cls, desk: Desk) -> Team:
+        """The Desk's Alex, Bo and Ada have no skills, so automatic assignment never picks
+        them unless a test gives them some."""
+        engine = desk.engine
+        shipping = add_category(engine, "Shipping")
+        team = cls(shipping=shipping,
+                   ann=add_user(engine, email="ann@support.example.com", role=Role.AGENT, name="Ann"),
+                   ben=add_user(engine, email="ben@support.example.com", role=Role.AGENT, name="Ben"),
+                   sam=add_user(engine, email="sam@support.example.com", role=Role.AGENT, name="Sam"))
+        give_skills(engine, team.ann, desk.category)
+        give_skills(engine, team.ben, desk.category)
+        give_skills(engine, team.sam, shipping)
+        return team
+
+
+def assignee_name(desk: Desk, ticket_id: int) -> str | None:
+    assignee = desk.ticket(ticket_id).assignee
+    return assignee.name if assignee else None
+
+
+# --- accounts as a person types them into the sign-up form --------------------------------------
+
+GOOD_PASSWORD = "Blue-Kettle-2024"
+
+
+def new_account(name: str = "Ann Customer", email: str = "ann@example.com", password: str = GOOD_PASSWORD,
+                repeat: str | None = None) -> NewAccount:
+    return NewAccount(name=name, email=email, password=password,
+                      password_repeat=password if repeat is None else repeat)
+
+
+def user_count(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(User))

@@ -15,21 +15,10 @@ from helpdesk.core.db import session_scope
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
-from tests.factories import TEST_PASSWORD, TEST_PASSWORD_HASH, add_user
+from tests.factories import GOOD_PASSWORD, TEST_PASSWORD, TEST_PASSWORD_HASH, add_user, new_account, user_count
 from tests.page_helpers import messages, open_app, rerun  # noqa: F401  (fixture)
 
-GOOD_PASSWORD = "Blue-Kettle-2024"
 SIGN_IN_FAILED = "That e-mail and password don't match an account."
-
-
-def account(name="Ann Customer", email="ann@example.com", password=GOOD_PASSWORD, repeat=None) -> NewAccount:
-    return NewAccount(name=name, email=email, password=password,
-                      password_repeat=password if repeat is None else repeat)
-
-
-def user_count(engine) -> int:
-    with session_scope(engine) as session:
-        return session.scalar(select(func.count()).select_from(User))
 
 
 def refusal(engine, data: NewAccount) -> dict[str, str]:
@@ -62,7 +51,7 @@ def sign_in(engine, email, password) -> User:
     ids=["9-chars", "1025-chars", "3-distinct", "common", "lowercase-only", "digits-only"],
 )
 def test_a_weak_password_is_refused_with_its_reason_at_the_password_field(engine, password, message):
-    assert refusal(engine, account(password=password)) == {"password": message}
+    assert refusal(engine, new_account(password=password)) == {"password": message}
 
 
 @pytest.mark.parametrize(
@@ -75,13 +64,13 @@ def test_a_weak_password_is_refused_with_its_reason_at_the_password_field(engine
 )
 def test_a_password_just_inside_the_rules_passes_and_only_the_repeat_is_questioned(engine, password):
     """The form then complains only that the two entries differ: the password itself passed."""
-    assert refusal(engine, account(password=password, repeat=password + "x")) == {
+    assert refusal(engine, new_account(password=password, repeat=password + "x")) == {
         "password_repeat": "The two passwords differ."}
 
 
 def test_a_password_of_exactly_10_characters_makes_an_account_that_signs_in(engine):
     with session_scope(engine) as session:
-        accounts_users.sign_up(session=session, data=account(email="ten@example.com", password="Kettle-42x"))
+        accounts_users.sign_up(session=session, data=new_account(email="ten@example.com", password="Kettle-42x"))
     assert sign_in(engine, "ten@example.com", "Kettle-42x").email == "ten@example.com"
 
 
@@ -106,7 +95,7 @@ def stored_hash(engine, email) -> str:
 
 def test_a_new_account_gets_an_argon2id_hash_with_64_mib_3_passes_4_lanes(engine):
     with session_scope(engine) as session:
-        accounts_users.sign_up(session=session, data=account(email="new@example.com"))
+        accounts_users.sign_up(session=session, data=new_account(email="new@example.com"))
     assert stored_hash(engine, "new@example.com").startswith(CURRENT_PARAMETERS)
 
 
@@ -135,15 +124,15 @@ def test_a_current_hash_is_not_rewritten_at_sign_in(engine):
 # --- name and e-mail: the words at the field and the length limits ----------------------------
 
 def test_name_and_email_problems_read_exactly(engine):
-    assert refusal(engine, account(name="  ", email="   ")) == {
+    assert refusal(engine, new_account(name="  ", email="   ")) == {
         "name": "Enter your name.", "email": "Enter an e-mail address."}
-    assert refusal(engine, account(name="x" * 121, email="")) == {
+    assert refusal(engine, new_account(name="x" * 121, email="")) == {
         "name": "Use at most 120 characters.", "email": "Enter an e-mail address."}
 
 
 def test_an_email_of_255_characters_is_refused_as_invalid(engine):
     email = "a" * 243 + "@example.com"  # 255 characters
-    assert refusal(engine, account(email=email)) == {
+    assert refusal(engine, new_account(email=email)) == {
         "email": "Enter a valid e-mail address, like name@example.com."}
 
 
@@ -151,7 +140,7 @@ def test_the_longest_name_and_email_allowed_make_an_account_that_signs_in(engine
     name = "Ann " + "x" * 116  # 120 characters
     email = "a" * 242 + "@example.com"  # 254 characters
     with session_scope(engine) as session:
-        accounts_users.sign_up(session=session, data=account(name=name, email=email))
+        accounts_users.sign_up(session=session, data=new_account(name=name, email=email))
     user = sign_in(engine, email, GOOD_PASSWORD)
     assert (user.name, user.email, user.role, user.is_active) == (name, email, Role.CUSTOMER, True)
 
@@ -160,10 +149,10 @@ def test_the_longest_name_and_email_allowed_make_an_account_that_signs_in(engine
 
 def test_a_second_first_admin_is_refused_with_words_that_say_sign_in(engine):
     with session_scope(engine) as session:
-        accounts_users.create_first_admin(session=session, data=account(name="Ada Admin", email="ada@example.com"))
+        accounts_users.create_first_admin(session=session, data=new_account(name="Ada Admin", email="ada@example.com"))
     with session_scope(engine) as session:
         with pytest.raises(PermissionDenied) as excinfo:
-            accounts_users.create_first_admin(session=session, data=account(name="Mallory", email="mallory@example.com"))
+            accounts_users.create_first_admin(session=session, data=new_account(name="Mallory", email="mallory@example.com"))
     assert str(excinfo.value) == "An administrator already exists; sign in instead."
     assert user_count(engine) == 1
 

@@ -5,29 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from helpdesk.accounts import throttle as accounts_throttle, users as accounts_users
 from helpdesk.accounts.passwords import verify_password
-from helpdesk.accounts.users import NewAccount
 from helpdesk.core.clock import utcnow
 from helpdesk.core.db import make_engine, session_scope
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
 from helpdesk.enums import Role
 from helpdesk.models import LoginThrottle, User
-from tests.factories import TEST_PASSWORD, add_user
+from tests.factories import GOOD_PASSWORD, TEST_PASSWORD, add_user, new_account, user_count
 
-GOOD_PASSWORD = "Blue-Kettle-2024"
-
-
-def account(name="Ann Customer", email="ann@example.com", password=GOOD_PASSWORD, repeat=None) -> NewAccount:
-    return NewAccount(name=name, email=email, password=password,
-                      password_repeat=password if repeat is None else repeat)
-
-
-def user_count(engine) -> int:
-    with session_scope(engine) as session:
-        return session.scalar(select(func.count()).select_from(User))
 
 
 def sign_in(engine, email, password) -> User:
@@ -48,13 +36,13 @@ def failed_sign_in(engine, email, password="Wrong-password-1") -> Exception:
 def test_empty_install_asks_for_the_first_admin_once(engine):
     with session_scope(engine) as session:
         assert accounts_users.needs_first_admin(session=session)
-        admin = accounts_users.create_first_admin(session=session, data=account(name="Ada Admin", email="ada@example.com"))
+        admin = accounts_users.create_first_admin(session=session, data=new_account(name="Ada Admin", email="ada@example.com"))
         assert admin.role == Role.ADMIN
 
     with session_scope(engine) as session:
         assert not accounts_users.needs_first_admin(session=session)
         with pytest.raises(PermissionDenied):
-            accounts_users.create_first_admin(session=session, data=account(name="Mallory", email="mallory@example.com"))
+            accounts_users.create_first_admin(session=session, data=new_account(name="Mallory", email="mallory@example.com"))
     assert user_count(engine) == 1
     assert sign_in(engine, "ada@example.com", GOOD_PASSWORD).role == Role.ADMIN
 
@@ -62,7 +50,7 @@ def test_empty_install_asks_for_the_first_admin_once(engine):
 def test_first_admin_form_is_validated_like_sign_up(engine):
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts_users.create_first_admin(session=session, data=account(password="short"))
+            accounts_users.create_first_admin(session=session, data=new_account(password="short"))
     assert "password" in excinfo.value.field_errors
     assert user_count(engine) == 0
 
@@ -71,7 +59,7 @@ def test_first_admin_form_is_validated_like_sign_up(engine):
 
 def test_sign_up_makes_a_customer_with_a_normalized_email(engine):
     with session_scope(engine) as session:
-        user = accounts_users.sign_up(session=session, data=account(name="  Ann Customer ", email="  Ann@Example.COM "))
+        user = accounts_users.sign_up(session=session, data=new_account(name="  Ann Customer ", email="  Ann@Example.COM "))
     assert user.role == Role.CUSTOMER
     assert user.email == "ann@example.com"
     assert user.name == "Ann Customer"
@@ -82,19 +70,19 @@ def test_sign_up_makes_a_customer_with_a_normalized_email(engine):
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        (account(name=""), "name"),
-        (account(name="   "), "name"),
-        (account(name="x" * 121), "name"),
-        (account(email=""), "email"),
-        (account(email="not-an-email"), "email"),
-        (account(email="ann@example"), "email"),
-        (account(email="ann smith@example.com"), "email"),
-        (account(email="ann@@example.com"), "email"),
-        (account(password="Sh0rt!"), "password"),
-        (account(password="abcdefghijkl"), "password"),  # one kind of character
-        (account(password="password123"), "password"),  # common
-        (account(password="aaaaaaaaaaaaaaaaA1"), "password"),  # barely any distinct characters
-        (account(password=GOOD_PASSWORD, repeat=GOOD_PASSWORD + "x"), "password_repeat"),
+        (new_account(name=""), "name"),
+        (new_account(name="   "), "name"),
+        (new_account(name="x" * 121), "name"),
+        (new_account(email=""), "email"),
+        (new_account(email="not-an-email"), "email"),
+        (new_account(email="ann@example"), "email"),
+        (new_account(email="ann smith@example.com"), "email"),
+        (new_account(email="ann@@example.com"), "email"),
+        (new_account(password="Sh0rt!"), "password"),
+        (new_account(password="abcdefghijkl"), "password"),  # one kind of character
+        (new_account(password="password123"), "password"),  # common
+        (new_account(password="aaaaaaaaaaaaaaaaA1"), "password"),  # barely any distinct characters
+        (new_account(password=GOOD_PASSWORD, repeat=GOOD_PASSWORD + "x"), "password_repeat"),
     ],
     ids=["name-empty", "name-blank", "name-too-long", "email-empty", "email-no-at", "email-no-dot",
          "email-space", "email-two-at", "password-short", "password-one-kind", "password-common",
@@ -112,23 +100,23 @@ def test_sign_up_refuses_bad_input_at_the_field_and_writes_nothing(engine, data,
 def test_sign_up_reports_every_bad_field_at_once(engine):
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts_users.sign_up(session=session, data=account(name="", email="nope", password="weak"))
+            accounts_users.sign_up(session=session, data=new_account(name="", email="nope", password="weak"))
     assert {"name", "email", "password"} <= set(excinfo.value.field_errors)
 
 
 def test_duplicate_email_is_refused_whatever_its_case(engine):
     with session_scope(engine) as session:
-        accounts_users.sign_up(session=session, data=account(email="ann@example.com"))
+        accounts_users.sign_up(session=session, data=new_account(email="ann@example.com"))
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts_users.sign_up(session=session, data=account(name="Other Ann", email="ANN@Example.com"))
+            accounts_users.sign_up(session=session, data=new_account(name="Other Ann", email="ANN@Example.com"))
     assert "already exists" in excinfo.value.field_errors["email"]
     assert user_count(engine) == 1
 
 
 def test_passwords_are_stored_as_argon2id_hashes_never_plain(engine):
     with session_scope(engine) as session:
-        user = accounts_users.sign_up(session=session, data=account())
+        user = accounts_users.sign_up(session=session, data=new_account())
     with session_scope(engine) as session:
         stored = session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored.startswith("$argon2id$")
@@ -246,7 +234,7 @@ def test_sign_in_works_again_once_the_lock_has_expired(engine):
 @pytest.mark.parametrize("role", [Role.AGENT, Role.ADMIN])
 def test_admin_creates_staff_accounts(desk, role):
     created = desk.act(desk.admin, accounts_users.create_user,
-                       data=account(name="Sam Staff", email="sam@example.com"), role=role)
+                       data=new_account(name="Sam Staff", email="sam@example.com"), role=role)
     assert created.role == role
     assert sign_in(desk.engine, "sam@example.com", GOOD_PASSWORD).role == role
 
@@ -258,7 +246,7 @@ def test_only_admins_create_accounts(engine, actor_role):
         with session_scope(engine) as session:
             with pytest.raises(PermissionDenied):
                 accounts_users.create_user(session=session, actor=actor,
-                                     data=account(name="Eve", email=f"eve-{role}@example.com"), role=role)
+                                     data=new_account(name="Eve", email=f"eve-{role}@example.com"), role=role)
     assert user_count(engine) == 1
 
 
@@ -266,13 +254,13 @@ def test_deactivated_admin_cannot_create_accounts(engine):
     admin = add_user(engine, email="old-admin@example.com", role=Role.ADMIN, active=False)
     with session_scope(engine) as session:
         with pytest.raises(PermissionDenied):
-            accounts_users.create_user(session=session, actor=admin, data=account(email="x@example.com"), role=Role.AGENT)
+            accounts_users.create_user(session=session, actor=admin, data=new_account(email="x@example.com"), role=Role.AGENT)
     assert user_count(engine) == 1
 
 
 def test_trusted_cli_creates_accounts_without_an_actor(engine):
     with session_scope(engine) as session:
-        user = accounts_users.create_user(session=session, actor=None, data=account(email="cli@example.com"),
+        user = accounts_users.create_user(session=session, actor=None, data=new_account(email="cli@example.com"),
                                     role=Role.AGENT)
     assert user.role == Role.AGENT
 
@@ -281,7 +269,7 @@ def test_staff_account_creation_is_validated(engine):
     admin = add_user(engine, email="admin@example.com", role=Role.ADMIN)
     with session_scope(engine) as session:
         with pytest.raises(ValidationError) as excinfo:
-            accounts_users.create_user(session=session, actor=admin, data=account(email="ADMIN@example.com"),
+            accounts_users.create_user(session=session, actor=admin, data=new_account(email="ADMIN@example.com"),
                                  role=Role.AGENT)
     assert "email" in excinfo.value.field_errors
     assert user_count(engine) == 1

@@ -2,7 +2,6 @@
 agents skipped, nobody available, the admin switch. Both backends."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -12,38 +11,10 @@ from helpdesk import settings
 from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import PermissionDenied, ValidationError
-from helpdesk.enums import EventKind, Role, TicketStatus
-from helpdesk.models import Category, TicketEvent, User
+from helpdesk.enums import EventKind, TicketStatus
+from helpdesk.models import TicketEvent, User
 from helpdesk.tickets import assignment, queue, staff
-from tests.factories import Desk, add_category, add_user, give_skills
-
-
-@dataclass
-class Team:
-    shipping: Category
-    ann: User
-    ben: User
-    sam: User
-
-
-@pytest.fixture
-def team(desk: Desk) -> Team:
-    """Ann and Ben handle Billing, Sam handles Shipping; the Desk's Alex, Bo and Ada have no
-    skills, so automatic assignment never picks them."""
-    shipping = add_category(desk.engine, "Shipping")
-    team = Team(shipping=shipping,
-                ann=add_user(desk.engine, email="ann@support.example.com", role=Role.AGENT, name="Ann"),
-                ben=add_user(desk.engine, email="ben@support.example.com", role=Role.AGENT, name="Ben"),
-                sam=add_user(desk.engine, email="sam@support.example.com", role=Role.AGENT, name="Sam"))
-    give_skills(desk.engine, team.ann, desk.category)
-    give_skills(desk.engine, team.ben, desk.category)
-    give_skills(desk.engine, team.sam, shipping)
-    return team
-
-
-def assignee_name(desk: Desk, ticket_id: int) -> str | None:
-    assignee = desk.ticket(ticket_id).assignee
-    return assignee.name if assignee else None
+from tests.factories import Desk, assignee_name
 
 
 def resolve(desk: Desk, ticket_id: int) -> None:

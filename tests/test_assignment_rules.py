@@ -4,7 +4,6 @@ as load, inactive agents and agents without the category's skill are never picke
 go to the never-assigned first, then to whoever was assigned longest ago. Both backends."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -16,39 +15,11 @@ from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import Role, TicketStatus
 from helpdesk.models import Category, User
 from helpdesk.tickets import assignment, staff
-from tests.factories import Desk, add_category, add_user, give_skills
-
-
-@dataclass
-class Team:
-    shipping: Category
-    ann: User
-    ben: User
-    sam: User
-
-
-@pytest.fixture
-def team(desk: Desk) -> Team:
-    """Ann and Ben handle Billing; Sam handles Shipping only. The Desk's Alex, Bo and Ada (the
-    admin) have no skills, so automatic assignment never picks them unless a test gives some."""
-    shipping = add_category(desk.engine, "Shipping")
-    team = Team(shipping=shipping,
-                ann=add_user(desk.engine, email="ann@support.example.com", role=Role.AGENT, name="Ann"),
-                ben=add_user(desk.engine, email="ben@support.example.com", role=Role.AGENT, name="Ben"),
-                sam=add_user(desk.engine, email="sam@support.example.com", role=Role.AGENT, name="Sam"))
-    give_skills(desk.engine, team.ann, desk.category)
-    give_skills(desk.engine, team.ben, desk.category)
-    give_skills(desk.engine, team.sam, shipping)
-    return team
-
-
-def assignee_of(desk: Desk, ticket_id: int) -> str | None:
-    assignee = desk.ticket(ticket_id).assignee
-    return assignee.name if assignee else None
+from tests.factories import Desk, add_user, assignee_name
 
 
 def next_ticket_goes_to(desk: Desk, category: Category | None = None) -> str | None:
-    return assignee_of(desk, desk.raise_ticket(category=category))
+    return assignee_name(desk, desk.raise_ticket(category=category))
 
 
 def give_tickets(desk: Desk, agent: User, count: int, status: str = "open", category: Category | None = None):
@@ -59,7 +30,7 @@ def give_tickets(desk: Desk, agent: User, count: int, status: str = "open", cate
         desk.act(desk.admin, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=agent.id)
         if status != "new":
             desk.act(desk.admin, staff.change_status, ticket_id=ticket_id, status=TicketStatus(status))
-        assert assignee_of(desk, ticket_id) == agent.name
+        assert assignee_name(desk, ticket_id) == agent.name
     desk.act(desk.admin, settings.set_auto_assign, enabled=True)
 
 
@@ -176,7 +147,7 @@ def test_ties_go_to_the_never_assigned_then_to_whoever_was_assigned_longest_ago(
     names = []
     for _ in range(4):
         ticket_id = desk.raise_ticket()
-        names.append(assignee_of(desk, ticket_id))
+        names.append(assignee_name(desk, ticket_id))
         desk.act(desk.admin, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
     assert names == ["Cat", "Ben", "Ann", "Cat"]
 
@@ -199,7 +170,7 @@ def test_claiming_someone_elses_ticket_names_them_and_says_what_to_do(desk, team
         desk.act(team.ben, assignment.claim_ticket, ticket_id=ticket_id)
     assert refused.value.field_errors == {
         "assignee": "Ann already works on this ticket. Ask them, or reassign it explicitly."}
-    assert assignee_of(desk, ticket_id) == "Ann"
+    assert assignee_name(desk, ticket_id) == "Ann"
 
 
 @pytest.mark.parametrize(("status", "words"), [("resolved", "resolved"), ("closed", "closed")])
@@ -210,7 +181,7 @@ def test_claiming_a_finished_unassigned_ticket_is_refused_in_words(desk, team, s
     with pytest.raises(ValidationError) as refused:
         desk.act(team.ben, assignment.claim_ticket, ticket_id=ticket_id)
     assert refused.value.field_errors == {"assignee": f"This ticket is {words}; there is nothing to claim."}
-    assert assignee_of(desk, ticket_id) is None
+    assert assignee_name(desk, ticket_id) is None
 
 
 def test_assigning_from_a_stale_page_is_refused_and_changes_nobody(desk, team):
@@ -221,7 +192,7 @@ def test_assigning_from_a_stale_page_is_refused_and_changes_nobody(desk, team):
     with pytest.raises(ConflictError):
         desk.act(desk.admin, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=team.ben.id,
                  expected_version=seen)
-    assert assignee_of(desk, ticket_id) is None
+    assert assignee_name(desk, ticket_id) is None
 
 
 def test_skills_are_refused_for_a_customer_and_for_unknown_categories_in_words(desk, team):

@@ -50,13 +50,7 @@ DYING_SENDER = textwrap.dedent("""
     sys.exit("the sender was meant to die before marking the row sent")
 """ % KILLED)
 
-
-@pytest.fixture(autouse=True)
-def _mail_env(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith(("HELPDESK_SMTP_", "HELPDESK_MAIL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+pytestmark = pytest.mark.usefixtures("no_local_configuration")
 
 
 def queue_mail(engine, address="carla@example.com") -> int:

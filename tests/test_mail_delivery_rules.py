@@ -8,7 +8,6 @@ A real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py); SQLite and PostgreSQ
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import socket
 import threading
@@ -28,6 +27,8 @@ from tests.smtp_server import HOST, SmtpTestServer, _Collector, smtp_server  # n
 
 REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"
 GONE = "gone@example.com"  # a mailbox the server below does not have
+
+pytestmark = pytest.mark.usefixtures("no_local_configuration")
 
 
 class _RefusesGone(_Collector):
@@ -52,14 +53,6 @@ def picky_server():
     server = PickyServer().start()
     yield server
     server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _mail_env(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith(("HELPDESK_SMTP_", "HELPDESK_MAIL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
 
 
 def queue_mail(engine, address: str) -> int:

@@ -29,11 +29,7 @@ BO = "bo@support.example.com"
 PRINTER_ON_FIRE = {"subject": "Printer on fire", "description": "Smoke."}
 REF = "[CCR-000001] Printer on fire"
 
-
-@pytest.fixture(autouse=True)
-def _mail_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HELPDESK_BASE_URL", "https://help.example.test")
-    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+pytestmark = pytest.mark.usefixtures("no_local_configuration")
 
 
 @pytest.fixture(autouse=True)

@@ -27,19 +27,11 @@ from helpdesk.notifications.sender import RetryPolicy
 from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixture)
 
 # The test server takes AUTH over plain TCP on 127.0.0.1, which aiosmtpd warns about.
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+pytestmark = [pytest.mark.usefixtures("no_local_configuration"),
+              pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")]
 
 SMTP_USER = "mailer@example.com"
 SMTP_PASSWORD = "S3cret-Smtp-Pa55word"
-
-
-@pytest.fixture(autouse=True)
-def _mail_env(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith("HELPDESK_SMTP_") or name.startswith("HELPDESK_MAIL_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
-    monkeypatch.setenv("HELPDESK_BASE_URL", "https://help.example.test")
 
 
 @pytest.fixture

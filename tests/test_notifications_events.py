@@ -22,11 +22,7 @@ ADA = "ada@support.example.com"
 # The ticket the mails below are about.
 PRINTER_ON_FIRE = {"subject": "Printer on fire", "description": "Smoke everywhere.", "priority": Priority.HIGH}
 
-
-@pytest.fixture(autouse=True)
-def _mail_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HELPDESK_BASE_URL", BASE_URL)
-    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+pytestmark = pytest.mark.usefixtures("no_local_configuration")
 
 
 @pytest.fixture(autouse=True)

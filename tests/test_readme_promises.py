@@ -35,14 +35,7 @@ from tests.smtp_server import SmtpTestServer, smtp_server  # noqa: F401  (fixtur
 WRONG_PASSWORD = "Not-the-password-9"
 THROTTLED_MESSAGE = "Too many failed sign-ins for this account. Try again in 15 minutes."
 
-
-@pytest.fixture(autouse=True)
-def _no_local_configuration(monkeypatch, tmp_path):
-    """The defaults, whatever the developer's shell or .streamlit/secrets.toml say."""
-    for name in list(os.environ):
-        if name.startswith(("HELPDESK_UPLOAD_", "HELPDESK_SMTP_", "HELPDESK_MAIL_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+pytestmark = pytest.mark.usefixtures("no_local_configuration")
 
 
 # --- sign-in throttle: 5 failures within 15 minutes lock the address for 15 minutes -----------
