@@ -120,7 +120,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
 
 def get_active_user(*, session: Session, user_id: int) -> User | None:
     """The signed-in user, re-read each run so a deactivated account loses access at once."""
-    user = session.get(User, user_id)
+    user = get_by_id(session, User, user_id)
     return user if user is not None and user.is_active else None
 
 

@@ -27,7 +27,14 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite's own lower() folds ASCII only ("Émile" stays "Émile"); PostgreSQL's folds all of
+    # Unicode. The same answer on both: lower() is Python's here (no SQLite index uses lower()).
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA busy_timeout=30000")  # wait for a lock instead of failing

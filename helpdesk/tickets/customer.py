@@ -103,8 +103,8 @@ def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus
     query = select(Ticket).where(Ticket.customer_id == actor.id)
     if status is not None:
         query = query.where(Ticket.status == status)
-    if search.strip():
-        text = search.strip()
+    text = text_index.searchable(search)
+    if text:
         matches_subject = text_index.subject_contains(session, text)
         searched_id = parse_reference(text)
         if searched_id is not None and not text.isdigit():
