@@ -5,6 +5,7 @@ from helpdesk.accounts.users import needs_first_admin
 from helpdesk.enums import Role
 from helpdesk.ui.auth import current_user, sign_out
 from helpdesk.ui.engine import db_session
+from helpdesk.ui.errors import run_page
 from helpdesk.ui.mail_worker import mail_sender
 
 st.set_page_config(page_title="Customer Care Registry", page_icon=":material/support_agent:", layout="wide")
@@ -69,4 +70,4 @@ if role is not None:
             sign_out()
             st.rerun()
 
-navigation.run()
+run_page(navigation)  # errors: the service's words, or a reference; never a traceback

@@ -21,6 +21,11 @@ def is_plausible_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
 
 
+def plausible_ids(values) -> list[int]:
+    """The ids in `values` that a row could have, in order (for `IN (...)` lookups)."""
+    return [value for value in values if is_plausible_id(value)]
+
+
 def get_by_id(session, model, row_id):
     """`session.get` for an id that came from outside (URL, form): None for anything no row can have."""
     return session.get(model, row_id) if is_plausible_id(row_id) else None

@@ -1,6 +1,7 @@
 """Typed ORM models (SQLAlchemy 2.0). Schema changes go through Alembic."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -32,6 +33,7 @@ NAMING_CONVENTION = {
 }
 
 REFERENCE_PREFIX = "CCR-"
+_REFERENCE_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class UTCDateTime(TypeDecorator):
@@ -204,7 +206,8 @@ def parse_reference(text: str) -> int | None:
     if cleaned.startswith(REFERENCE_PREFIX):
         cleaned = cleaned[len(REFERENCE_PREFIX):]
     cleaned = cleaned.lstrip("#")
-    if cleaned.isdigit() and 0 < len(cleaned) <= 12:
+    # ASCII digits only: str.isdigit() also says yes to "²" and "٣", which int() refuses or reads.
+    if _REFERENCE_DIGITS.fullmatch(cleaned) and int(cleaned) > 0:
         return int(cleaned)
     return None
 

@@ -25,6 +25,12 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes = b""  # as it came over the wire
+
+    @property
+    def header_names(self) -> list[str]:
+        """Every header of the mail as received, in order (the top level, not the MIME parts)."""
+        return [name for name, _ in self.message.items()]
 
     @property
     def to(self) -> str:
@@ -57,9 +63,9 @@ class _Collector:
         self.server = server
 
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
-        self.server._received(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        self.server._received(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message, raw))
         return "250 Message accepted for delivery"
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
-from helpdesk.accounts.throttle import ensure_not_locked, forget_failures, record_failure
+from helpdesk.accounts import throttle
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
 from helpdesk.enums import Role
@@ -91,19 +91,27 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     """The user for these credentials, or AuthenticationFailed / Throttled.
 
     A wrong password and an unknown e-mail fail the same way, take the same time, and
-    count against the same per-address throttle."""
+    count against the same per-address throttle.
+
+    Call it first in its transaction: it commits the attempt's count before the password is
+    checked (the count must survive the refusal that follows, and none of the attempts racing
+    this one may check a password the count no longer allows), and it holds no database
+    connection during the slow check, so failed sign-ins can't use up the pool."""
     email = normalize_email(email)
     now = utcnow()
-    throttle = ensure_not_locked(session, email, now)
-
+    number = throttle.reserve_attempt(session, email, now) if email else None
     user = session.scalar(select(User).where(User.email == email)) if email else None
-    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    password_hash = user.password_hash if user else DUMMY_HASH
+    session.commit()  # the count is kept, and the connection goes back to the pool
+    ok = verify_password(password_hash, password)
     if not (ok and user is not None and user.is_active):
-        record_failure(session, email, now)
+        if number is not None:
+            throttle.lock_after_failure(session, email, number, now)
+            session.commit()  # the caller rolls back on the error raised next
         raise AuthenticationFailed(SIGN_IN_FAILED)
 
-    forget_failures(session, throttle)
-    if needs_rehash(user.password_hash):
+    throttle.forget_failures(session, email)
+    if needs_rehash(password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
     session.flush()
@@ -112,7 +120,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
 
 def get_active_user(*, session: Session, user_id: int) -> User | None:
     """The signed-in user, re-read each run so a deactivated account loses access at once."""
-    user = session.get(User, user_id)
+    user = get_by_id(session, User, user_id)
     return user if user is not None and user.is_active else None
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.core import config
+from helpdesk.core.errors import CONFLICT, ConflictError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -27,7 +29,14 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite's own lower() folds ASCII only ("Émile" stays "Émile"); PostgreSQL's folds all of
+    # Unicode. The same answer on both: lower() is Python's here (no SQLite index uses lower()).
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA busy_timeout=30000")  # wait for a lock instead of failing
@@ -42,11 +51,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction per user action: commit on success, roll back on any error."""
+    """One transaction per user action: commit on success, roll back on any error.
+
+    A versioned row someone else saved meanwhile (StaleDataError, from any flush on the way)
+    is the person's ConflictError, so no code path can show it as a traceback."""
     session = Session(bind=engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise ConflictError(CONFLICT) from exc
     except BaseException:
         session.rollback()
         raise

@@ -24,6 +24,10 @@ class ValidationError(ServiceError):
         super().__init__("; ".join(field_errors.values()))
 
 
+# Tickets are the only rows saved with a version check, so a lost race is always this.
+CONFLICT = "This ticket changed since you opened it. The latest version is shown below; nothing was saved."
+
+
 class ConflictError(ServiceError):
     """The ticket changed since the person opened it."""
 

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from helpdesk.core import config
 from helpdesk.enums import TicketStatus
 from helpdesk.models import Ticket, TicketMessage, User, format_reference
+from helpdesk.notifications.mail_policy import header_text
 
 SUBJECT_MAX = 300  # the outbox column
 APP_NAME = "Customer Care Registry"
@@ -49,8 +50,8 @@ def ticket_url(ticket_id: int) -> str:
 
 
 def one_line(text: str) -> str:
-    """Header-safe: no line breaks (header injection), runs of whitespace collapsed."""
-    return " ".join(str(text).split())
+    """Header-safe user text: one line, no encoded-word syntax (see mail_policy)."""
+    return header_text(text)
 
 
 def ticket_subject(ticket: Ticket, suffix: str) -> str:

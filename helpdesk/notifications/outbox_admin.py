@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
-from helpdesk.access import ensure_admin
+from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import NotFound, ValidationError
 from helpdesk.enums import OutboxEvent, OutboxStatus
@@ -70,7 +70,7 @@ def list_outbox(*, session: Session, actor: User, status: OutboxStatus | None = 
 
 def get_outbox_message(*, session: Session, actor: User, message_id: int) -> OutboxMessage:
     ensure_admin(actor)
-    row = session.get(OutboxMessage, message_id)
+    row = get_by_id(session, OutboxMessage, message_id)
     if row is None:
         raise NotFound("No such mail in the outbox.")
     return row

@@ -37,6 +37,7 @@ from helpdesk.core.clock import utcnow
 from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage
 from helpdesk.notifications.compose import one_line
+from helpdesk.notifications.mail_policy import build_policy
 from helpdesk.notifications.smtp_settings import SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -117,9 +118,24 @@ def claim_due(engine: Engine, *, now: datetime, limit: int = DEFAULT_BATCH,
                             html_body=r.html_body, attempts=r.attempts, claimed_at=now) for r in rows]
 
 
+class MailNotBuilt(Exception):
+    """The same row fails the same way every time: failed at once, never retried."""
+
+
 def build_message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
-    """A multipart/alternative mail: the text template, then the (autoescaped) HTML template."""
-    message = EmailMessage()
+    """A multipart/alternative mail: the text template, then the (autoescaped) HTML template.
+    Generated once here with the verifying policy, so an unsafe header or an unusable address
+    is found before anything reaches the server (raises MailNotBuilt)."""
+    try:
+        message = _message(mail, settings)
+        message.as_bytes()
+    except Exception as exc:  # noqa: BLE001  (the standard library raises several kinds here)
+        raise MailNotBuilt(f"This mail could not be built: {exc or type(exc).__name__}") from exc
+    return message
+
+
+def _message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
+    message = EmailMessage(policy=build_policy())
     message["From"] = settings.from_address
     message["To"] = mail.recipient_email
     message["Subject"] = one_line(mail.subject)
@@ -173,8 +189,8 @@ def _mark_sent(engine: Engine, mail: ClaimedMail, now: datetime) -> None:
 
 
 def _mark_failed_attempt(engine: Engine, mail: ClaimedMail, error: str, now: datetime,
-                         policy: RetryPolicy) -> OutboxStatus:
-    if mail.attempts >= policy.max_attempts:
+                         policy: RetryPolicy, final: bool = False) -> OutboxStatus:
+    if final or mail.attempts >= policy.max_attempts:
         values = {"status": OutboxStatus.FAILED}
     else:
         values = {"status": OutboxStatus.PENDING, "next_attempt_at": now + policy.delay_after(mail.attempts)}
@@ -205,6 +221,11 @@ def send_due(engine: Engine, settings: SmtpSettings | None, *, now: datetime | N
                                 now, policy, report)
                 continue
             try:
+                message = build_message(mail, settings)
+            except MailNotBuilt as exc:
+                _record_failure(engine, mail, str(exc), now, policy, report, final=True)
+                continue
+            try:
                 if client is None:
                     client = open_connection(settings)
             except Exception as exc:
@@ -215,7 +236,7 @@ def send_due(engine: Engine, settings: SmtpSettings | None, *, now: datetime | N
                     _record_failure(engine, waiting, error, now, policy, report)
                 break
             try:
-                client.smtp.send_message(build_message(mail, settings))
+                client.smtp.send_message(message)
             except Exception as exc:
                 _record_failure(engine, mail, safe_error(exc, settings), now, policy, report)
                 client.close()
@@ -232,8 +253,9 @@ def send_due(engine: Engine, settings: SmtpSettings | None, *, now: datetime | N
 
 
 def _record_failure(engine: Engine, mail: ClaimedMail, error: str, now: datetime, policy: RetryPolicy,
-                    report: SendReport) -> None:
-    status = _mark_failed_attempt(engine, mail, error, now, policy)
+                    report: SendReport, final: bool = False) -> None:
+    """`final`: a failure that would repeat on every attempt; the row is failed now."""
+    status = _mark_failed_attempt(engine, mail, error, now, policy, final)
     if status == OutboxStatus.FAILED:
         report.failed += 1
         log.error("Outbox row %s failed after %s attempts: %s", mail.id, mail.attempts, error)

@@ -17,6 +17,7 @@ The meaning is always the LIKE below: lower(subject) contains the lowered search
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from weakref import WeakKeyDictionary
@@ -34,6 +35,12 @@ TRIGRAM_LENGTH = 3
 
 # Whether the SQLite database has the FTS table, looked up once per engine.
 _fts_available: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
+
+
+def searchable(value: str) -> str:
+    """Search text as a person meant it: invisible control and format characters (NUL, bidi
+    controls, zero-width spaces) dropped, which also keeps NUL away from FTS5 and PostgreSQL."""
+    return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf")).strip()
 
 
 def escape_like(value: str) -> str:

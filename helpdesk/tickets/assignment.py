@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from helpdesk import settings
-from helpdesk.access import ensure_admin, ensure_staff, get_by_id
+from helpdesk.access import ensure_admin, ensure_staff, get_by_id, plausible_ids
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import EventKind, OPEN_STATUSES, Role
@@ -128,7 +128,7 @@ def set_agent_skills(*, session: Session, actor: User, agent_id: int, category_i
     if agent is None or agent.role not in STAFF_ROLES:
         raise ValidationError({"agent": "Choose an agent."})
     wanted = set(category_ids)
-    known = set(session.scalars(select(Category.id).where(Category.id.in_(wanted)))) if wanted else set()
+    known = set(session.scalars(select(Category.id).where(Category.id.in_(plausible_ids(wanted))))) if wanted else set()
     if known != wanted:
         raise ValidationError({"categories": "Choose existing categories."})
     session.execute(delete(AgentSkill).where(AgentSkill.agent_id == agent.id))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpdesk.access import ensure_staff
+from helpdesk.access import ensure_staff, plausible_ids
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import Ticket, User
@@ -51,7 +51,7 @@ def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
     assignee = eligible_assignee(session, assignee_id) if isinstance(assignee_id, int) else None
     expected_versions = expected_versions or {}
 
-    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
+    found = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(plausible_ids(ids))))}
     result = BulkResult()
     for ticket_id in ids:
         ticket = found.get(ticket_id)

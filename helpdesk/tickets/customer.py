@@ -19,7 +19,7 @@ from helpdesk.search import text_index
 from helpdesk.sla import clock
 from helpdesk.tickets import assignment
 from helpdesk.tickets.attachments import UploadedFile, build_attachments, upload_problems
-from helpdesk.tickets.lifecycle import check_version, record_event, transition
+from helpdesk.tickets.lifecycle import check_version, flush_or_conflict, record_event, transition
 from helpdesk.tickets.messages import add_message, validate_message
 
 SUBJECT_MAX = 200
@@ -103,8 +103,8 @@ def list_customer_tickets(*, session: Session, actor: User, status: TicketStatus
     query = select(Ticket).where(Ticket.customer_id == actor.id)
     if status is not None:
         query = query.where(Ticket.status == status)
-    if search.strip():
-        text = search.strip()
+    text = text_index.searchable(search)
+    if text:
         matches_subject = text_index.subject_contains(session, text)
         searched_id = parse_reference(text)
         if searched_id is not None and not text.isdigit():
@@ -188,7 +188,7 @@ def add_customer_reply(*, session: Session, actor: User, ticket_id: int, body: s
     if ticket.status in (TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED):
         transition(session, ticket, actor, TicketStatus.OPEN)
     outbox.notify_customer_reply(session=session, ticket=ticket, message=message)
-    session.flush()
+    flush_or_conflict(session)  # someone else's save meanwhile: ConflictError
     return message
 
 
@@ -198,7 +198,7 @@ def close_ticket(*, session: Session, actor: User, ticket_id: int, expected_vers
         ensure_customer_owner(actor, ticket)
     check_version(ticket, expected_version)
     transition(session, ticket, actor, TicketStatus.CLOSED)
-    session.flush()
+    flush_or_conflict(session)  # someone else's save meanwhile: ConflictError
     return ticket
 
 
@@ -210,5 +210,5 @@ def reopen_ticket(*, session: Session, actor: User, ticket_id: int, expected_ver
     if ticket.status != TicketStatus.RESOLVED:
         raise ValidationError({"status": "Only a resolved ticket can be reopened."})
     transition(session, ticket, actor, TicketStatus.OPEN)
-    session.flush()
+    flush_or_conflict(session)  # someone else's save meanwhile: ConflictError
     return ticket

@@ -11,14 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.access import ensure_staff, get_by_id
 from helpdesk.core.clock import utcnow
-from helpdesk.core.errors import ConflictError, NotFound, ValidationError
+from helpdesk.core.errors import CONFLICT, ConflictError, NotFound, ValidationError
 from helpdesk.enums import EventKind, OPEN_STATUSES, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.notifications import outbox
 from helpdesk.sla import clock
 from helpdesk.tickets.workflow import transition_refusal
 
-CONFLICT = "This ticket changed since you opened it. The latest version is shown below; nothing was saved."
 
 
 def record_event(session: Session, ticket: Ticket, actor: User | None, kind: EventKind,

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from helpdesk.access import ensure_staff, get_by_id
+from helpdesk.access import ensure_staff, get_by_id, is_plausible_id, plausible_ids
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, RUNNING_CLOCK_STATUSES, Priority, TicketStatus
@@ -161,16 +161,17 @@ def _filter_conditions(session: Session, filters: QueueFilters) -> list:
     if filters.priorities:
         conditions.append(Ticket.priority.in_([Priority(p) for p in filters.priorities]))
     if filters.category_ids:
-        conditions.append(Ticket.category_id.in_(list(filters.category_ids)))
+        conditions.append(Ticket.category_id.in_(plausible_ids(filters.category_ids)))
     if filters.assignee_id is not None:
-        conditions.append(Ticket.assignee_id == filters.assignee_id)
+        conditions.append(Ticket.assignee_id == filters.assignee_id if is_plausible_id(filters.assignee_id)
+                          else false())
     if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
         errors["created_to"] = "The end date is before the start date."
     if filters.created_from:
         conditions.append(Ticket.created_at >= _day_start(filters.created_from))
     if filters.created_to:
         conditions.append(Ticket.created_at < _day_start(filters.created_to + timedelta(days=1)))
-    text = (filters.text or "").strip()
+    text = text_index.searchable(filters.text or "")
     if len(text) > TEXT_MAX:
         errors["text"] = f"Search with at most {TEXT_MAX} characters."
     elif text:

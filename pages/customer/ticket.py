@@ -82,6 +82,8 @@ elif is_owner:
                                    attachments=uploads_from(files))
         except ValidationError as exc:
             st.session_state["reply_errors"] = exc.field_errors
+        except ConflictError as exc:  # an agent saved at the same moment: the reply stays in the box
+            st.session_state["reply_errors"] = {"__all__": str(exc)}
         else:
             st.session_state.pop("reply_errors", None)
             request_reset("reply")

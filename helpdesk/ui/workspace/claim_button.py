@@ -8,11 +8,13 @@ from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.tickets.assignment import can_claim, claim_ticket
 from helpdesk.ui.edit_lock import mark_conflict, remember_version
 from helpdesk.ui.engine import db_session
+from helpdesk.ui.errors import guarded
 from helpdesk.ui.forms import field_error
 from helpdesk.ui.notices import leave_notice
 from helpdesk.ui.workspace.context import LOCK, Workspace
 
 
+@guarded
 def claim(claim_ticket_id: int, claim_seen_version: int, user_id: int) -> None:
     # A callback: it runs even if the ticket was taken meanwhile and the button is gone.
     try:

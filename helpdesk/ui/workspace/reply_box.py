@@ -12,6 +12,7 @@ from helpdesk.tickets.canned_replies import render_canned_reply
 from helpdesk.tickets.messages import MESSAGE_MAX
 from helpdesk.tickets.staff import add_agent_reply, add_internal_note
 from helpdesk.ui.engine import db_session
+from helpdesk.ui.errors import guarded
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 from helpdesk.ui.notices import show_notice
 from helpdesk.ui.workspace.context import Workspace
@@ -76,6 +77,7 @@ def reply_box(workspace: Workspace, canned: dict[int, str]) -> None:
 def canned_reply_picker(workspace: Workspace, canned: dict[int, str]) -> None:
     user_id, ticket_id = workspace.user.id, workspace.ticket.id
 
+    @guarded
     def insert_canned() -> None:
         reply_id = st.session_state.get("agent_canned")
         if reply_id is None:
