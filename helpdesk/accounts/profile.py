@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from helpdesk.core.text_checks import text_problem
 from helpdesk.access import ensure_active
 from helpdesk.accounts.passwords import hash_password, password_problem, verify_password
 from helpdesk.core.errors import ValidationError
@@ -16,6 +17,8 @@ def update_profile(*, session: Session, actor: User, name: str, wants_optional_e
         raise ValidationError({"name": "Enter your name."})
     if len(name) > 120:
         raise ValidationError({"name": "Use at most 120 characters."})
+    if text_problem(name):
+        raise ValidationError({"name": text_problem(name)})
     user = session.get(User, actor.id)
     user.name = name
     user.wants_optional_email = wants_optional_email

@@ -1,12 +1,12 @@
 """Accounts: first administrator, sign-up, sign-in (throttled: throttle.py), staff accounts."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpdesk.core.text_checks import checked_email, text_problem
 from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from helpdesk.accounts import throttle
@@ -17,7 +17,6 @@ from helpdesk.models import User
 
 SIGN_IN_FAILED = "That e-mail and password don't match an account."
 
-_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
 @dataclass(frozen=True)
@@ -40,15 +39,15 @@ def needs_first_admin(*, session: Session) -> bool:
 def _validate(session: Session, data: NewAccount) -> tuple[str, str]:
     errors: dict[str, str] = {}
     name = data.name.strip()
-    email = normalize_email(data.email)
+    email, email_problem = checked_email(data.email)
     if not name:
         errors["name"] = "Enter your name."
     elif len(name) > 120:
         errors["name"] = "Use at most 120 characters."
-    if not email:
-        errors["email"] = "Enter an e-mail address."
-    elif len(email) > 254 or not _EMAIL_RE.match(email):
-        errors["email"] = "Enter a valid e-mail address, like name@example.com."
+    elif text_problem(name):
+        errors["name"] = text_problem(name)
+    if email_problem:
+        errors["email"] = email_problem
     elif session.scalar(select(User.id).where(User.email == email)) is not None:
         errors["email"] = "An account with this e-mail already exists. Sign in instead."
     problem = password_problem(data.password)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
+from helpdesk.core.text_checks import checked_email
 from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import NotFound, ValidationError
@@ -98,17 +99,12 @@ def retry_all_failed(*, session: Session, actor: User) -> int:
     return result.rowcount or 0
 
 
-def _looks_like_email(address: str) -> bool:
-    local, at, domain = address.partition("@")
-    return bool(at and local and "." in domain.strip(".") and not any(c.isspace() or c in "<>,;\"'" for c in address))
-
-
 def enqueue_test_mail(*, session: Session, actor: User, to_email: str | None = None) -> OutboxMessage:
     """Queue a test mail (to the admin by default); the sender delivers it like any other."""
     ensure_admin(actor)
-    address = (to_email or actor.email or "").strip().lower()
-    if len(address) > 254 or not _looks_like_email(address):
-        raise ValidationError({"to_email": "Enter a valid e-mail address, like name@example.com."})
+    address, problem = checked_email(to_email or actor.email or "")
+    if problem:
+        raise ValidationError({"to_email": problem})
     recipient = actor if address == actor.email else None
     mail = compose.admin_test_mail(recipient.name if recipient else address, actor)
     row = outbox.enqueue(session, event=OutboxEvent.TEST_MAIL, recipient=None, recipient_email=address, mail=mail)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from helpdesk.core.text_checks import invisible_character
 from helpdesk.access import can_view_ticket, ensure_active, get_by_id
 from helpdesk.core.config import UploadPolicy, upload_policy
 from helpdesk.core.errors import NotFound
@@ -58,6 +59,9 @@ def upload_problems(files: list[UploadedFile], policy: UploadPolicy | None = Non
     limit_mb = policy.max_bytes / (1024 * 1024)
     for upload in files:
         name = clean_filename(upload.filename)
+        if invisible_character(upload.filename) is not None:
+            return (f"“{name}” has an invisible control character ({invisible_character(upload.filename)}) in its "
+                    "name, which can disguise what the file is. Rename it and attach it again.")
         ext = extension_of(name)
         if ext not in policy.allowed_extensions:
             allowed = ", ".join(policy.allowed_extensions)

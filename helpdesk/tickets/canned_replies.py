@@ -10,6 +10,7 @@ import string
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpdesk.core.text_checks import text_problem
 from helpdesk.access import ensure_admin, ensure_staff, get_by_id
 from helpdesk.core.errors import NotFound, ValidationError
 from helpdesk.models import CannedReply, Ticket, User
@@ -60,6 +61,8 @@ def _validate(session: Session, title: str, body: str, reply_id: int | None) -> 
         errors["title"] = "Give the reply a title agents will recognise."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Use at most {TITLE_MAX} characters."
+    elif text_problem(title):
+        errors["title"] = text_problem(title)
     else:
         clash = session.scalar(select(CannedReply.id).where(func.lower(CannedReply.title) == title.lower()))
         if clash is not None and clash != reply_id:

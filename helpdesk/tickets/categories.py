@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpdesk.core.text_checks import text_problem
 from helpdesk.access import ensure_admin, ensure_staff, get_by_id
 from helpdesk.core.errors import NotFound, ValidationError
 from helpdesk.models import Category, User
@@ -30,6 +31,8 @@ def _clean_name(session: Session, name: str, exclude_id: int | None = None) -> s
         raise ValidationError({"name": "Enter a name."})
     if len(name) > NAME_MAX:
         raise ValidationError({"name": f"Use at most {NAME_MAX} characters."})
+    if text_problem(name):
+        raise ValidationError({"name": text_problem(name)})
     clash = select(Category.id).where(func.lower(Category.name) == name.lower())
     if exclude_id is not None:
         clash = clash.where(Category.id != exclude_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpdesk.core.text_checks import text_problem
 from helpdesk.access import ensure_active, ensure_can_view_ticket, ensure_customer_owner, get_by_id
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import PermissionDenied, ValidationError
@@ -59,10 +60,14 @@ def _validate_draft(session: Session, data: TicketDraft) -> tuple[Category, Prio
         errors["subject"] = "Enter a subject: a short summary of the problem."
     elif len(subject) > SUBJECT_MAX:
         errors["subject"] = f"Use at most {SUBJECT_MAX} characters (now {len(subject)})."
+    elif text_problem(subject):
+        errors["subject"] = text_problem(subject)
     if not description:
         errors["description"] = "Describe the problem."
     elif len(description) > DESCRIPTION_MAX:
         errors["description"] = f"Use at most {DESCRIPTION_MAX:,} characters (now {len(description):,})."
+    elif text_problem(description, multiline=True):
+        errors["description"] = text_problem(description, multiline=True)
     problem = upload_problems(data.attachments)
     if problem:
         errors["attachments"] = problem

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from helpdesk.core.text_checks import text_problem
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import EventKind
@@ -22,6 +23,8 @@ def validate_message(body: str, attachments: list[UploadedFile]) -> str:
         errors["body"] = "Write a message."
     elif len(body) > MESSAGE_MAX:
         errors["body"] = f"Use at most {MESSAGE_MAX:,} characters (now {len(body):,})."
+    elif text_problem(body, multiline=True):
+        errors["body"] = text_problem(body, multiline=True)
     problem = upload_problems(attachments)
     if problem:
         errors["attachments"] = problem
