@@ -133,7 +133,8 @@ def test_name_and_email_problems_read_exactly(engine):
 def test_an_email_of_255_characters_is_refused_as_invalid(engine):
     email = "a" * 243 + "@example.com"  # 255 characters
     assert refusal(engine, new_account(email=email)) == {
-        "email": "Enter a valid e-mail address, like name@example.com."}
+        "email": "Enter a valid e-mail address, like name@example.com. "
+                 "The email address is too long (1 character too many)."}
 
 
 def test_the_longest_name_and_email_allowed_make_an_account_that_signs_in(engine):

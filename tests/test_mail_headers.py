@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from helpdesk.core.db import session_scope
-from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage
 from helpdesk.notifications import compose, sender
 from helpdesk.notifications.mail_policy import UnsafeHeader, build_policy
@@ -22,11 +21,7 @@ BODY_INJECTION = "Hello =?utf-8?q?=0D=0A=0D=0APlease_reset_your_password_at_http
 OUR_HEADERS = {"From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type"}
 
 
-@pytest.fixture(autouse=True)
-def _mail_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HELPDESK_BASE_URL", "https://help.example.test")
-    monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
-
+pytestmark = pytest.mark.usefixtures("no_local_configuration")
 
 def queued_mails(engine) -> dict[str, OutboxMessage]:
     with session_scope(engine) as session:
@@ -81,20 +76,3 @@ def test_a_subject_written_straight_into_the_outbox_is_cleaned_by_the_sender_too
     assert report.sent == len(smtp_server.messages) > 0
     for mail in smtp_server.messages:
         assert set(mail.header_names) <= OUR_HEADERS and mail.message["Reply-To"] is None
-
-
-def test_a_mail_that_cannot_be_built_fails_at_once_with_the_reason_instead_of_retrying(desk, smtp_server):
-    """Building the message is the same every time: a row that can't be built is failed on the
-    first attempt (never retried eight times), and the other mails still go out."""
-    desk.raise_ticket()
-    with session_scope(desk.engine) as session:
-        row = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_email == desk.customer.email)).one()
-        row.recipient_email = "bad address@"  # an address from before validation, or typed into the database
-        row_id = row.id
-    report = sender.send_due(desk.engine, smtp_server.settings(), limit=100)
-    assert report.failed == 1 and report.retried == 0
-    assert report.sent == len(smtp_server.messages) > 0  # the agents' mails were not held up
-    with session_scope(desk.engine) as session:
-        row = session.get(OutboxMessage, row_id)
-        assert row.status == OutboxStatus.FAILED and row.attempts == 1
-        assert row.last_error.startswith("This mail could not be built")

@@ -100,15 +100,26 @@ def test_without_mail_settings_nothing_is_claimed_and_mail_stays_queued(engine):
     assert {(r.status, r.attempts) for r in rows(engine)} == {(OutboxStatus.PENDING, 0)}
 
 
-def test_a_refused_recipient_is_retried_without_blocking_the_others(engine, smtp_server):
+def test_a_mail_that_cannot_be_built_fails_at_once_without_blocking_the_others(engine, smtp_server):
+    """An address no mail can carry (from before addresses were validated, or typed into the
+    database) fails the same way every time: failed on the first attempt with the reason, never
+    retried eight times, and the mails around it still go out. (A recipient the server refuses
+    is retried: test_mail_delivery_rules.)"""
     queue_mails(engine, 1, prefix="good")
-    with session_scope(engine) as session:  # the server answers "553 syntax error" for this address
-        session.add(OutboxMessage(event="test", recipient_email="bad address@", subject="s", text_body="t",
-                                  html_body="<p>h</p>"))
+    with session_scope(engine) as session:
+        bad = OutboxMessage(event="test", recipient_email="bad address@", subject="s", text_body="t",
+                            html_body="<p>h</p>")
+        session.add(bad)
+        session.flush()
+        bad_id = bad.id
     queue_mails(engine, 1, prefix="later")
     report = sender.send_due(engine, smtp_server.settings())
-    assert (report.sent, report.retried) == (2, 1)
+    assert (report.sent, report.failed, report.retried) == (2, 1, 0)
     assert sorted(m.to for m in smtp_server.messages) == ["good0@example.com", "later0@example.com"]
+    with session_scope(engine) as session:
+        bad = session.get(OutboxMessage, bad_id)
+        assert (bad.status, bad.attempts) == (OutboxStatus.FAILED, 1)
+        assert bad.last_error.startswith("This mail could not be built")
 
 
 # --- giving up, and the admin's retry ---------------------------------------------------

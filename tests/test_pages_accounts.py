@@ -39,7 +39,7 @@ def test_setup_with_bad_input_shows_messages_at_the_fields_keeps_the_input_and_c
     at.button(key="setup_submit").click()
     rerun(at)
 
-    assert message_at(at, "setup_email") == "Enter a valid e-mail address, like name@example.com."
+    assert message_at(at, "setup_email") == "Enter a valid e-mail address, like name@example.com. An email address must have an @-sign."
     assert message_at(at, "setup_password") == "Use at least 10 characters."
     assert message_at(at, "setup_name") is None
     assert message_at(at, "setup_password_repeat") is None  # the weak password is the one to fix first

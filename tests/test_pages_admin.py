@@ -563,7 +563,7 @@ def test_test_mail_is_queued_for_a_valid_address_and_refused_at_the_field_otherw
     fill(at, test_mail_to="not-an-address")
     at.button(key="test_mail_submit").click()
     rerun(at)
-    assert message_at(at, "test_mail_to") == "Enter a valid e-mail address, like name@example.com."
+    assert message_at(at, "test_mail_to") == "Enter a valid e-mail address, like name@example.com. An email address must have an @-sign."
     assert at.text_input(key="test_mail_to").value == "not-an-address"
     assert outbox_rows(engine) == []
 

@@ -161,38 +161,54 @@ def throttle_row(engine, email: str) -> tuple[int, bool]:
         return row.failures, row.locked_until is not None
 
 
+def count_failure(engine, email: str, now) -> None:
+    """One failed sign-in at `now`, as authenticate counts it: the attempt, then its failure."""
+    with session_scope(engine) as session:
+        number = login_throttle.reserve_attempt(session, email, now)
+        login_throttle.lock_after_failure(session, email, number, now)
+
+
 def test_a_failure_exactly_fifteen_minutes_into_the_window_still_counts_in_it(engine):
     email = "carla@example.com"
     start = utcnow() - timedelta(hours=1)
-    with session_scope(engine) as session:
-        for _ in range(4):
-            login_throttle.record_failure(session, email, start)
-    with session_scope(engine) as session:
-        login_throttle.record_failure(session, email, start + timedelta(minutes=15))
+    for _ in range(4):
+        count_failure(engine, email, start)
+    count_failure(engine, email, start + timedelta(minutes=15))
     assert throttle_row(engine, email) == (5, True)  # the fifth in the window locks the address
 
 
 def test_a_failure_after_the_window_starts_a_new_count(engine):
     email = "carla@example.com"
     start = utcnow() - timedelta(hours=1)
-    with session_scope(engine) as session:
-        for _ in range(4):
-            login_throttle.record_failure(session, email, start)
-        login_throttle.record_failure(session, email, start + timedelta(minutes=15, seconds=1))
+    for _ in range(4):
+        count_failure(engine, email, start)
+    count_failure(engine, email, start + timedelta(minutes=15, seconds=1))
     assert throttle_row(engine, email) == (1, False)
 
 
-def test_the_lock_ends_at_its_locked_until_moment(engine):
+def test_the_lock_ends_at_its_locked_until_moment_and_the_count_starts_again(engine):
     email = "carla@example.com"
     start = utcnow()
-    with session_scope(engine) as session:
-        for _ in range(5):
-            login_throttle.record_failure(session, email, start)
+    for _ in range(5):
+        count_failure(engine, email, start)
     with session_scope(engine) as session:
         locked_until = session.get(LoginThrottle, email).locked_until
-        with pytest.raises(Throttled, match="Too many failed sign-ins"):
-            login_throttle.ensure_not_locked(session, email, locked_until - timedelta(microseconds=1))
-        assert login_throttle.ensure_not_locked(session, email, locked_until).failures == 5
+    with pytest.raises(Throttled, match="Too many failed sign-ins"), session_scope(engine) as session:
+        login_throttle.reserve_attempt(session, email, locked_until - timedelta(microseconds=1))
+    with session_scope(engine) as session:
+        assert login_throttle.reserve_attempt(session, email, locked_until) == 1
+    assert throttle_row(engine, email) == (1, False)
+
+
+def test_the_sixth_attempt_in_a_window_is_throttled_before_its_password_is_checked(engine):
+    """Five attempts still running (none failed yet, so no lock): the sixth is refused anyway."""
+    email = "carla@example.com"
+    now = utcnow()
+    with session_scope(engine) as session:
+        assert [login_throttle.reserve_attempt(session, email, now) for _ in range(5)] == [1, 2, 3, 4, 5]
+    with pytest.raises(Throttled), session_scope(engine) as session:
+        login_throttle.reserve_attempt(session, email, now)
+    assert throttle_row(engine, email) == (5, False)  # the refused attempt is not counted
 
 
 # --- PostgreSQL row locks: two senders, two sign-in attempts at once ---------------------------
@@ -224,9 +240,8 @@ def test_a_sender_skips_mail_another_sender_has_locked_instead_of_waiting(postgr
 def test_two_failed_sign_ins_at_once_both_count(postgres_engine):
     email = "carla@example.com"
     now = utcnow()
-    with session_scope(postgres_engine) as session:
-        for _ in range(2):
-            login_throttle.record_failure(session, email, now)
+    for _ in range(2):
+        count_failure(postgres_engine, email, now)
     with postgres_engine.connect() as first_attempt:
         first_attempt.execute(text("SELECT failures FROM login_throttles WHERE email = :e FOR UPDATE"), {"e": email})
         first_attempt.execute(text("UPDATE login_throttles SET failures = 3 WHERE email = :e"), {"e": email})
@@ -234,8 +249,7 @@ def test_two_failed_sign_ins_at_once_both_count(postgres_engine):
 
         def second_attempt():
             try:
-                with session_scope(postgres_engine) as session:
-                    login_throttle.record_failure(session, email, now)
+                count_failure(postgres_engine, email, now)
             except Exception as exc:  # reported below
                 errors.append(exc)
 

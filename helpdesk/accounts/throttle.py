@@ -35,9 +35,10 @@ def reserve_attempt(session: Session, email: str, now: datetime) -> int:
     Throttled, before any password is checked, while the address is locked or when
     MAX_FAILURES attempts in this window are already counted (finished or still running)."""
     table = LoginThrottle.__table__
-    # A window that is over, with no lock running, starts again at this attempt.
-    starts_again = and_(table.c.window_started_at < now - FAILURE_WINDOW,
-                        or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+    # Counting starts again at this attempt once a lock has ended, or, with no lock, once the
+    # window is over.
+    starts_again = or_(and_(table.c.locked_until.is_not(None), table.c.locked_until <= now),
+                       and_(table.c.locked_until.is_(None), table.c.window_started_at < now - FAILURE_WINDOW))
     insert = _INSERT[session.get_bind().dialect.name](table).values(
         email=email, failures=1, window_started_at=now, locked_until=None)
     counted = insert.on_conflict_do_update(
