@@ -7,6 +7,7 @@ from helpdesk.ui.auth import current_user, sign_out
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.errors import run_page
 from helpdesk.ui.mail_worker import mail_sender
+from helpdesk.ui.plain_text import plain
 
 st.set_page_config(page_title="Customer Care Registry", page_icon=":material/support_agent:", layout="wide")
 
@@ -65,7 +66,7 @@ if pending_ticket and role is not None:
 
 if role is not None:
     with st.sidebar:
-        st.caption(f"Signed in as **{user_name}** ({role.value})")
+        st.caption(f"Signed in as **{plain(user_name)}** ({role.value})")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out()
             st.rerun()

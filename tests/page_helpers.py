@@ -3,6 +3,8 @@ opened as a given user, and ways to read a page the way a person reads it. The p
 categories and tickets these tests need come from tests/factories.py, like everywhere else."""
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 from streamlit.runtime import pages_manager
@@ -30,6 +32,7 @@ class _ServedPagesManager(pages_manager.PagesManager):
 app_test.PagesManager = _ServedPagesManager
 
 # Everything a person reads on a page, by element type.
+_ESCAPED = re.compile("\\\\([" + re.escape(string.punctuation) + "])")
 _TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info",
                   "success")
 
@@ -65,16 +68,22 @@ def rerun(at: AppTest) -> AppTest:
     return at
 
 
+def as_read(markdown: object) -> str:
+    """What a person reads from an element's Markdown source: backslash escapes (helpdesk.ui.
+    plain_text puts them before every punctuation mark of user text) show as the mark itself."""
+    return _ESCAPED.sub(r"\1", str(markdown))
+
+
 def page_text(at: AppTest) -> str:
     """All visible text on the page (titles, paragraphs, messages), one item per line."""
     parts = []
     for kind in _TEXT_ELEMENTS:
-        parts.extend(str(element.value) for element in getattr(at, kind))
+        parts.extend(as_read(element.value) for element in getattr(at, kind))
     return "\n".join(parts)
 
 
 def messages(at: AppTest, kind: str = "error") -> list[str]:
-    return [str(element.value) for element in getattr(at, kind)]
+    return [as_read(element.value) for element in getattr(at, kind)]
 
 
 def message_at(at: AppTest, key: str) -> str | None:
@@ -84,7 +93,7 @@ def message_at(at: AppTest, key: str) -> str | None:
         for position, child in enumerate(children):
             if getattr(child, "key", None) == key:
                 following = children[position + 1] if position + 1 < len(children) else None
-                return following.value if following is not None and following.type == "error" else ""
+                return as_read(following.value) if following is not None and following.type == "error" else ""
             found = walk(child)
             if found is not None:
                 return found
@@ -104,5 +113,5 @@ def fill(at: AppTest, **values) -> AppTest:
     return at
 
 
-__all__ = ["APP", "RUN_TIMEOUT", "fill", "message_at", "messages", "open_app", "page_text", "point_app_at",
+__all__ = ["APP", "RUN_TIMEOUT", "as_read", "fill", "message_at", "messages", "open_app", "page_text", "point_app_at",
            "rerun"]

@@ -14,7 +14,7 @@ from helpdesk.models import Ticket, TicketEvent, User, format_reference
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.queue import QueueSort, QueueView
 from tests.factories import add_user
-from tests.page_helpers import messages, open_app, page_text, rerun
+from tests.page_helpers import as_read, messages, open_app, page_text, rerun
 
 QUEUE = "pages/agent/queue.py"
 
@@ -74,7 +74,7 @@ def errors_in(at, container_key: str) -> list[str]:
         for child in getattr(node, "children", {}).values():
             here = inside or getattr(child, "key", None) == container_key
             if here and getattr(child, "type", None) == "error":
-                found.append(child.value)
+                found.append(as_read(child.value))
             found.extend(walk(child, here))
         return found
 
@@ -219,7 +219,7 @@ def test_filter_by_agent_status_and_created_range(desk):
     at.date_input(key="queue_created_from").set_value(utcnow().date())
     rerun(at)
     # Said in the filters, under the dates, and the dates stay as chosen so they can be corrected.
-    assert [e.value for e in filters_expander(at).error] == ["The end date is before the start date."]
+    assert [as_read(e.value) for e in filters_expander(at).error] == ["The end date is before the start date."]
     assert messages(at) == ["The end date is before the start date."]
     assert at.date_input(key="queue_created_from").value == utcnow().date()
     assert at.date_input(key="queue_created_to").value == utcnow().date() - timedelta(days=10)

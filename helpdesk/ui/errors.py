@@ -16,6 +16,7 @@ from typing import ParamSpec
 import streamlit as st
 
 from helpdesk.core.errors import ServiceError
+from helpdesk.ui.plain_text import plain
 
 log = logging.getLogger("helpdesk.ui")
 P = ParamSpec("P")
@@ -56,10 +57,10 @@ def run_page(page) -> None:
     are BaseExceptions, not Exceptions, and pass through untouched."""
     carried = st.session_state.pop(_CARRIED, None)
     if carried:
-        st.error(carried, icon=":material/error:")
+        st.error(plain(carried), icon=":material/error:")
     try:
         page.run()
     except ServiceError as exc:
-        st.error(refusal_text(exc), icon=":material/error:")
+        st.error(plain(refusal_text(exc)), icon=":material/error:")
     except Exception as exc:  # noqa: BLE001  (the boundary: everything else is reported)
         st.error(report_unexpected(exc), icon=":material/error:")

@@ -4,17 +4,18 @@ from __future__ import annotations
 import streamlit as st
 
 from helpdesk.tickets.attachments import UploadedFile
+from helpdesk.ui.plain_text import plain
 
 
 def field_error(errors: dict[str, str] | None, field: str) -> None:
     if errors and field in errors:
-        st.error(errors[field], icon=":material/error:")
+        st.error(plain(errors[field]), icon=":material/error:")
 
 
 def form_errors(errors: dict[str, str] | None) -> None:
     """Errors that belong to no single field."""
     if errors and "__all__" in errors:
-        st.error(errors["__all__"], icon=":material/error:")
+        st.error(plain(errors["__all__"]), icon=":material/error:")
 
 
 def uploads_from(widget_value) -> list[UploadedFile]:

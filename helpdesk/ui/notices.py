@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from helpdesk.ui.plain_text import plain
+
 
 def leave_notice(key: str, text: str) -> None:
     st.session_state[key] = text
@@ -11,4 +13,4 @@ def leave_notice(key: str, text: str) -> None:
 def show_notice(key: str) -> None:
     text = st.session_state.pop(key, None)
     if text:
-        st.success(text, icon=":material/check_circle:")
+        st.success(plain(text), icon=":material/check_circle:")

@@ -11,6 +11,7 @@ from helpdesk.core.errors import NotFound
 from helpdesk.models import Attachment, Ticket, TicketMessage
 from helpdesk.ui.downloads import attachment_download_button
 from helpdesk.ui.format import when
+from helpdesk.ui.plain_text import plain
 
 T = TypeVar("T")
 
@@ -25,14 +26,14 @@ def ticket_or_not_found(load: Callable[[int], T], ticket_id: int | None, *, warn
         return load(ticket_id)
     except NotFound:
         st.title("Ticket not found")
-        st.warning(warning)
+        st.warning(plain(warning))
         st.page_link(back_to, label=back_label, icon=back_icon)
         st.stop()
 
 
 def _said(caption: str, name: str | None, body: str, attachments: list[Attachment], viewer_id: int, key: str) -> None:
     """One message's inside: who and when, the author's name (staff view), the text, its files."""
-    st.caption(caption)
+    st.caption(plain(caption))  # holds the author's name
     if name is not None:
         st.text(name)
     st.text(body)

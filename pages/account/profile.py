@@ -7,13 +7,14 @@ from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.notices import leave_notice, show_notice
+from helpdesk.ui.plain_text import plain
 
 with db_session() as session:
     user = require_user(session)
 
 st.title("Profile")
 show_notice("profile_notice")
-st.caption(f"Signed in as {user.email}")
+st.caption(f"Signed in as {plain(user.email)}")
 
 errors = st.session_state.get("profile_errors")
 with st.form("profile_form", enter_to_submit=False):

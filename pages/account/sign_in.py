@@ -5,6 +5,7 @@ from helpdesk.accounts.users import authenticate
 from helpdesk.core.errors import AuthenticationFailed, Throttled
 from helpdesk.ui.auth import sign_in_as
 from helpdesk.ui.engine import db_session
+from helpdesk.ui.plain_text import plain
 
 st.title("Customer Care Registry")
 st.write("Sign in to raise a ticket and follow it to resolution.")
@@ -19,7 +20,7 @@ if submitted:
         with db_session() as session:
             user = authenticate(session=session, email=email, password=password)
     except (AuthenticationFailed, Throttled) as exc:
-        st.error(str(exc), icon=":material/lock:")
+        st.error(plain(str(exc)), icon=":material/lock:")
     else:
         sign_in_as(user)
         if st.query_params.get("ticket"):  # came from a mailed link: open that ticket next

@@ -10,6 +10,7 @@ from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.paging import page_offset, page_picker
+from helpdesk.ui.plain_text import plain
 
 PAGE_SIZE = 25
 # What a preview fills in, so an admin sees the reply the way a customer would read it.
@@ -60,7 +61,7 @@ st.markdown(f"#### Existing canned replies ({len(replies):,})")
 edit_errors = st.session_state.get("edit_canned_errors", {})
 offset = page_offset(key="canned_page", page_size=PAGE_SIZE)
 for reply_id, reply_title, reply_body in replies[offset:offset + PAGE_SIZE]:
-    with st.expander(reply_title):
+    with st.expander(plain(reply_title)):
         with st.form(f"edit_canned_{reply_id}", enter_to_submit=False):
             new_title = st.text_input("Title", value=reply_title, key=f"canned_title_{reply_id}", max_chars=TITLE_MAX)
             field_error(edit_errors.get(reply_id), "title")
@@ -71,7 +72,7 @@ for reply_id, reply_title, reply_body in replies[offset:offset + PAGE_SIZE]:
         st.caption("Preview with a sample ticket")
         st.text(render_template(reply_body, SAMPLE_VALUES))
         if st.session_state.get("canned_confirm_delete") == reply_id:
-            st.warning(f"Delete “{reply_title}”? Agents can no longer insert it.", icon=":material/warning:")
+            st.warning(plain(f"Delete “{reply_title}”? Agents can no longer insert it."), icon=":material/warning:")
             yes_col, no_col = st.columns(2)
             if yes_col.button("Yes, delete", type="primary", key=f"canned_delete_yes_{reply_id}"):
                 try:

@@ -7,6 +7,7 @@ from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.notices import leave_notice, show_notice
+from helpdesk.ui.plain_text import plain
 
 with db_session() as session:
     actor = require_admin(session, to="manage categories")
@@ -44,7 +45,7 @@ st.markdown("#### Existing categories")
 edit_errors = st.session_state.get("edit_category_errors", {})
 for category in categories:
     label = category.name if category.is_active else f"{category.name} (inactive)"
-    with st.expander(label):
+    with st.expander(plain(label)):
         with st.form(f"edit_category_{category.id}", enter_to_submit=False):
             new_name = st.text_input("Name", value=category.name, key=f"category_name_{category.id}", max_chars=80)
             field_error(edit_errors.get(category.id), "name")

@@ -10,6 +10,7 @@ from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.forms import field_error
 from helpdesk.ui.notices import leave_notice, show_notice
+from helpdesk.ui.plain_text import plain
 
 with db_session() as session:
     actor = require_admin(session, to="change agent skills")
@@ -36,8 +37,8 @@ if not agents:
     st.stop()
 
 if uncovered:
-    st.warning("Nobody handles " + ", ".join(f"“{n}”" for n in uncovered)
-               + ": new tickets there stay in the Unassigned view.", icon=":material/warning:")
+    st.warning(plain("Nobody handles " + ", ".join(f"“{n}”" for n in uncovered)
+                     + ": new tickets there stay in the Unassigned view."), icon=":material/warning:")
 
 by_id = {a["id"]: a for a in agents}
 errors = st.session_state.get("skills_errors")

@@ -11,6 +11,7 @@ from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.paging import page_offset, page_picker
+from helpdesk.ui.plain_text import plain
 
 PAGE_SIZE = 50
 
@@ -79,7 +80,7 @@ if rows:
             with db_session() as session:
                 set_user_active(session=session, actor=actor, user_id=picked, active=not active)
         except (ValidationError, PermissionDenied) as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             leave_notice("admin_users_notice",
                          f"{by_id[picked]['E-mail']} is now {'inactive' if active else 'active'}.")

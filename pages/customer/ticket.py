@@ -13,6 +13,7 @@ from helpdesk.ui.format import status_text, when
 from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.thread import show_thread, ticket_or_not_found
+from helpdesk.ui.plain_text import plain
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 
@@ -27,7 +28,7 @@ with db_session() as session:
 
 st.page_link("pages/customer/my_tickets.py", label="My tickets", icon=":material/arrow_back:")
 st.title(f"{ticket.reference}")
-st.subheader(ticket.subject, anchor=False)
+st.subheader(plain(ticket.subject), anchor=False)
 facts = {
     "Status": status_text(ticket.status),
     "Priority": ticket.priority.label,
@@ -52,7 +53,7 @@ with history_col:
         label = "Ticket raised" if event.old_value is None else (
             f"{TicketStatus(event.old_value).label} → {TicketStatus(event.new_value).label}")
         who = event.actor.name if event.actor else "System"
-        st.markdown(f"**{when(event.created_at)}**  \n{label} · {who}")
+        st.markdown(f"**{when(event.created_at)}**  \n{label} · {plain(who)}")
 
 st.divider()
 is_owner = ticket.customer_id == user.id
@@ -104,7 +105,7 @@ elif is_owner:
             with db_session() as session:
                 action(session=session, actor=user, ticket_id=ticket.id, expected_version=ticket.version)
         except (ValidationError, ConflictError) as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             leave_notice("ticket_view_notice", notice)
             st.rerun()
