@@ -185,7 +185,7 @@ def test_claim_an_unassigned_ticket(desk, ticket):
     assert desk.ticket(ticket).assignee_id == desk.agent.id
     assert not [b for b in at.button if b.key == "agent_claim"]
     assert at.selectbox(key="agent_assignee").value == desk.agent.id
-    assert "Alex Agent assigned it to Alex Agent" in history_lines(at)
+    assert "Alex Agent took the ticket" in history_lines(at)
 
 
 def test_status_offers_only_allowed_moves_and_fields_save_together(desk, ticket, technical):
@@ -292,3 +292,18 @@ def test_a_customer_following_the_same_link_gets_the_customer_page(desk, ticket)
         at.switch_page(PAGE)
     with session_scope(desk.engine) as session:
         assert session.scalar(select(TicketMessage.is_public)) is False
+
+
+def test_each_history_line_reads_right_for_who_did_it(desk, ticket):
+    """Issue 9, item 15: a customer's reply read "replied to the customer"; a claim read
+    "Alex Agent assigned it to Alex Agent"."""
+    desk.act(desk.customer, customer.add_customer_reply, ticket_id=ticket, body="Any news?")
+    desk.act(desk.agent, assignment.claim_ticket, ticket_id=ticket)
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket, body="Refund is on its way.")
+    desk.act(desk.agent, assignment.assign_ticket, ticket_id=ticket, assignee_id=desk.agent2.id)
+    history = history_lines(open_agent_page(desk.agent, ticket))
+    assert history[:5] == ["Alex Agent assigned it to Bo Agent (was Alex Agent)",
+                           "Alex Agent changed the status: New → Open",  # a first reply opens the ticket
+                           "Alex Agent replied to the customer",
+                           "Alex Agent took the ticket",
+                           "Carla Customer replied"]

@@ -1,4 +1,5 @@
-"""A ticket event (the audit trail) as one line an agent reads."""
+"""A ticket event (the audit trail) as one line an agent reads, after the name of who did it:
+worded for that person (a customer's reply is not "replied to the customer")."""
 from __future__ import annotations
 
 from helpdesk.enums import EventKind, Priority, TicketStatus
@@ -11,9 +12,11 @@ def _label(enum_cls, value: str | None) -> str:
         return value or "—"
 
 
-def event_text(event) -> str:
+def event_text(event, *, customer_id: int) -> str:
+    """`customer_id`: the ticket's customer, so their own actions read as theirs."""
     old, new = event.old_value, event.new_value
     kind = event.kind
+    by_customer = event.actor_id is not None and event.actor_id == customer_id
     if kind == EventKind.CREATED:
         return "raised the ticket"
     if kind == EventKind.STATUS_CHANGED:
@@ -25,9 +28,11 @@ def event_text(event) -> str:
     if kind == EventKind.ASSIGNED:
         if new is None:
             return f"unassigned it (was {old})" if old else "unassigned it"
+        if event.actor is not None and event.actor.name == new and not old:
+            return "took the ticket"
         return f"assigned it to {new}" + (f" (was {old})" if old else "")
     if kind == EventKind.PUBLIC_REPLY:
-        return "replied to the customer"
+        return "replied" if by_customer else "replied to the customer"
     if kind == EventKind.INTERNAL_NOTE:
         return "added an internal note"
     if kind == EventKind.ATTACHMENT_ADDED:

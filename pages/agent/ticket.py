@@ -112,7 +112,7 @@ with st.container(border=True, key="agent_history"):
     st.markdown("#### History")
     st.caption("Everything that happened to this ticket, newest first.")
     st.dataframe(pd.DataFrame([{"When": when(e.created_at), "Who": e.actor.name if e.actor else "System",
-                                "What": event_text(e)} for e in reversed(history)]),
+                                "What": event_text(e, customer_id=ticket.customer_id)} for e in reversed(history)]),
                  hide_index=True, key="agent_history_table", width="stretch",
                  column_config={"When": st.column_config.TextColumn(width=150),
                                 "Who": st.column_config.TextColumn(width=160)})
