@@ -42,7 +42,8 @@ admin_settings = st.Page("pages/admin/settings.py", title="Settings", icon=":mat
                          url_path="admin_settings")
 admin_mail = st.Page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
 
-if first_run:
+# A setup form sent after someone else finished setup still goes to the setup page, which says so.
+if first_run or st.session_state.get("setup_submit"):
     pages = [setup]
 elif role is None:
     pages = [sign_in, sign_up, sign_in_for_ticket]

@@ -37,6 +37,11 @@ def report_unexpected(exc: BaseException) -> str:
     return SOMETHING_WENT_WRONG.format(reference=reference)
 
 
+def carry_error(text: str) -> None:
+    """An error for the next run to show at the top, whichever page that run shows."""
+    st.session_state[_CARRIED] = text
+
+
 def guarded(callback: Callable[P, None]) -> Callable[P, None]:
     """A widget callback whose errors are shown at the top of the next run instead of as a traceback."""
 
