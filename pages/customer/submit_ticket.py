@@ -46,11 +46,13 @@ with st.form("submit_form", enter_to_submit=False):
                             key="submit_priority",
                             help="Urgent: you can't work at all. High: a serious problem. Normal: most questions.")
     field_error(errors, "priority")
-    subject = st.text_input("Subject", max_chars=SUBJECT_MAX, key="submit_subject",
+    # No max_chars on what people paste into: the browser would drop an overlong paste silently;
+    # the service keeps it and says at the field how much too long it is.
+    subject = st.text_input("Subject", key="submit_subject", help=f"At most {SUBJECT_MAX} characters.",
                             placeholder="A short summary, e.g. “Invoice shows the wrong amount”")
     field_error(errors, "subject")
-    description = st.text_area("Description", max_chars=DESCRIPTION_MAX, height=220, key="submit_description",
-                               placeholder="What happened, what you expected, and anything you already tried.")
+    description = st.text_area("Description", height=220, key="submit_description",
+                               help=f"At most {DESCRIPTION_MAX:,} characters.", placeholder="What happened, what you expected, and anything you already tried.")
     field_error(errors, "description")
     files = st.file_uploader(
         f"Attachments (optional: up to {policy.max_files} files, {policy.max_bytes // (1024 * 1024)} MB each)",

@@ -69,7 +69,7 @@ elif is_owner:
         st.markdown("#### Reply")
         if ticket.status == TicketStatus.RESOLVED:
             st.caption("Replying reopens this resolved ticket.")
-        body = st.text_area("Your message", max_chars=MESSAGE_MAX, key="reply_body", height=150)
+        body = st.text_area("Your message", key="reply_body", height=150, help=f"At most {MESSAGE_MAX:,} characters.")
         field_error(errors, "body")
         files = st.file_uploader("Attachments (optional)", type=list(policy.allowed_extensions),
                                  accept_multiple_files=True, key=uploader_key("reply"),

@@ -45,7 +45,7 @@ def reply_box(workspace: Workspace, canned: dict[int, str]) -> None:
     if canned:
         canned_reply_picker(workspace, canned)
 
-    body = st.text_area("Message" if kind == PUBLIC else "Note", key="agent_reply_body", max_chars=MESSAGE_MAX,
+    body = st.text_area("Message" if kind == PUBLIC else "Note", key="agent_reply_body", help=f"At most {MESSAGE_MAX:,} characters.",
                         height=180)
     field_error(reply_errors, "body")
     policy = upload_policy()
