@@ -311,12 +311,30 @@ def test_closing_a_ticket_ends_the_conversation(app_desk, tickets):
     assert not [b for b in at.button if b.key == "reopen_ticket"]  # only resolved tickets reopen
     at.button(key="close_ticket").click()
     rerun(at)
+    at.button(key="close_ticket_confirm").click()
+    rerun(at)
 
     assert "The ticket is closed. Thank you!" in messages(at, "success")
     assert "This ticket is closed. If you need more help, raise a new ticket." in messages(at, "info")
     assert not at.text_area  # no reply form any more
     with session_scope(app_desk.engine) as session:
         assert session.get(Ticket, tickets["printer"]).status == TicketStatus.CLOSED
+
+
+def test_closing_asks_first_and_says_it_cannot_be_undone(app_desk, tickets):
+    """Issue 9, item 14: closing was one irreversible click."""
+    at = open_app(app_desk.customer, ticket=tickets["printer"])
+    at.button(key="close_ticket").click()
+    rerun(at)
+    assert "A closed ticket can't be reopened or replied to." in page_text(at)
+    with session_scope(app_desk.engine) as session:
+        assert session.get(Ticket, tickets["printer"]).status != TicketStatus.CLOSED  # not yet
+    at.button(key="close_ticket_cancel").click()
+    rerun(at)
+    assert not [b for b in at.button if b.key == "close_ticket_confirm"]  # the question is gone
+    with session_scope(app_desk.engine) as session:
+        assert session.get(Ticket, tickets["printer"]).status != TicketStatus.CLOSED
+    assert at.text_area(key="reply_body")  # and the ticket is still open for replies
 
 
 @pytest.mark.parametrize("which", ["dave", "no such id", "garbage"])

@@ -91,16 +91,25 @@ elif is_owner:
             leave_notice("ticket_view_notice", "Your reply was sent.")
         st.rerun()
 
-    action = notice = None
-    with st.container(horizontal=True):
-        if ticket.status == TicketStatus.RESOLVED and st.button(
-                "Reopen ticket", key="reopen_ticket", icon=":material/undo:",
-                help="The problem came back or wasn't solved."):
-            action, notice = reopen_ticket, "The ticket is open again."
-        if st.button("Close ticket", key="close_ticket", icon=":material/lock:",
-                     help="No more help needed. A closed ticket can't be reopened."):
-            action, notice = close_ticket, "The ticket is closed. Thank you!"
-    if action is not None:
+    def stop_closing() -> None:
+        st.session_state.pop("closing_ticket", None)
+
+    # The question stays open across reruns (a click in it reruns the page) until answered or dismissed.
+    @st.dialog("Close this ticket?", on_dismiss=stop_closing)
+    def confirm_close() -> None:
+        # Closing is final: said before it happens, not after.
+        st.write("A closed ticket can't be reopened or replied to. If you need more help with this later, "
+                 "you raise a new ticket.")
+        confirm_col, cancel_col = st.columns(2)
+        if confirm_col.button("Close it for good", key="close_ticket_confirm", type="primary",
+                              icon=":material/lock:"):
+            stop_closing()
+            run_action(close_ticket, "The ticket is closed. Thank you!")
+        if cancel_col.button("Keep it open", key="close_ticket_cancel"):
+            stop_closing()
+            st.rerun()
+
+    def run_action(action, notice: str) -> None:
         try:
             with db_session() as session:
                 action(session=session, actor=user, ticket_id=ticket.id, expected_version=ticket.version)
@@ -109,3 +118,14 @@ elif is_owner:
         else:
             leave_notice("ticket_view_notice", notice)
             st.rerun()
+
+    with st.container(horizontal=True):
+        if ticket.status == TicketStatus.RESOLVED and st.button(
+                "Reopen ticket", key="reopen_ticket", icon=":material/undo:",
+                help="The problem came back or wasn't solved."):
+            run_action(reopen_ticket, "The ticket is open again.")
+        if st.button("Close ticket", key="close_ticket", icon=":material/lock:",
+                     help="No more help needed. A closed ticket can't be reopened."):
+            st.session_state["closing_ticket"] = ticket.id
+    if st.session_state.get("closing_ticket") == ticket.id:
+        confirm_close()
