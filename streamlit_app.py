@@ -5,7 +5,7 @@ from helpdesk.accounts.users import needs_first_admin
 from helpdesk.enums import Role
 from helpdesk.ui.auth import current_user, sign_out
 from helpdesk.ui.engine import db_session
-from helpdesk.ui.errors import run_page
+from helpdesk.ui.errors import carry_notice, run_page
 from helpdesk.ui.mail_worker import mail_sender
 from helpdesk.ui.plain_text import plain
 
@@ -16,54 +16,81 @@ with db_session() as session:
     user = current_user(session)
     role, user_name = (user.role, user.name) if user else (None, None)
 
+SCRIPT: dict[str, str] = {}  # address -> the script behind it (st.Page doesn't say)
+ADDRESS: dict[int, str] = {}  # id(page) -> address
+
+
+def page(script: str, *, url_path: str, **options) -> st.Page:
+    made = st.Page(script, url_path=url_path, **options)
+    SCRIPT.setdefault(url_path, script)
+    ADDRESS[id(made)] = url_path
+    return made
+
+
 setup = st.Page("pages/account/setup.py", title="Set up", icon=":material/build:", url_path="setup")
-sign_in = st.Page("pages/account/sign_in.py", title="Sign in", icon=":material/login:", url_path="sign_in")
-# A mailed /ticket_view?ticket=42 link opened while signed out: sign in first, then the ticket.
-sign_in_for_ticket = st.Page("pages/account/sign_in.py", title="Sign in", icon=":material/login:", url_path="ticket_view",
-                             visibility="hidden")
-sign_up = st.Page("pages/account/sign_up.py", title="Create an account", icon=":material/person_add:", url_path="sign_up")
-submit = st.Page("pages/customer/submit_ticket.py", title="Submit a ticket", icon=":material/edit_note:", url_path="submit")
-my_tickets = st.Page("pages/customer/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
-ticket_view = st.Page("pages/customer/ticket.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
+sign_in = page("pages/account/sign_in.py", title="Sign in", icon=":material/login:", url_path="sign_in")
+sign_up = page("pages/account/sign_up.py", title="Create an account", icon=":material/person_add:", url_path="sign_up")
+submit = page("pages/customer/submit_ticket.py", title="Submit a ticket", icon=":material/edit_note:", url_path="submit")
+my_tickets = page("pages/customer/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
+ticket_view = page("pages/customer/ticket.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
                       visibility="hidden")
-profile = st.Page("pages/account/profile.py", title="Profile", icon=":material/person:", url_path="profile")
-queue = st.Page("pages/agent/queue.py", title="Queue", icon=":material/inbox:", url_path="queue")
+profile = page("pages/account/profile.py", title="Profile", icon=":material/person:", url_path="profile")
+queue = page("pages/agent/queue.py", title="Queue", icon=":material/inbox:", url_path="queue")
 # Same address as the customer's ticket page, so a mailed /ticket_view?ticket=42 link opens the right view.
-agent_ticket = st.Page("pages/agent/ticket.py", title="Ticket", icon=":material/confirmation_number:",
+agent_ticket = page("pages/agent/ticket.py", title="Ticket", icon=":material/confirmation_number:",
                        url_path="ticket_view", visibility="hidden")
-admin_users = st.Page("pages/admin/users.py", title="Users", icon=":material/group:", url_path="admin_users")
-admin_categories = st.Page("pages/admin/categories.py", title="Categories", icon=":material/category:",
+admin_users = page("pages/admin/users.py", title="Users", icon=":material/group:", url_path="admin_users")
+admin_categories = page("pages/admin/categories.py", title="Categories", icon=":material/category:",
                            url_path="admin_categories")
-admin_skills = st.Page("pages/admin/skills.py", title="Agent skills", icon=":material/badge:", url_path="admin_skills")
-admin_canned = st.Page("pages/admin/canned_replies.py", title="Canned replies", icon=":material/quickreply:",
+admin_skills = page("pages/admin/skills.py", title="Agent skills", icon=":material/badge:", url_path="admin_skills")
+admin_canned = page("pages/admin/canned_replies.py", title="Canned replies", icon=":material/quickreply:",
                        url_path="admin_canned_replies")
-admin_sla = st.Page("pages/admin/sla.py", title="SLA targets", icon=":material/timer:", url_path="admin_sla")
-admin_settings = st.Page("pages/admin/settings.py", title="Settings", icon=":material/settings:",
+admin_sla = page("pages/admin/sla.py", title="SLA targets", icon=":material/timer:", url_path="admin_sla")
+admin_settings = page("pages/admin/settings.py", title="Settings", icon=":material/settings:",
                          url_path="admin_settings")
-admin_mail = st.Page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
+admin_mail = page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
+
+# Who may open which address; "ticket_view" is each role's own ticket page (mailed links).
+CUSTOMER_PAGES = [submit, my_tickets, ticket_view, profile]
+AGENT_PAGES = [queue, agent_ticket, profile]
+ADMIN_PAGES = [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings, admin_mail]
+FOR_WHOM = {**{ADDRESS[id(p)]: "customers" for p in CUSTOMER_PAGES},
+            **{ADDRESS[id(p)]: "support staff" for p in AGENT_PAGES},
+            **{ADDRESS[id(p)]: "administrators" for p in ADMIN_PAGES}}
+SIGNED_OUT_PAGES = [sign_in, sign_up]
 
 # A setup form sent after someone else finished setup still goes to the setup page, which says so.
 if first_run or st.session_state.get("setup_submit"):
-    pages = [setup]
-elif role is None:
-    pages = [sign_in, sign_up, sign_in_for_ticket]
-elif role == Role.CUSTOMER:
-    pages = [submit, my_tickets, ticket_view, profile]
-elif role == Role.AGENT:
-    pages = [queue, agent_ticket, profile]
+    pages, own = [setup], [setup]
 else:
-    pages = {"Workspace": [queue, agent_ticket, profile],
-             "Administration": [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings,
-                                admin_mail]}
+    own = {None: SIGNED_OUT_PAGES, Role.CUSTOMER: CUSTOMER_PAGES, Role.AGENT: AGENT_PAGES}.get(
+        role, AGENT_PAGES + ADMIN_PAGES)
+    # Every other address still has a page, hidden: typed, bookmarked or reloaded, it never
+    # meets "Page not found". Signed out it is the sign-in page (then on to the address);
+    # signed in it sends the person home with a word on why (below, before any page runs).
+    mine = {ADDRESS[id(p)] for p in own}
+    elsewhere = [st.Page(SCRIPT["sign_in" if role is None else ADDRESS[id(own[0])]], title=own[0].title,
+                         url_path=address, visibility="hidden") for address in FOR_WHOM if address not in mine]
+    pages = own + elsewhere
+    if role is not None and role != Role.CUSTOMER and role != Role.AGENT:
+        pages = {"Workspace": AGENT_PAGES + elsewhere, "Administration": ADMIN_PAGES}
 
 mail_sender()  # the optional background sender thread, started once per process when mail is configured
 
 navigation = st.navigation(pages)
+address = navigation.url_path
+own_by_address = {ADDRESS[id(p)]: p for p in own if id(p) in ADDRESS}
 
-# Signed in from a mailed ticket link: continue to that ticket.
-pending_ticket = st.session_state.pop("open_ticket_after_sign_in", None)
-if pending_ticket and role is not None:
-    st.switch_page(ticket_view if role == Role.CUSTOMER else agent_ticket, query_params={"ticket": pending_ticket})
+if role is None and address in FOR_WHOM:
+    # Remember where the person was going (a mailed ticket link, a bookmark): after sign-in, on there.
+    st.session_state["after_sign_in"] = (address, dict(st.query_params))
+elif role is not None:
+    going = st.session_state.pop("after_sign_in", None)
+    if going is not None and going[0] in own_by_address:
+        st.switch_page(own_by_address[going[0]], query_params=going[1])
+    if (going and going[0] not in own_by_address) or (address in FOR_WHOM and address not in own_by_address):
+        carry_notice(f"That page is for {FOR_WHOM[going[0] if going else address]}. Here is your start page.")
+        st.switch_page(own[0])
 
 if role is not None:
     with st.sidebar:

@@ -24,6 +24,7 @@ P = ParamSpec("P")
 SOMETHING_WENT_WRONG = ("Something went wrong on our side, and nothing was saved. Please try again; if it keeps "
                         "happening, give support this reference: {reference}.")
 _CARRIED = "_errors_carried"  # a callback's error, shown by the page run that follows it
+_CARRIED_NOTICE = "_notice_carried"  # a word on why the person landed here
 
 
 def refusal_text(exc: ServiceError) -> str:
@@ -40,6 +41,11 @@ def report_unexpected(exc: BaseException) -> str:
 def carry_error(text: str) -> None:
     """An error for the next run to show at the top, whichever page that run shows."""
     st.session_state[_CARRIED] = text
+
+
+def carry_notice(text: str) -> None:
+    """Information for the next run to show at the top (after a redirect)."""
+    st.session_state[_CARRIED_NOTICE] = text
 
 
 def guarded(callback: Callable[P, None]) -> Callable[P, None]:
@@ -60,6 +66,9 @@ def guarded(callback: Callable[P, None]) -> Callable[P, None]:
 def run_page(page) -> None:
     """Run the chosen page (st.navigation's result). Streamlit's own rerun/stop/switch signals
     are BaseExceptions, not Exceptions, and pass through untouched."""
+    notice = st.session_state.pop(_CARRIED_NOTICE, None)
+    if notice:
+        st.info(plain(notice), icon=":material/info:")
     carried = st.session_state.pop(_CARRIED, None)
     if carried:
         st.error(plain(carried), icon=":material/error:")

@@ -22,9 +22,7 @@ if submitted:
     except (AuthenticationFailed, Throttled) as exc:
         st.error(plain(str(exc)), icon=":material/lock:")
     else:
-        sign_in_as(user)
-        if st.query_params.get("ticket"):  # came from a mailed link: open that ticket next
-            st.session_state["open_ticket_after_sign_in"] = st.query_params["ticket"]
+        sign_in_as(user)  # the next run goes on to the address asked for (streamlit_app.py)
         st.rerun()
 
 st.divider()
