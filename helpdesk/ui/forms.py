@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from helpdesk.core.config import upload_policy
 from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.ui.plain_text import plain
 
@@ -37,6 +38,24 @@ def apply_reset(form: str, defaults: dict) -> None:
     if st.session_state.pop(f"{form}__reset", False):
         for key, value in defaults.items():
             st.session_state[key] = value
+
+
+# How much bigger than the upload limit a file may be and still reach the service, which then
+# names it and says why; a larger one the uploader refuses itself, beside the field.
+UPLOAD_HEADROOM_MB = 15
+
+
+def attachments_input(label: str, form: str):
+    """The attachment picker of every form that takes files. It lets every type and size up to
+    the headroom through to the service instead of filtering in the browser: a file the browser
+    drops is gone without a word, while the service names each file it refuses and why, before
+    anything is saved (the whole form is refused, nothing typed is lost)."""
+    policy = upload_policy()
+    return st.file_uploader(
+        label, accept_multiple_files=True, key=uploader_key(form),
+        help=f"Up to {policy.max_files} files of at most {policy.max_bytes / (1024 * 1024):g} MB each: "
+             + ", ".join(policy.allowed_extensions) + ".",
+        max_upload_size=max(1, policy.max_bytes // (1024 * 1024)) + UPLOAD_HEADROOM_MB)
 
 
 def uploader_key(form: str) -> str:

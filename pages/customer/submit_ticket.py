@@ -10,7 +10,7 @@ from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.customer import DESCRIPTION_MAX, SUBJECT_MAX, TicketDraft, create_ticket
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
-from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
+from helpdesk.ui.forms import attachments_input, apply_reset, field_error, form_errors, request_reset, uploads_from
 
 EMPTY_FORM = {"submit_category": None, "submit_priority": Priority.NORMAL, "submit_subject": "", "submit_description": ""}
 
@@ -54,11 +54,8 @@ with st.form("submit_form", enter_to_submit=False):
     description = st.text_area("Description", height=220, key="submit_description",
                                help=f"At most {DESCRIPTION_MAX:,} characters.", placeholder="What happened, what you expected, and anything you already tried.")
     field_error(errors, "description")
-    files = st.file_uploader(
-        f"Attachments (optional: up to {policy.max_files} files, {policy.max_bytes // (1024 * 1024)} MB each)",
-        type=list(policy.allowed_extensions), accept_multiple_files=True, key=uploader_key("submit"),
-        max_upload_size=max(1, policy.max_bytes // (1024 * 1024)),
-    )
+    files = attachments_input(
+        f"Attachments (optional: up to {policy.max_files} files, {policy.max_bytes // (1024 * 1024)} MB each)", "submit")
     field_error(errors, "attachments")
     submitted = st.form_submit_button("Submit ticket", type="primary", key="submit_button")
 

@@ -1,7 +1,6 @@
 """One ticket: details, public conversation with attachments, status history, reply, close, reopen."""
 import streamlit as st
 
-from helpdesk.core.config import upload_policy
 from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import TicketStatus
 from helpdesk.models import parse_reference
@@ -10,7 +9,7 @@ from helpdesk.tickets.messages import MESSAGE_MAX
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import status_text, when
-from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
+from helpdesk.ui.forms import apply_reset, attachments_input, field_error, form_errors, request_reset, uploads_from
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.thread import show_thread, ticket_or_not_found
 from helpdesk.ui.plain_text import plain
@@ -63,7 +62,6 @@ if ticket.status == TicketStatus.CLOSED:
 elif is_owner:
     errors = st.session_state.get("reply_errors")
     form_errors(errors)
-    policy = upload_policy()
     apply_reset("reply", {"reply_body": ""})
     with st.form("reply_form", enter_to_submit=False):
         st.markdown("#### Reply")
@@ -71,9 +69,7 @@ elif is_owner:
             st.caption("Replying reopens this resolved ticket.")
         body = st.text_area("Your message", key="reply_body", height=150, help=f"At most {MESSAGE_MAX:,} characters.")
         field_error(errors, "body")
-        files = st.file_uploader("Attachments (optional)", type=list(policy.allowed_extensions),
-                                 accept_multiple_files=True, key=uploader_key("reply"),
-                                 max_upload_size=max(1, policy.max_bytes // (1024 * 1024)))
+        files = attachments_input("Attachments (optional)", "reply")
         field_error(errors, "attachments")
         sent = st.form_submit_button("Send reply", type="primary", key="reply_submit")
     if sent:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from helpdesk.accounts.users import get_active_user
-from helpdesk.core.config import upload_policy
 from helpdesk.core.errors import ConflictError, ValidationError
 from helpdesk.enums import TicketStatus
 from helpdesk.tickets.canned_replies import render_canned_reply
@@ -13,7 +12,7 @@ from helpdesk.tickets.messages import MESSAGE_MAX
 from helpdesk.tickets.staff import add_agent_reply, add_internal_note
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.errors import guarded
-from helpdesk.ui.forms import apply_reset, field_error, form_errors, request_reset, uploader_key, uploads_from
+from helpdesk.ui.forms import attachments_input, apply_reset, field_error, form_errors, request_reset, uploads_from
 from helpdesk.ui.notices import show_notice
 from helpdesk.ui.workspace.context import Workspace
 
@@ -48,10 +47,7 @@ def reply_box(workspace: Workspace, canned: dict[int, str]) -> None:
     body = st.text_area("Message" if kind == PUBLIC else "Note", key="agent_reply_body", help=f"At most {MESSAGE_MAX:,} characters.",
                         height=180)
     field_error(reply_errors, "body")
-    policy = upload_policy()
-    files = st.file_uploader("Attachments (optional)", type=list(policy.allowed_extensions),
-                             accept_multiple_files=True, key=uploader_key("agent_reply"),
-                             max_upload_size=max(1, policy.max_bytes // (1024 * 1024)))
+    files = attachments_input("Attachments (optional)", "agent_reply")
     field_error(reply_errors, "attachments")
     send_label = "Send public reply" if kind == PUBLIC else "Add internal note"
     if st.button(send_label, key="agent_reply_send", type="primary",

@@ -1,0 +1,62 @@
+"""Files the uploader can't take are named, with the reason, before anything is saved (issue 9,
+item 7): an SVG or an 11 MB file chosen beside a valid one used to vanish silently, and the
+ticket was created with "Thank you!" and without it. Headless Chromium, the real app."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from helpdesk.core.db import make_engine, session_scope
+from helpdesk.models import Ticket
+from tests.e2e.steps import keyed, settle, sign_in
+from tests.factories import TEST_PASSWORD, add_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def carla(fresh_app):
+    _, database_url = fresh_app
+    engine = make_engine(database_url)
+    try:
+        add_user(engine, email="carla@example.com", name="Carla Customer")
+    finally:
+        engine.dispose()
+
+
+def tickets(database_url) -> int:
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            return session.query(Ticket).count()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("refused_name,size,why", [
+    ("drawing.svg", 200, "“drawing.svg” is not an allowed type."),
+    ("huge.log", 11 * 1024 * 1024, "“huge.log” is larger than 10 MB."),
+])
+def test_a_file_that_cant_be_attached_is_named_and_nothing_is_saved(fresh_app, carla, page, tmp_path, screenshots,
+                                                                    refused_name, size, why):
+    base_url, database_url = fresh_app
+    page.goto(base_url)
+    keyed(page, "sign_in_email").wait_for()
+    sign_in(page, "carla@example.com", TEST_PASSWORD)
+    keyed(page, "submit_category").click()
+    page.get_by_role("option", name="Technical problem").click()
+    keyed(page, "submit_subject").locator("input").fill("Printer smokes")
+    keyed(page, "submit_description").locator("textarea").fill("Since this morning.")
+    good, refused = tmp_path / "printer.log", tmp_path / refused_name
+    good.write_text("E42 overheating\n")
+    refused.write_bytes((b"<svg xmlns='http://www.w3.org/2000/svg'/>" if refused_name.endswith(".svg") else b"x")
+                        .ljust(size, b" "))
+    keyed(page, "submit_files_0").locator("input[type=file]").set_input_files([good, refused])
+    expect(keyed(page, "submit_files_0").get_by_text(refused_name)).to_be_visible()
+    keyed(page, "submit_button").locator("button").click()
+    expect(page.get_by_text(why)).to_be_visible()
+    settle(page)
+    page.screenshot(path=screenshots / f"refused_upload_{refused_name}.png")
+    assert page.get_by_text("has been received").count() == 0
+    assert tickets(database_url) == 0
+    expect(keyed(page, "submit_subject").locator("input")).to_have_value("Printer smokes")  # nothing typed is lost
