@@ -351,3 +351,4 @@ def test_another_customers_ticket_is_not_found_and_shows_none_of_its_text(app_de
 def test_the_reference_in_the_address_works_too(app_desk, tickets):
     at = open_app(app_desk.customer, ticket="CCR-000002")
     assert at.title[0].value == "CCR-000002"
+

@@ -1,13 +1,31 @@
 """How times and statuses read on the pages."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
 
 from helpdesk.enums import TicketStatus
 
 
+def viewer_zone():
+    """The time zone the person's browser reports (st.context.timezone), or UTC when it says none."""
+    name = st.context.timezone
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+    """A stored (UTC) time as the person reads it: in their own time zone, named."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they are UTC
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(viewer_zone())
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
 
 
 def status_text(status: TicketStatus) -> str:

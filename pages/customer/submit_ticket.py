@@ -42,7 +42,9 @@ with st.form("submit_form", enter_to_submit=False):
     category_id = st.selectbox("Category", options=list(categories), format_func=categories.get,
                                index=None, placeholder="What is it about?", key="submit_category")
     field_error(errors, "category")
-    priority = st.selectbox("Priority", options=list(Priority), index=1, format_func=lambda p: p.label,
+    # The default lives in session state only (with index= too, Streamlit warns on every submit).
+    st.session_state.setdefault("submit_priority", Priority.NORMAL)
+    priority = st.selectbox("Priority", options=list(Priority), format_func=lambda p: p.label,
                             key="submit_priority",
                             help="Urgent: you can't work at all. High: a serious problem. Normal: most questions.")
     field_error(errors, "priority")

@@ -60,3 +60,24 @@ def test_a_file_that_cant_be_attached_is_named_and_nothing_is_saved(fresh_app, c
     assert page.get_by_text("has been received").count() == 0
     assert tickets(database_url) == 0
     expect(keyed(page, "submit_subject").locator("input")).to_have_value("Printer smokes")  # nothing typed is lost
+
+
+def test_two_tickets_in_a_row_leave_no_widget_warning_in_the_server_log(fresh_app, carla, page, tmp_path):
+    """Issue 9, item 17: every submit after the first logged "submit_priority ... created with a
+    default value but also had its value set via the Session State API"."""
+    base_url, database_url = fresh_app
+    page.goto(base_url)
+    keyed(page, "sign_in_email").wait_for()
+    sign_in(page, "carla@example.com", TEST_PASSWORD)
+    for subject in ("Printer smokes", "Printer smokes again"):
+        keyed(page, "submit_category").click()
+        page.get_by_role("option", name="Technical problem").click()
+        keyed(page, "submit_subject").locator("input").fill(subject)
+        keyed(page, "submit_description").locator("textarea").fill("Since this morning.")
+        keyed(page, "submit_button").locator("button").click()
+        expect(page.get_by_text("has been received")).to_be_visible()
+        settle(page)
+        expect(keyed(page, "submit_subject").locator("input")).to_have_value("")
+    assert tickets(database_url) == 2
+    log = (tmp_path / "streamlit.log").read_text(errors="replace")  # the app server's own output
+    assert "Session State API" not in log, log

@@ -1,0 +1,48 @@
+"""Times read in the viewer's own time zone, from the browser, named (issue 9, item 17): they
+were raw UTC strings everywhere."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from helpdesk.core.db import make_engine, session_scope
+from helpdesk.tickets.categories import list_categories
+from tests.e2e.steps import install_run_counter, keyed, settle, sign_in
+from tests.factories import TEST_PASSWORD, add_user, raise_ticket
+
+pytestmark = pytest.mark.browser
+RAISED = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ticket_raised_at_noon_utc(fresh_app) -> int:
+    _, database_url = fresh_app
+    engine = make_engine(database_url)
+    try:
+        carla = add_user(engine, email="carla@example.com", name="Carla Customer")
+        with session_scope(engine) as session:
+            category_id = list_categories(session=session)[0].id
+        return raise_ticket(engine, customer=carla, category=category_id, created_at=RAISED, updated_at=RAISED)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("zone,shown", [("Europe/Berlin", "2026-01-15 13:00 CET"),
+                                        ("America/New_York", "2026-01-15 07:00 EST"),
+                                        ("UTC", "2026-01-15 12:00 UTC")])
+def test_the_ticket_page_shows_times_in_the_browsers_time_zone(fresh_app, ticket_raised_at_noon_utc, browser,
+                                                               zone, shown):
+    base_url, _ = fresh_app
+    context = browser.new_context(timezone_id=zone, viewport={"width": 1300, "height": 900})
+    install_run_counter(context)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{base_url}/ticket_view?ticket={ticket_raised_at_noon_utc}")
+        keyed(page, "sign_in_email").wait_for()
+        sign_in(page, "carla@example.com", TEST_PASSWORD)
+        page.get_by_text(f"Raised {shown}").wait_for()
+        settle(page)
+    finally:
+        context.close()
