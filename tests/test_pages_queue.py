@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from streamlit.testing.v1 import AppTest
 from sqlalchemy import select, update
 
 from helpdesk.core.clock import utcnow
@@ -14,7 +15,7 @@ from helpdesk.models import Ticket, TicketEvent, User, format_reference
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.queue import QueueSort, QueueView
 from tests.factories import add_user
-from tests.page_helpers import as_read, messages, open_app, page_text, rerun
+from tests.page_helpers import APP, RUN_TIMEOUT, as_read, messages, open_app, page_text, rerun
 
 QUEUE = "pages/agent/queue.py"
 
@@ -347,3 +348,64 @@ def test_customers_cannot_reach_the_queue_or_the_agent_ticket_page(desk):
             at.switch_page(page)
     with session_scope(desk.engine) as session:
         assert session.scalar(select(User.role).where(User.id == desk.customer.id)) == Role.CUSTOMER
+
+
+# --- the queue's state lives in its address (issue 9, item 12) ---------------------------------
+
+def test_the_view_filters_search_sort_and_page_are_kept_in_the_address(desk):
+    for n in range(30):
+        ticket(desk, f"Printer {n:02d}")
+    at = open_app(desk.agent)
+    show(at, QueueView.ALL_OPEN)
+    at.text_input(key="queue_search").input("Printer")
+    rerun(at)
+    at.selectbox(key="queue_sort").set_value(QueueSort.CREATED)
+    rerun(at)
+    at.multiselect(key="queue_priority").set_value([Priority.NORMAL])
+    rerun(at)
+    at.number_input(key="queue_page").set_value(2)
+    rerun(at)
+    kept = {name: (value[0] if isinstance(value, list) else value) for name, value in at.query_params.items()}
+    assert kept["view"] == "all_open"
+    assert kept["q"] == "Printer" and kept["sort"] == "created" and kept["priority"] == "normal"
+    assert kept["page"] == "2"
+
+
+def test_an_address_with_a_view_opens_the_queue_in_that_view(desk):
+    """A bookmarked or shared queue address, and the "← Queue" link back from a ticket."""
+    for n in range(30):
+        ticket(desk, f"Printer {n:02d}")
+    ticket(desk, "Something else")
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    at.session_state["user_id"] = desk.agent.id
+    for name, value in {"view": "all_open", "q": "Printer", "sort": "created", "page": "2"}.items():
+        at.query_params[name] = value
+    rerun(at)
+    assert at.radio(key="queue_view").value == QueueView.ALL_OPEN
+    assert at.text_input(key="queue_search").value == "Printer"
+    assert at.selectbox(key="queue_sort").value == QueueSort.CREATED
+    assert subjects(at) == [f"Printer {n:02d}" for n in range(4, -1, -1)]  # page 2 of 30, newest first
+
+
+def test_nonsense_in_the_address_is_ignored(desk):
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    at.session_state["user_id"] = desk.agent.id
+    for name, value in {"view": "bogus", "sort": "x", "page": "-3", "priority": "loud", "agent": "2**70",
+                        "from": "yesterday"}.items():
+        at.query_params[name] = value
+    rerun(at)
+    assert at.radio(key="queue_view").value == QueueView.MY_OPEN  # the agent's own start
+    assert at.multiselect(key="queue_priority").value == []
+
+
+def test_the_ticket_pages_back_link_returns_to_the_queue_as_it_was_left(desk):
+    ticket_id = ticket(desk, "Printer smokes")
+    at = open_app(desk.agent)
+    show(at, QueueView.ALL_OPEN)
+    at.text_input(key="queue_search").input("Printer")
+    rerun(at)
+    at.query_params["ticket"] = str(ticket_id)
+    at.switch_page("pages/agent/ticket.py")
+    rerun(at)
+    [back] = [link for link in at.get("page_link") if link.proto.label == "Queue"]
+    assert back.proto.query_string == "view=all_open&q=Printer"

@@ -12,6 +12,7 @@ from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.changes import UNCHANGED
 from helpdesk.tickets.queue import (TEXT_MAX, QueueFilters, QueueSort, QueueView, default_sort, find_by_reference,
                                     list_queue)
+from helpdesk.ui.address_state import date_field, enum_field, int_field, publish, restore, text_field
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
@@ -31,6 +32,18 @@ EMPTY_VIEW = {
     QueueView.BREACHING_SOON: "No ticket is overdue or due within the next 2 hours.",
     QueueView.RECENTLY_RESOLVED: "No ticket was resolved in the last 7 days.",
 }
+
+
+# What the address keeps: ?view=all_open&q=printer&sort=created&status=open,new&page=2 ...
+ADDRESS = "queue"
+ADDRESS_FIELDS = [
+    enum_field("queue_view", "view", QueueView), text_field("queue_search", "q", max_length=TEXT_MAX),
+    enum_field("queue_sort", "sort", QueueSort), int_field("queue_page_size", "per_page"),
+    enum_field("queue_status", "status", TicketStatus, many=True),
+    enum_field("queue_priority", "priority", Priority, many=True),
+    int_field("queue_category", "category", many=True), int_field("queue_assignee", "agent"),
+    date_field("queue_created_from", "from"), date_field("queue_created_to", "to"), int_field("queue_page", "page"),
+]
 
 
 def first_page() -> None:
@@ -70,6 +83,11 @@ with db_session() as session:
 st.title("Queue")
 
 # --- what to show -----------------------------------------------------------------------
+restore(ADDRESS, ADDRESS_FIELDS)
+if st.session_state.get("queue_page_size") not in PAGE_SIZES:
+    st.session_state.pop("queue_page_size", None)
+if any(c not in categories for c in st.session_state.get("queue_category", [])):
+    st.session_state["queue_category"] = [c for c in st.session_state["queue_category"] if c in categories]
 views = list(QueueView)
 if "queue_view" not in st.session_state:
     # Agents start with their own work; admins with the whole backlog.
@@ -198,6 +216,9 @@ if selection and selection.selection.rows:
     open_ticket(rows[selection.selection.rows[0]]["id"])
 
 page_picker(total=queue.total, page_size=queue.page_size, key="queue_page")
+publish(ADDRESS, ADDRESS_FIELDS, defaults={
+    "queue_view": QueueView.ALL_OPEN if is_admin else QueueView.MY_OPEN, "queue_sort": default_sort(view),
+    "queue_page_size": PAGE_SIZES[0], "queue_page": 1})
 
 # The same choice without the table, for keyboards and screen readers.
 open_col, button_col = st.columns([3, 1], vertical_alignment="bottom")

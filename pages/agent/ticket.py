@@ -16,6 +16,7 @@ from helpdesk.tickets.canned_replies import list_canned_replies
 from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.customer import get_ticket_details
 from helpdesk.tickets.staff import customer_ticket_history
+from helpdesk.ui.address_state import address_of
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.edit_lock import EditLock
 from helpdesk.ui.engine import db_session
@@ -64,7 +65,8 @@ if lock.fresh_visit:
 workspace = Workspace(ticket=ticket, user=user, lock=lock)
 
 # --- header -----------------------------------------------------------------------------
-st.page_link("pages/agent/queue.py", label="Queue", icon=":material/arrow_back:")
+# Back to the queue as the agent left it: the same view, filters, search, sort and page.
+st.page_link("pages/agent/queue.py", label="Queue", icon=":material/arrow_back:", query_params=address_of("queue"))
 st.title(ticket.reference)
 st.text(ticket.subject)  # the customer's words: text, never markup
 
