@@ -39,3 +39,26 @@ def test_a_status_or_priority_that_is_not_one_is_refused_in_words_at_its_field(d
     with pytest.raises(ValidationError) as in_bulk:
         desk.act(desk.agent, bulk.bulk_update, ticket_ids=[ticket_id], **{field: value})
     assert in_bulk.value.field_errors == {field: message}
+
+
+# --- bulk closing (issue 9, item 13) -------------------------------------------------------------
+
+NEVER_ANSWERED = "Never answered: a ticket nobody replied to can't be closed in bulk; reply to it first."
+
+
+def test_bulk_close_refuses_tickets_that_never_had_a_public_reply_and_closes_the_answered(desk):
+    answered, unanswered, noted = desk.raise_ticket(subject="Answered"), desk.raise_ticket(), desk.raise_ticket()
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=answered, body="Fixed on our side.")
+    desk.act(desk.agent, staff.add_internal_note, ticket_id=noted, body="Looked at it.")  # not an answer
+    result = desk.act(desk.agent, bulk.bulk_update, ticket_ids=[answered, unanswered, noted], status="closed")
+    assert result.updated == [answered]
+    assert result.skipped == {unanswered: NEVER_ANSWERED, noted: NEVER_ANSWERED}
+    assert desk.ticket(unanswered).status == "new" and desk.ticket(noted).status == "new"
+    assert desk.ticket(answered).status == "closed"
+
+
+def test_one_unanswered_ticket_can_still_be_closed_from_its_own_page(desk):
+    """The refusal is for bulk work only: an agent closing one ticket on purpose may."""
+    ticket_id = desk.raise_ticket()
+    desk.act(desk.agent, staff.update_ticket, ticket_id=ticket_id, status="closed")
+    assert desk.ticket(ticket_id).status == "closed"

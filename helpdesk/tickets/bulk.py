@@ -30,6 +30,7 @@ class BulkResult:
 
 # The single-ticket CONFLICT message points at a fresh copy shown below; a bulk result has none.
 BULK_CONFLICT = "Someone changed it since the queue was shown; refresh the queue to see it now."
+NEVER_ANSWERED = "Never answered: a ticket nobody replied to can't be closed in bulk; reply to it first."
 
 
 def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
@@ -63,6 +64,8 @@ def bulk_update(*, session: Session, actor: User, ticket_ids: list[int],
             result.skipped[ticket_id] = BULK_CONFLICT
             continue
         refusal = transition_refusal(ticket.status, new_status) if new_status is not None else None
+        if refusal is None and new_status == TicketStatus.CLOSED and ticket.first_response_at is None:
+            refusal = NEVER_ANSWERED  # closing is final and mails the customer: never by the batch, unread
         if refusal:
             result.skipped[ticket_id] = refusal
             continue

@@ -59,7 +59,9 @@ def _parsed(field: AddressField, text: str):
 def restore(page: str, fields: Iterable[AddressField]) -> None:
     """On a fresh visit (the page's widgets are gone: first time, or back from another page), or
     when the address changed under the page (a bookmark opened in this tab), take the values it holds."""
-    address = {name: st.query_params[name] for name in st.query_params}
+    fields = list(fields)
+    own = {field.name for field in fields}
+    address = {name: st.query_params[name] for name in st.query_params if name in own}
     if st.session_state.get(f"{page}__address") == address and all(f.key in st.session_state for f in fields):
         return
     for field in fields:
@@ -71,15 +73,19 @@ def restore(page: str, fields: Iterable[AddressField]) -> None:
 
 
 def publish(page: str, fields: Iterable[AddressField], defaults: dict[str, Any]) -> dict[str, str]:
-    """Write the current values into the address; returns (and keeps) them for links back here."""
+    """Write the current values into the address; returns (and keeps) them for links back here.
+    Parameters that aren't the page's own are left as they are."""
+    fields = list(fields)
     address = {}
     for field in fields:
         value = st.session_state.get(field.key)
         if value is None or value == defaults.get(field.key) or value == [] or value == "":
             continue
         address[field.name] = ",".join(field.write(v) for v in value) if field.many else field.write(value)
-    if {name: st.query_params[name] for name in st.query_params} != address:
-        st.query_params.from_dict(address)
+    own = {field.name for field in fields}
+    current = {name: st.query_params[name] for name in st.query_params}
+    if {name: value for name, value in current.items() if name in own} != address:
+        st.query_params.from_dict({**{n: v for n, v in current.items() if n not in own}, **address})
     st.session_state[f"{page}__address"] = address
     return address
 
