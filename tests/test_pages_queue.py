@@ -12,6 +12,7 @@ from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.enums import EventKind, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User, format_reference
+from helpdesk.tickets import staff
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.queue import QueueSort, QueueView
 from tests.factories import add_user
@@ -290,6 +291,8 @@ def test_bulk_status_change_reports_each_refused_ticket_with_the_reason(desk):
     at.selectbox(key="queue_bulk_status").select(TicketStatus.OPEN)
     at.button(key="queue_bulk_apply").click()
     rerun(at)
+    at.button(key="queue_bulk_confirm").click()
+    rerun(at)
 
     assert messages(at, "success") == [f"Changed 1 ticket: {format_reference(resolved)}."]
     warning = messages(at, "warning")[0]
@@ -311,6 +314,8 @@ def test_bulk_change_leaves_a_ticket_someone_changed_meanwhile(desk):
     with session_scope(desk.engine) as session:  # Bo raises the priority while Alex is choosing
         session.get(Ticket, mine).priority = Priority.URGENT
     at.button(key="queue_bulk_apply").click()
+    rerun(at)
+    at.button(key="queue_bulk_confirm").click()
     rerun(at)
     assert f"{format_reference(mine)}: Someone changed it since the queue was shown" in messages(at, "warning")[0]
     with session_scope(desk.engine) as session:
@@ -409,3 +414,34 @@ def test_the_ticket_pages_back_link_returns_to_the_queue_as_it_was_left(desk):
     rerun(at)
     [back] = [link for link in at.get("page_link") if link.proto.label == "Queue"]
     assert back.proto.query_string == "view=all_open&q=Printer"
+
+
+def test_a_bulk_status_change_asks_first_with_the_count_and_what_follows(desk):
+    """Issue 9, item 13: "Set status: Closed" closed 25 tickets with no question asked."""
+    answered, other = ticket(desk, "Answered one"), ticket(desk, "Answered two")
+    for ticket_id in (answered, other):
+        desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Done on our side.")
+    at = open_app(desk.agent)
+    show(at, QueueView.ALL_OPEN)
+    at.button(key="queue_bulk_all").click()
+    rerun(at)
+    at.selectbox(key="queue_bulk_status").select(TicketStatus.CLOSED)
+    at.button(key="queue_bulk_apply").click()
+    rerun(at)
+    text = page_text(at)
+    assert "Set 2 tickets to Closed?" in text
+    assert "Closed is final: customers can't reply to a closed ticket or reopen it" in text
+    assert {desk.ticket(i).status for i in (answered, other)} == {TicketStatus.OPEN}  # nothing yet
+    at.button(key="queue_bulk_cancel").click()
+    rerun(at)
+    assert {desk.ticket(i).status for i in (answered, other)} == {TicketStatus.OPEN}  # cancelled
+    assert not [b for b in at.button if b.key == "queue_bulk_confirm"]
+
+    at.button(key="queue_bulk_all").click()
+    rerun(at)
+    at.selectbox(key="queue_bulk_status").select(TicketStatus.CLOSED)
+    at.button(key="queue_bulk_apply").click()
+    rerun(at)
+    at.button(key="queue_bulk_confirm").click()
+    rerun(at)
+    assert {desk.ticket(i).status for i in (answered, other)} == {TicketStatus.CLOSED}

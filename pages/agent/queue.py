@@ -284,18 +284,58 @@ with st.container(border=True, key="queue_bulk"):
     apply = st.button(f"Apply to {len(chosen)} ticket{'s' if len(chosen) != 1 else ''}", key="queue_bulk_apply",
                       type="primary", icon=":material/done_all:")
 
-if apply:
+# What a status change does beyond the queue, said before it is done (issue: 25 tickets closed in one click).
+CONSEQUENCE = {
+    TicketStatus.CLOSED: "Closed is final: customers can't reply to a closed ticket or reopen it, and each is "
+                         "e-mailed. Tickets nobody has answered yet are left as they are.",
+    TicketStatus.RESOLVED: "Each customer is e-mailed that their ticket is resolved.",
+    TicketStatus.WAITING_ON_CUSTOMER: "Each customer is e-mailed that you are waiting for their answer.",
+}
+
+
+def run_bulk(change: dict) -> None:
     try:
         with db_session() as session:
             outcome = bulk_update(
-                session=session, actor=user, ticket_ids=list(chosen),
-                status=None if bulk_status == KEEP else bulk_status,
-                priority=None if bulk_priority == KEEP else bulk_priority,
-                assignee_id=UNCHANGED if bulk_assignee == KEEP else bulk_assignee,
-                expected_versions={i: seen_versions[i] for i in chosen if i in seen_versions})
+                session=session, actor=user, ticket_ids=change["tickets"],
+                status=None if change["status"] == KEEP else change["status"],
+                priority=None if change["priority"] == KEEP else change["priority"],
+                assignee_id=UNCHANGED if change["assignee"] == KEEP else change["assignee"],
+                expected_versions=change["versions"])
     except ValidationError as exc:
         st.session_state["queue_bulk_errors"] = exc.field_errors
     else:
         st.session_state["queue_bulk_result"] = {"updated": outcome.updated, "skipped": outcome.skipped}
         st.session_state["queue_bulk__reset"] = True
     st.rerun()
+
+
+def stop_confirming() -> None:
+    st.session_state.pop("queue_bulk_pending", None)
+
+
+@st.dialog("Change the status of several tickets?", on_dismiss=stop_confirming)
+def confirm_bulk_status(change: dict) -> None:
+    count = len(change["tickets"])
+    st.write(f"Set {count} ticket{'s' if count != 1 else ''} to {change['status'].label}?")
+    if change["status"] in CONSEQUENCE:
+        st.warning(CONSEQUENCE[change["status"]], icon=":material/warning:")
+    confirm_col, cancel_col = st.columns(2)
+    if confirm_col.button(f"Yes, change {count}", key="queue_bulk_confirm", type="primary"):
+        stop_confirming()
+        run_bulk(change)
+    if cancel_col.button("Cancel", key="queue_bulk_cancel"):
+        stop_confirming()
+        st.rerun()
+
+
+if apply:
+    # The versions are those the agent chose from, kept through the question that may follow.
+    change = {"tickets": list(chosen), "status": bulk_status, "priority": bulk_priority, "assignee": bulk_assignee,
+              "versions": {i: seen_versions[i] for i in chosen if i in seen_versions}}
+    if bulk_status != KEEP and chosen:
+        st.session_state["queue_bulk_pending"] = change  # asked first, in the dialog below
+    else:
+        run_bulk(change)
+if st.session_state.get("queue_bulk_pending"):
+    confirm_bulk_status(st.session_state["queue_bulk_pending"])
