@@ -620,3 +620,15 @@ def test_the_app_starts_one_background_sender_that_delivers_queued_mail(served_d
         assert mail_sender() is sender  # one per process, however many page runs
     finally:
         background.stop_background_sender()  # before the database goes away
+
+
+def test_every_sla_box_says_which_priority_and_target_it_is(served_desk):
+    """Issue 9, item 16: on a phone the grid's header row scrolled away and left two unlabelled
+    number boxes per priority; each box now carries its own label."""
+    at = open_app(served_desk.admin, page="pages/admin/sla.py")
+    labels = {box.key: box.label for box in at.number_input}
+    for priority in ("low", "normal", "high", "urgent"):
+        name = priority.capitalize()
+        assert labels[f"sla_first_{priority}"] == f"{name}: first response within (hours)"
+        assert labels[f"sla_resolution_{priority}"] == f"{name}: resolved within (hours)"
+    assert all(box.proto.label_visibility.value == 0 for box in at.number_input)  # shown, not collapsed

@@ -36,25 +36,24 @@ for widget_key, value in stored.items():
     st.session_state.setdefault(widget_key, value)
 errors: dict = st.session_state.get("sla_errors", {})
 with st.form("sla_form", enter_to_submit=False):
-    head = st.columns([1, 2, 2, 2])
-    for column, label in zip(head, ["**Priority**", "**First response within (hours)**",
-                                    "**Resolved within (hours)**", "**Built-in default**"]):
-        column.markdown(label)
+    # One box per priority with labelled fields: on a phone the columns stack, and a grid with
+    # one header row left two unlabelled number boxes per priority.
     for policy in policies:
         key = policy.priority.value
-        name_col, first_col, resolution_col, default_col = st.columns([1, 2, 2, 2])
-        name_col.markdown(policy.priority.label)
-        with first_col:
-            st.number_input("First response within (hours)", min_value=1, max_value=MAX_HOURS, step=1,
-                            key=f"sla_first_{key}", label_visibility="collapsed")
-            field_error(errors.get(key), "first_response_hours")
-        with resolution_col:
-            st.number_input("Resolved within (hours)", min_value=1, max_value=MAX_HOURS, step=1,
-                            key=f"sla_resolution_{key}", label_visibility="collapsed")
-            field_error(errors.get(key), "resolution_hours")
         default_first, default_resolution = DEFAULT_TARGETS_HOURS[policy.priority]
-        default_col.caption(f"{default_first} h / {default_resolution} h"
-                            + ("" if policy.is_default else " (changed)"))
+        with st.container(border=True, key=f"sla_row_{key}"):
+            st.markdown(f"**{policy.priority.label}**")
+            first_col, resolution_col = st.columns(2)
+            with first_col:
+                st.number_input(f"{policy.priority.label}: first response within (hours)", min_value=1,
+                                max_value=MAX_HOURS, step=1, key=f"sla_first_{key}")
+                field_error(errors.get(key), "first_response_hours")
+            with resolution_col:
+                st.number_input(f"{policy.priority.label}: resolved within (hours)", min_value=1,
+                                max_value=MAX_HOURS, step=1, key=f"sla_resolution_{key}")
+                field_error(errors.get(key), "resolution_hours")
+            st.caption(f"Built-in default: {default_first} h / {default_resolution} h"
+                       + ("" if policy.is_default else " (changed)"))
     save_col, reset_col = st.columns([1, 3])
     saved = save_col.form_submit_button("Save targets", type="primary", key="sla_save")
     restored = reset_col.form_submit_button("Restore built-in defaults", key="sla_restore")
