@@ -3,9 +3,9 @@ services do, so changing any of them in the code fails a test (issue 7).
 
 Never read back from the constants they check: `accounts.MAX_FAILURES`, `RetryPolicy()` and
 friends appear nowhere below. Already pinned elsewhere, and so not repeated here: the SLA
-targets a fresh database starts with (tests/test_sla.py::test_default_targets_per_priority:
+targets a fresh database starts with (tests/sla/test_sla.py::test_default_targets_per_priority:
 the rows migration 0001 seeds) and the 5-file and 10 MB attachment limits
-(tests/test_attachments.py). SQLite and PostgreSQL."""
+(tests/tickets/test_attachments.py). SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import os

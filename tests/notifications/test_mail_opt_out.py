@@ -70,6 +70,13 @@ def _raised(desk):
     return desk.raise_ticket(**PRINTER_ON_FIRE)
 
 
+def _answered(desk):
+    """Raised, and Alex answered it (bulk closing leaves unanswered tickets alone)."""
+    ticket_id = desk.raise_ticket(**PRINTER_ON_FIRE)
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Looking into it.")
+    return ticket_id
+
+
 def _resolved(desk):
     ticket_id = desk.raise_ticket(**PRINTER_ON_FIRE)
     status(desk, ticket_id, "resolved")
@@ -135,7 +142,7 @@ CASES = {
         [(f"{REF} - closed", True)],
         []),
     "closed without a resolution in a bulk change": (
-        _raised, lambda d, t: d.act(d.agent, bulk.bulk_update, ticket_ids=[t], status=TicketStatus.CLOSED),
+        _answered, lambda d, t: d.act(d.agent, bulk.bulk_update, ticket_ids=[t], status=TicketStatus.CLOSED),
         [(f"{REF} - closed", True)],
         []),
     "reopened by staff": (
