@@ -134,3 +134,25 @@ def test_unassigning_a_ticket_logs_no_sqlalchemy_warning(desk):
     ticket_id = desk.raise_ticket(assignee_id=desk.agent.id)
     desk.act(desk.admin, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=None)
     assert desk.ticket(ticket_id).assignee_id is None
+
+
+def test_agents_with_the_same_name_are_offered_oldest_account_first_even_after_an_edit(desk):
+    """The id tie-break of list_assignable_agents (mutmut_4/_6 drop it). An edit moves a row to the
+    end of PostgreSQL's table, so without the tie-break the newer "Sam" would come first there;
+    SQLite keeps rows in id order, so only the PostgreSQL run can tell."""
+    from sqlalchemy import update
+
+    from helpdesk.core.db import session_scope
+    from helpdesk.enums import Role
+    from helpdesk.models import User
+    from helpdesk.tickets import assignment
+    from tests.factories import add_user
+
+    older = add_user(desk.engine, email="sam.one@support.example.com", role=Role.AGENT, name="Sam")
+    newer = add_user(desk.engine, email="sam.two@support.example.com", role=Role.AGENT, name="Sam")
+    with session_scope(desk.engine) as session:  # the older account is edited (and put back)
+        session.execute(update(User).where(User.id == older.id).values(name="Sam (away)"))
+    with session_scope(desk.engine) as session:
+        session.execute(update(User).where(User.id == older.id).values(name="Sam"))
+    offered = [a.id for a in desk.act(desk.agent, assignment.list_assignable_agents) if a.name == "Sam"]
+    assert offered == [older.id, newer.id]
