@@ -153,6 +153,7 @@ else:
 
 # --- a test mail --------------------------------------------------------------------------
 st.markdown("#### Send a test mail")
+show_notice("test_mail_notice")  # here, beside the button that queued it, not at the top of the page
 test_errors = st.session_state.get("test_mail_errors")
 apply_reset("test_mail", {"test_mail_to": ""})
 with st.form("test_mail_form", enter_to_submit=False):
@@ -169,6 +170,6 @@ if send_test:
     else:
         st.session_state.pop("test_mail_errors", None)
         request_reset("test_mail")
-        leave_notice("mail_notice", f"Test mail to {queued_to} is queued; it appears in the outbox above"
+        leave_notice("test_mail_notice", f"Test mail to {queued_to} is queued; it appears in the outbox above"
                      + (" and is sent shortly." if status.configured else " and is sent once mail is configured."))
     st.rerun()
