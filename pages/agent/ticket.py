@@ -94,7 +94,9 @@ with st.container(horizontal=True, key="agent_sla"):
 
 claim_button(workspace)
 
-thread_col, side_col = st.columns([1.3, 1], gap="large")
+# The ticket's fields and the customer first, the conversation beside them (as most helpdesks do):
+# on a phone the columns stack in this order, so the fields are not below a long thread.
+side_col, thread_col = st.columns([1, 1.3], gap="large")
 
 # --- the thread -------------------------------------------------------------------------
 with thread_col:

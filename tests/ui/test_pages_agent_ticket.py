@@ -307,3 +307,19 @@ def test_each_history_line_reads_right_for_who_did_it(desk, ticket):
                            "Alex Agent replied to the customer",
                            "Alex Agent took the ticket",
                            "Carla Customer replied"]
+
+
+def test_the_ticket_fields_come_before_the_conversation(desk, ticket):
+    """Issue 9, item 16: on a phone the columns stack, and the fields were below a 4,000 px thread."""
+    at = open_agent_page(desk.agent, ticket)
+
+    def keys_in_order(node, found):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "key", None):
+                found.append(child.key)
+            keys_in_order(child, found)
+        return found
+
+    order = keys_in_order(at.main, [])
+    assert order.index("agent_status") < order.index("agent_reply_body")
+    assert order.index("agent_customer") < order.index("agent_reply_body")
