@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from helpdesk.core.db import make_engine, session_scope
 from helpdesk.models import Ticket
-from tests.e2e.steps import keyed, settle, sign_in
+from tests.e2e.steps import choose, click, keyed, sign_in
 from tests.factories import TEST_PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
@@ -43,8 +43,7 @@ def test_a_file_that_cant_be_attached_is_named_and_nothing_is_saved(fresh_app, c
     page.goto(base_url)
     keyed(page, "sign_in_email").wait_for()
     sign_in(page, "carla@example.com", TEST_PASSWORD)
-    keyed(page, "submit_category").click()
-    page.get_by_role("option", name="Technical problem").click()
+    choose(page, "submit_category", "Technical problem")
     keyed(page, "submit_subject").locator("input").fill("Printer smokes")
     keyed(page, "submit_description").locator("textarea").fill("Since this morning.")
     good, refused = tmp_path / "printer.log", tmp_path / refused_name
@@ -53,9 +52,8 @@ def test_a_file_that_cant_be_attached_is_named_and_nothing_is_saved(fresh_app, c
                         .ljust(size, b" "))
     keyed(page, "submit_files_0").locator("input[type=file]").set_input_files([good, refused])
     expect(keyed(page, "submit_files_0").get_by_text(refused_name)).to_be_visible()
-    keyed(page, "submit_button").locator("button").click()
+    click(page, keyed(page, "submit_button").locator("button"))
     expect(page.get_by_text(why)).to_be_visible()
-    settle(page)
     page.screenshot(path=screenshots / f"refused_upload_{refused_name}.png")
     assert page.get_by_text("has been received").count() == 0
     assert tickets(database_url) == 0
@@ -70,13 +68,11 @@ def test_two_tickets_in_a_row_leave_no_widget_warning_in_the_server_log(fresh_ap
     keyed(page, "sign_in_email").wait_for()
     sign_in(page, "carla@example.com", TEST_PASSWORD)
     for subject in ("Printer smokes", "Printer smokes again"):
-        keyed(page, "submit_category").click()
-        page.get_by_role("option", name="Technical problem").click()
+        choose(page, "submit_category", "Technical problem")
         keyed(page, "submit_subject").locator("input").fill(subject)
         keyed(page, "submit_description").locator("textarea").fill("Since this morning.")
-        keyed(page, "submit_button").locator("button").click()
+        click(page, keyed(page, "submit_button").locator("button"))
         expect(page.get_by_text("has been received")).to_be_visible()
-        settle(page)
         expect(keyed(page, "submit_subject").locator("input")).to_have_value("")
     assert tickets(database_url) == 2
     log = (tmp_path / "streamlit.log").read_text(errors="replace")  # the app server's own output
