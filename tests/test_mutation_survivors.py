@@ -156,3 +156,33 @@ def test_agents_with_the_same_name_are_offered_oldest_account_first_even_after_a
         session.execute(update(User).where(User.id == older.id).values(name="Sam"))
     offered = [a.id for a in desk.act(desk.agent, assignment.list_assignable_agents) if a.name == "Sam"]
     assert offered == [older.id, newer.id]
+
+
+def test_a_lock_lasts_fifteen_minutes_from_the_fifth_failure_even_when_the_window_began_earlier(engine):
+    """reserve_attempt survivor 14: the count must not start again while a lock runs. Four
+    failures at 0:00, the fifth at 0:14: locked until 0:29, although the window (from 0:00) is
+    over at 0:15."""
+    from datetime import timedelta
+
+    import pytest
+
+    from helpdesk.accounts import throttle
+    from helpdesk.core.clock import utcnow
+    from helpdesk.core.db import session_scope
+    from helpdesk.core.errors import Throttled
+
+    email, start = "carla@example.com", utcnow() - timedelta(hours=2)
+
+    def fail_at(moment):
+        with session_scope(engine) as session:
+            number = throttle.reserve_attempt(session, email, moment)
+            throttle.lock_after_failure(session, email, number, moment)
+
+    for _ in range(4):
+        fail_at(start)
+    fail_at(start + timedelta(minutes=14))
+    for minutes in (16, 20, 28):  # still locked: each attempt refused
+        with pytest.raises(Throttled), session_scope(engine) as session:
+            throttle.reserve_attempt(session, email, start + timedelta(minutes=minutes))
+    with session_scope(engine) as session:  # after the lock: a fresh count
+        assert throttle.reserve_attempt(session, email, start + timedelta(minutes=29, seconds=1)) == 1
