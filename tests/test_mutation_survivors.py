@@ -186,3 +186,24 @@ def test_a_lock_lasts_fifteen_minutes_from_the_fifth_failure_even_when_the_windo
             throttle.reserve_attempt(session, email, start + timedelta(minutes=minutes))
     with session_scope(engine) as session:  # after the lock: a fresh count
         assert throttle.reserve_attempt(session, email, start + timedelta(minutes=29, seconds=1)) == 1
+
+
+def test_a_deactivated_customer_gets_no_mail_not_even_an_essential_one(desk):
+    """outbox.enqueue survivor 3 (`and` for `or`): an account that was switched off is never
+    mailed, whatever the event; its e-mail address alone is not enough."""
+    from sqlalchemy import select, update
+
+    from helpdesk.core.db import session_scope
+    from helpdesk.enums import TicketStatus
+    from helpdesk.models import OutboxMessage, User
+    from helpdesk.tickets import staff
+
+    ticket_id = desk.raise_ticket()
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Fixed on our side.")
+    with session_scope(desk.engine) as session:
+        session.execute(update(User).where(User.id == desk.customer.id).values(is_active=False))
+        before = set(session.scalars(select(OutboxMessage.id)))
+    desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)  # essential mail
+    with session_scope(desk.engine) as session:
+        new = session.scalars(select(OutboxMessage).where(OutboxMessage.id.not_in(before))).all()
+        assert [row.recipient_email for row in new if row.recipient_email == desk.customer.email] == []
