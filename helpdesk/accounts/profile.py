@@ -17,8 +17,8 @@ def update_profile(*, session: Session, actor: User, name: str, wants_optional_e
         raise ValidationError({"name": "Enter your name."})
     if len(name) > 120:
         raise ValidationError({"name": "Use at most 120 characters."})
-    if text_problem(name):
-        raise ValidationError({"name": text_problem(name)})
+    if problem := text_problem(name):
+        raise ValidationError({"name": problem})
     user = session.get(User, actor.id)
     user.name = name
     user.wants_optional_email = wants_optional_email

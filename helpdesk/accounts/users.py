@@ -44,8 +44,8 @@ def _validate(session: Session, data: NewAccount) -> tuple[str, str]:
         errors["name"] = "Enter your name."
     elif len(name) > 120:
         errors["name"] = "Use at most 120 characters."
-    elif text_problem(name):
-        errors["name"] = text_problem(name)
+    elif problem := text_problem(name):
+        errors["name"] = problem
     if email_problem:
         errors["email"] = email_problem
     elif session.scalar(select(User.id).where(User.email == email)) is not None:

@@ -59,8 +59,8 @@ def upload_problems(files: list[UploadedFile], policy: UploadPolicy | None = Non
     limit_mb = policy.max_bytes / (1024 * 1024)
     for upload in files:
         name = clean_filename(upload.filename)
-        if invisible_character(upload.filename) is not None:
-            return (f"“{name}” has an invisible control character ({invisible_character(upload.filename)}) in its "
+        if (hidden := invisible_character(upload.filename)) is not None:
+            return (f"“{name}” has an invisible control character ({hidden}) in its "
                     "name, which can disguise what the file is. Rename it and attach it again.")
         ext = extension_of(name)
         if ext not in policy.allowed_extensions:

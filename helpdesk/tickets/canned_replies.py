@@ -61,8 +61,8 @@ def _validate(session: Session, title: str, body: str, reply_id: int | None) -> 
         errors["title"] = "Give the reply a title agents will recognise."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Use at most {TITLE_MAX} characters."
-    elif text_problem(title):
-        errors["title"] = text_problem(title)
+    elif problem := text_problem(title):
+        errors["title"] = problem
     else:
         clash = session.scalar(select(CannedReply.id).where(func.lower(CannedReply.title) == title.lower()))
         if clash is not None and clash != reply_id:

@@ -31,8 +31,8 @@ def _clean_name(session: Session, name: str, exclude_id: int | None = None) -> s
         raise ValidationError({"name": "Enter a name."})
     if len(name) > NAME_MAX:
         raise ValidationError({"name": f"Use at most {NAME_MAX} characters."})
-    if text_problem(name):
-        raise ValidationError({"name": text_problem(name)})
+    if problem := text_problem(name):
+        raise ValidationError({"name": problem})
     clash = select(Category.id).where(func.lower(Category.name) == name.lower())
     if exclude_id is not None:
         clash = clash.where(Category.id != exclude_id)

@@ -60,14 +60,14 @@ def _validate_draft(session: Session, data: TicketDraft) -> tuple[Category, Prio
         errors["subject"] = "Enter a subject: a short summary of the problem."
     elif len(subject) > SUBJECT_MAX:
         errors["subject"] = f"Use at most {SUBJECT_MAX} characters (now {len(subject)})."
-    elif text_problem(subject):
-        errors["subject"] = text_problem(subject)
+    elif problem := text_problem(subject):
+        errors["subject"] = problem
     if not description:
         errors["description"] = "Describe the problem."
     elif len(description) > DESCRIPTION_MAX:
         errors["description"] = f"Use at most {DESCRIPTION_MAX:,} characters (now {len(description):,})."
-    elif text_problem(description, multiline=True):
-        errors["description"] = text_problem(description, multiline=True)
+    elif problem := text_problem(description, multiline=True):
+        errors["description"] = problem
     problem = upload_problems(data.attachments)
     if problem:
         errors["attachments"] = problem

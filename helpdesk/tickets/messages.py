@@ -23,8 +23,8 @@ def validate_message(body: str, attachments: list[UploadedFile]) -> str:
         errors["body"] = "Write a message."
     elif len(body) > MESSAGE_MAX:
         errors["body"] = f"Use at most {MESSAGE_MAX:,} characters (now {len(body):,})."
-    elif text_problem(body, multiline=True):
-        errors["body"] = text_problem(body, multiline=True)
+    elif problem := text_problem(body, multiline=True):
+        errors["body"] = problem
     problem = upload_problems(attachments)
     if problem:
         errors["attachments"] = problem
