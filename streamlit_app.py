@@ -7,6 +7,7 @@ from helpdesk.ui.auth import current_user, sign_out
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.errors import carry_notice, run_page
 from helpdesk.ui.mail_worker import mail_sender
+from helpdesk.ui.menu_bar import menu_bar
 from helpdesk.ui.plain_text import plain
 
 st.set_page_config(page_title="Customer Care Registry", page_icon=":material/support_agent:", layout="wide")
@@ -77,7 +78,8 @@ else:
 
 mail_sender()  # the optional background sender thread, started once per process when mail is configured
 
-navigation = st.navigation(pages)
+# Hidden: the pages are reached from the menu bar below (helpdesk/ui/menu_bar.py says why).
+navigation = st.navigation(pages, position="hidden")
 address = navigation.url_path
 own_by_address = {ADDRESS[id(p)]: p for p in own if id(p) in ADDRESS}
 
@@ -92,11 +94,19 @@ elif role is not None:
         carry_notice(f"That page is for {FOR_WHOM[going[0] if going else address]}. Here is your start page.")
         st.switch_page(own[0])
 
-if role is not None:
-    with st.sidebar:
-        st.caption(f"Signed in as **{plain(user_name)}** ({role.value})")
-        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            sign_out()
-            st.rerun()
+
+def account() -> None:
+    st.caption(f"Signed in as **{plain(user_name)}** ({role.value})", width="content")
+    if st.button("Sign out", key="sign_out", icon=":material/logout:", type="tertiary"):
+        sign_out()
+        st.rerun()
+
+
+if own != [setup]:
+    # The pages a person goes to (a ticket page is reached from a list); an administrator's own in a menu.
+    listed = [p for p in own if p not in (ticket_view, agent_ticket)]
+    menu_bar({None: [p for p in listed if p not in ADMIN_PAGES],
+              "Administration": [p for p in listed if p in ADMIN_PAGES]},
+             address=address, account=account if role is not None else None)
 
 run_page(navigation)  # errors: the service's words, or a reference; never a traceback

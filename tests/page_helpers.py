@@ -74,6 +74,32 @@ def as_read(markdown: object) -> str:
     return _ESCAPED.sub(r"\1", str(markdown))
 
 
+def _in_menu_bar(at: AppTest, kind: str, inside: bool) -> list:
+    """Elements of `kind` inside (or outside) the menu bar every page starts with."""
+    found = []
+
+    def walk(node, in_bar: bool):
+        in_bar = in_bar or str(getattr(getattr(node, "proto", None), "id", "")).endswith("-menu_bar")
+        if getattr(node, "type", None) == kind and in_bar == inside:
+            found.append(node)
+        for child in getattr(node, "children", {}).values():
+            walk(child, in_bar)
+
+    walk(at.main, False)
+    return found
+
+
+def signed_in_line(at: AppTest) -> str:
+    """The menu bar's "Signed in as ..." words, as read."""
+    [line] = _in_menu_bar(at, "caption", inside=True)
+    return as_read(line.value)
+
+
+def page_links(at: AppTest) -> list:
+    """The page's own links (a back link, "Open CCR-000042"), not the menu bar's."""
+    return _in_menu_bar(at, "page_link", inside=False)
+
+
 def page_text(at: AppTest) -> str:
     """All visible text on the page (titles, paragraphs, messages), one item per line."""
     parts = []

@@ -58,13 +58,13 @@ def seeded_database(workdir: Path) -> str:
 
 @contextmanager
 def app_server(url: str, workdir: Path) -> Iterator[str]:
-    """`streamlit run streamlit_app.py` on `url`; yields its base URL once /_stcore/health answers."""
+    """`streamlit run serve.py` on `url`; yields its base URL once /_stcore/health answers."""
     port = _free_port()
     env = {**os.environ, "HELPDESK_DATABASE_URL": url, "HELPDESK_SECRETS_FILE": str(workdir / "no-secrets.toml")}
     log_path = workdir / "streamlit.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

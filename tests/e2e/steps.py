@@ -73,8 +73,14 @@ def in_form(locator) -> bool:
 
 
 def nav_link(page, name: str):
-    """A page in the sidebar navigation (pages may link to the same page in their text too)."""
-    return page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name)
+    """A page in the menu bar at the top (pages may link to the same page in their text too);
+    a page in a menu (an administrator's) is shown by opening that menu first."""
+    bar = page.locator(".st-key-menu_bar")
+    link = bar.get_by_role("link", name=name, exact=True)
+    if link.count() and link.first.is_visible():
+        return link.first
+    click(page, bar.get_by_test_id("stPopoverButton"))
+    return page.get_by_test_id("stPopoverBody").get_by_role("link", name=name, exact=True)
 
 
 def sign_in(page, email: str, password: str) -> None:

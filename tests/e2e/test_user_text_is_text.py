@@ -3,7 +3,7 @@
 Every field a person controls that the pages show in a Markdown-rendering element gets a
 Markdown image pointing at a local HTTP server, plus styling and maths: the ticket subject,
 an attachment's name, the agent's display name (the customer reads it), the customer's name
-(in the sidebar), a category name and a canned reply's title. Each page that shows them is
+(in the menu bar), a category name and a canned reply's title. Each page that shows them is
 opened in headless Chromium: the server must get no request at all, and the text must read
 literally."""
 from __future__ import annotations
@@ -90,7 +90,7 @@ def test_no_user_text_renders_as_markdown_on_any_page_that_shows_it(fresh_app, b
     assert "$x^2$ :red[ACTION REQUIRED]" in shown  # the subject, word for word
     assert "Alex ![agent](" in shown  # the agent's name, in the thread and the history
     assert "shot![](http:" in shown  # the file's name on its download button
-    assert ":red[VIP]" in page.locator("[data-testid='stSidebar']").inner_text()
+    assert ":red[VIP]" in page.locator(".st-key-menu_bar").inner_text()  # "Signed in as ..."
     sign_out(page)
 
     # A reload starts a new session (signed out, until issue 12): open the address, then sign in.

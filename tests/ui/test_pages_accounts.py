@@ -9,7 +9,7 @@ from helpdesk.core.db import session_scope
 from helpdesk.enums import Role
 from helpdesk.models import User
 from tests.factories import TEST_PASSWORD, add_category, add_user
-from tests.page_helpers import as_read, fill, message_at, messages, open_app, page_text, rerun
+from tests.page_helpers import as_read, fill, message_at, messages, open_app, page_text, rerun, signed_in_line
 
 STRONG = "Very-Secret-42"
 # What a person reads; written out here so a changed message in the service fails these tests.
@@ -113,7 +113,7 @@ def test_sign_up_creates_a_customer_who_lands_on_submit_a_ticket(app_db):
         assert (carla.email, carla.role) == ("carla@example.com", Role.CUSTOMER)
     at = open_app(user_id)
     assert at.title[0].value == "Submit a ticket"
-    assert "Signed in as **Carla Customer** (customer)" in as_read(at.sidebar.caption[0].value)
+    assert "Signed in as **Carla Customer** (customer)" in signed_in_line(at)
 
 
 def test_wrong_password_and_unknown_email_read_exactly_the_same(app_desk):
@@ -166,7 +166,7 @@ def test_five_failures_throttle_the_account_even_with_the_right_password(app_des
 
 def test_sign_out_forgets_the_user(app_desk):
     at = open_app(app_desk.customer)
-    at.sidebar.button(key="sign_out").click()
+    at.button(key="sign_out").click()
     rerun(at)
 
     assert "user_id" not in at.session_state

@@ -12,7 +12,7 @@ from helpdesk.core.errors import AuthenticationFailed
 from helpdesk.enums import Role
 from helpdesk.models import User
 from tests.factories import TEST_PASSWORD, add_user
-from tests.page_helpers import as_read, fill, message_at, messages, open_app, page_text, rerun
+from tests.page_helpers import as_read, fill, message_at, messages, open_app, page_text, rerun, signed_in_line
 
 PROFILE = "pages/account/profile.py"
 NEW_PASSWORD = "Blue-Kettle-2024"
@@ -84,7 +84,7 @@ def test_a_new_name_is_saved_said_and_still_there_on_the_next_visit(app_db, carl
 
     assert messages(at, "success") == ["Your profile was saved."]
     assert messages(at) == []
-    assert "Signed in as **Carla Q. Customer** (customer)" in as_read(at.sidebar.caption[0].value)
+    assert "Signed in as **Carla Q. Customer** (customer)" in signed_in_line(at)
     saved = stored(app_db, carla.id)
     assert (saved.name, saved.wants_optional_email, saved.email) == ("Carla Q. Customer", True, "carla@example.com")
 
@@ -227,7 +227,7 @@ def test_staff_use_the_same_profile_page(app_db, carla, role):
     at.button(key="profile_save").click()
     rerun(at)
     assert messages(at, "success") == ["Your profile was saved."]
-    assert f"Signed in as **Sam S. Staff** ({role.value})" in as_read(at.sidebar.caption[0].value)
+    assert f"Signed in as **Sam S. Staff** ({role.value})" in signed_in_line(at)
     saved = stored(app_db, staff.id)
     assert (saved.name, saved.wants_optional_email, saved.role) == ("Sam S. Staff", False, role)
     assert stored(app_db, carla.id).name == "Carla Customer"

@@ -16,7 +16,7 @@ from helpdesk.tickets import staff
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.queue import QueueSort, QueueView
 from tests.factories import add_user
-from tests.page_helpers import APP, RUN_TIMEOUT, as_read, messages, open_app, page_text, rerun
+from tests.page_helpers import APP, RUN_TIMEOUT, as_read, messages, open_app, page_links, page_text, rerun
 
 QUEUE = "pages/agent/queue.py"
 
@@ -412,7 +412,7 @@ def test_the_ticket_pages_back_link_returns_to_the_queue_as_it_was_left(desk):
     at.query_params["ticket"] = str(ticket_id)
     at.switch_page("pages/agent/ticket.py")
     rerun(at)
-    [back] = [link for link in at.get("page_link") if link.proto.label == "Queue"]
+    [back] = [link for link in page_links(at) if link.proto.label == "Queue"]
     assert back.proto.query_string == "view=all_open&q=Printer"
 
 

@@ -11,7 +11,7 @@ from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.lifecycle import transition
 from helpdesk.tickets.messages import add_message
 from tests.factories import add_category, add_user
-from tests.page_helpers import as_read, fill, message_at, messages, open_app, page_text, rerun
+from tests.page_helpers import as_read, fill, message_at, messages, open_app, page_links, page_text, rerun
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_a_submitted_ticket_shows_its_reference_and_the_form_is_empty_again(app_
     assert not messages(at)
     success = messages(at, "success")
     assert len(success) == 1 and "CCR-000001" in success[0]
-    assert at.get("page_link")[0].proto.label == "Open CCR-000001"
+    assert page_links(at)[0].proto.label == "Open CCR-000001"
     # A fresh, empty form for the next ticket.
     assert at.text_input(key="submit_subject").value == ""
     assert at.text_area(key="submit_description").value == ""
@@ -209,7 +209,7 @@ def test_my_tickets_empty_state_points_to_submitting_one(app_desk):
     at = open_app(app_desk.customer, page="pages/customer/my_tickets.py")
 
     assert messages(at, "info") == ["You have no tickets yet."]
-    assert at.get("page_link")[0].proto.label == "Submit your first ticket"
+    assert page_links(at)[0].proto.label == "Submit your first ticket"
 
 
 def test_opening_a_ticket_from_my_tickets_shows_it(app_desk, tickets):
