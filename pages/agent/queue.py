@@ -19,6 +19,7 @@ from helpdesk.ui.format import when
 from helpdesk.ui.forms import field_error, form_errors
 from helpdesk.ui.paging import page_picker
 from helpdesk.ui.sla_badges import age_text, queue_sla_text, sla_cell_style
+from helpdesk.ui.ticket_table import clear_choice, ticket_table
 
 TICKET_PAGE = "pages/agent/ticket.py"
 PAGE_SIZES = [25, 50, 100]
@@ -168,7 +169,8 @@ if queue.total == 0:
 first = (queue.page - 1) * queue.page_size + 1
 last = first + len(queue.rows) - 1
 st.markdown(f"**{view.label}: {queue.total:,} ticket{'s' if queue.total != 1 else ''}** "
-            f"· showing {first:,}–{last:,} · page {queue.page:,} of {queue.page_count:,}. Click a row to open it.")
+            f"· showing {first:,}–{last:,} · page {queue.page:,} of {queue.page_count:,}. Click a ticket to open "
+            "it; tick the boxes in front to change several at once.")
 
 rows = [{
     "id": r.id,
@@ -195,11 +197,13 @@ def sla_colour(column: pd.Series) -> list[str]:
     return sla_styles
 
 
-selection = st.dataframe(
-    table.style.apply(sla_colour, subset=["SLA"]), hide_index=True, key="queue_table", width="stretch",
-    height=(len(rows) + 1) * 35 + 3,  # the whole page of rows, no scrolling inside the table
-    column_order=[c for c in table.columns if c != "id"], on_select="rerun", selection_mode="single-row",
-    # Sized so that everything up to Age fits beside the sidebar at 1300 px.
+if st.session_state.pop("queue_bulk__reset", False):
+    clear_choice("queue_table")
+choice = ticket_table(
+    table.style.apply(sla_colour, subset=["SLA"]), key="queue_table", ids=[r["id"] for r in rows], can_choose=True,
+    width="stretch", height=(len(rows) + 1) * 35 + 3,  # the whole page of rows, no scrolling inside the table
+    column_order=[c for c in table.columns if c != "id"],
+    # Sized so that everything up to Age fits at 1300 px.
     column_config={
         "Reference": st.column_config.TextColumn(width=88),
         "SLA": st.column_config.TextColumn("SLA", width=160, help="The SLA target that matters now (see SLA "
@@ -212,8 +216,8 @@ selection = st.dataframe(
         "Agent": st.column_config.TextColumn(width=95),
         "Age": st.column_config.TextColumn(width=55),
     })
-if selection and selection.selection.rows:
-    open_ticket(rows[selection.selection.rows[0]]["id"])
+if choice.opened is not None:
+    open_ticket(choice.opened)
 
 page_picker(total=queue.total, page_size=queue.page_size, key="queue_page")
 publish(ADDRESS, ADDRESS_FIELDS, defaults={
@@ -233,19 +237,10 @@ KEEP = "keep"
 # someone changed since is left alone rather than overwritten.
 seen_versions = st.session_state.get("queue_seen_versions", {})
 st.session_state["queue_seen_versions"] = {r.id: r.version for r in queue.rows}
-if st.session_state.pop("queue_bulk__reset", False):
+if st.session_state.pop("queue_bulk__reset_fields", False):
     for key in ("queue_bulk_assignee", "queue_bulk_status", "queue_bulk_priority"):
         st.session_state[key] = KEEP
-    st.session_state["queue_bulk_tickets"] = []
-# Only tickets on this page can be chosen; say so when a chosen one left it (changed or paged away).
-was_chosen = st.session_state.get("queue_bulk_tickets", [])
-dropped = [i for i in was_chosen if i not in labels]
-st.session_state["queue_bulk_tickets"] = [i for i in was_chosen if i in labels]
-
-
-def select_whole_page() -> None:
-    st.session_state["queue_bulk_tickets"] = list(labels)
-
+chosen = choice.chosen  # ticked in the table, as ticket ids
 
 with st.container(border=True, key="queue_bulk"):
     st.markdown("#### Change several tickets")
@@ -261,15 +256,15 @@ with st.container(border=True, key="queue_bulk"):
                 by_reason.setdefault(reason, []).append(format_reference(ticket_id))
             st.warning(f"Left {len(result['skipped'])} unchanged:\n\n" + "\n".join(
                 f"- {', '.join(refs)}: {reason}" for reason, refs in by_reason.items()), icon=":material/block:")
-    if dropped:
+    if choice.dropped:
         st.info("No longer on this page, so taken out of your choice: "
-                + ", ".join(format_reference(i) for i in dropped) + ".", icon=":material/info:")
+                + ", ".join(format_reference(i) for i in choice.dropped) + ".", icon=":material/info:")
     bulk_errors = st.session_state.pop("queue_bulk_errors", None)
     form_errors(bulk_errors)
-    pick_col, all_col = st.columns([5, 1], vertical_alignment="bottom")
-    chosen = pick_col.multiselect("Tickets on this page", options=list(labels), format_func=labels.get,
-                                  key="queue_bulk_tickets", placeholder="Choose tickets to change")
-    all_col.button("Whole page", key="queue_bulk_all", on_click=select_whole_page, icon=":material/select_all:")
+    if chosen:
+        st.markdown(f"**{len(chosen)} chosen:** " + ", ".join(format_reference(i) for i in chosen))
+    else:
+        st.caption("Tick tickets in the table above to choose them; the box in its header takes the whole page.")
     field_error(bulk_errors, "tickets")
     assignee_opts = [KEEP, None, *agents]
     assign_col, status_col, priority_col = st.columns(3)
@@ -306,7 +301,8 @@ def run_bulk(change: dict) -> None:
         st.session_state["queue_bulk_errors"] = exc.field_errors
     else:
         st.session_state["queue_bulk_result"] = {"updated": outcome.updated, "skipped": outcome.skipped}
-        st.session_state["queue_bulk__reset"] = True
+        st.session_state["queue_bulk__reset"] = True  # the boxes, before the table is drawn
+        st.session_state["queue_bulk__reset_fields"] = True
     st.rerun()
 
 

@@ -8,6 +8,7 @@ from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import status_text, when
 from helpdesk.ui.paging import page_offset, page_picker
+from helpdesk.ui.ticket_table import ticket_table
 
 PAGE_SIZE = 25
 
@@ -47,14 +48,12 @@ if total == 0:
 page_picker(total=total, page_size=PAGE_SIZE, key="my_tickets_page")
 first, last = offset + 1, offset + len(rows)
 st.caption(f"Showing {first:,}–{last:,} of {total:,} ticket{'s' if total != 1 else ''}. "
-           "Select a row to open it.")
+           "Click a ticket to open it.")
 table = pd.DataFrame(rows)
-selection = st.dataframe(table, hide_index=True, column_order=[c for c in table.columns if c != "id"],
-                         on_select="rerun", selection_mode="single-row", key="my_tickets_table",
-                         width="stretch")
-if selection and selection.selection.rows:
-    chosen = rows[selection.selection.rows[0]]
-    st.switch_page("pages/customer/ticket.py", query_params={"ticket": str(chosen["id"])})
+choice = ticket_table(table, key="my_tickets_table", ids=[r["id"] for r in rows], can_choose=False,
+                      column_order=[c for c in table.columns if c != "id"], width="stretch")
+if choice.opened is not None:
+    st.switch_page("pages/customer/ticket.py", query_params={"ticket": str(choice.opened)})
 
 # The same choice without the table, for keyboards and screen readers.
 open_col, button_col = st.columns([3, 1], vertical_alignment="bottom")

@@ -65,6 +65,28 @@ def table(at) -> list[dict]:
     return at.dataframe(key="queue_table").value.to_dict("records")
 
 
+def table_ids(at) -> list[int]:
+    return [row["id"] for row in table(at)]
+
+
+def tick(at, *ticket_ids: int) -> None:
+    """Tick the boxes in front of these tickets' rows, as the browser reports it."""
+    positions = [table_ids(at).index(ticket_id) for ticket_id in ticket_ids]
+    at.session_state["queue_table"] = {"selection": {"rows": positions, "columns": [], "cells": []}}
+
+
+def click_on(at, ticket_id: int, column: str = "Subject") -> None:
+    """Click on a ticket's row in the table (a cell of it)."""
+    position = table_ids(at).index(ticket_id)
+    at.session_state["queue_table"] = {"selection": {"rows": [], "columns": [], "cells": [[position, column]]}}
+
+
+def ticked(at) -> list[int]:
+    """The tickets whose boxes are ticked, as the table shows them now."""
+    ids = table_ids(at)
+    return [ids[position] for position in at.session_state["queue_table"]["selection"]["rows"]]
+
+
 def subjects(at) -> list[str]:
     return [row["Subject"] for row in table(at)]
 
@@ -243,7 +265,7 @@ def test_opening_a_ticket_from_the_table_or_the_picker(desk):
     second = ticket(desk, "Second in line")
     at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
-    at.session_state["queue_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    click_on(at, second)
     rerun(at)
     assert at.title[0].value == format_reference(second)
     assert "Second in line" in page_text(at)
@@ -260,7 +282,7 @@ def test_bulk_assign_changes_the_chosen_tickets_and_audits_each(desk):
     first, second, third = (ticket(desk, f"Ticket {n}") for n in (1, 2, 3))
     at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
-    at.multiselect(key="queue_bulk_tickets").select(first).select(third)
+    tick(at, first, third)
     at.selectbox(key="queue_bulk_assignee").select(desk.agent2.id)
     at.selectbox(key="queue_bulk_priority").select(Priority.HIGH)
     at.button(key="queue_bulk_apply").click()
@@ -268,7 +290,7 @@ def test_bulk_assign_changes_the_chosen_tickets_and_audits_each(desk):
 
     assert messages(at, "success") == [f"Changed 2 tickets: {format_reference(first)}, {format_reference(third)}."]
     assert subjects(at) == ["Ticket 2"]  # the others left the Unassigned view
-    assert at.multiselect(key="queue_bulk_tickets").value == []
+    assert ticked(at) == []
     with session_scope(desk.engine) as session:
         for ticket_id in (first, third):
             row = session.get(Ticket, ticket_id)
@@ -285,9 +307,10 @@ def test_bulk_status_change_reports_each_refused_ticket_with_the_reason(desk):
     closed = ticket(desk, "Closed one", status=[TicketStatus.RESOLVED, TicketStatus.CLOSED])
     at = open_app(desk.agent)
     show(at, QueueView.RECENTLY_RESOLVED)
-    at.button(key="queue_bulk_all").click()
+    tick(at, resolved, closed)  # the box in the header: the whole page
     rerun(at)
-    assert sorted(at.multiselect(key="queue_bulk_tickets").value) == [resolved, closed]
+    assert sorted(ticked(at)) == [resolved, closed]
+    assert "**2 chosen:**" in page_text(at)
     at.selectbox(key="queue_bulk_status").select(TicketStatus.OPEN)
     at.button(key="queue_bulk_apply").click()
     rerun(at)
@@ -308,7 +331,7 @@ def test_bulk_change_leaves_a_ticket_someone_changed_meanwhile(desk):
     ticket(desk, "Another one")
     at = open_app(desk.agent)
     show(at, QueueView.UNASSIGNED)
-    at.multiselect(key="queue_bulk_tickets").select(mine)
+    tick(at, mine)
     at.selectbox(key="queue_bulk_status").select(TicketStatus.RESOLVED)
     rerun(at)
     with session_scope(desk.engine) as session:  # Bo raises the priority while Alex is choosing
@@ -322,13 +345,13 @@ def test_bulk_change_leaves_a_ticket_someone_changed_meanwhile(desk):
         assert session.get(Ticket, mine).status == TicketStatus.NEW
 
     # A chosen ticket that leaves the view is taken out of the choice, and the agent is told.
-    at.multiselect(key="queue_bulk_tickets").select(mine)
+    tick(at, mine)
     rerun(at)
     with session_scope(desk.engine) as session:
         session.get(Ticket, mine).assignee_id = desk.agent2.id
     rerun(at)
     assert f"No longer on this page, so taken out of your choice: {format_reference(mine)}." in messages(at, "info")
-    assert at.multiselect(key="queue_bulk_tickets").value == []
+    assert ticked(at) == []
 
 
 def test_bulk_apply_without_a_choice_explains(desk):
@@ -423,7 +446,7 @@ def test_a_bulk_status_change_asks_first_with_the_count_and_what_follows(desk):
         desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Done on our side.")
     at = open_app(desk.agent)
     show(at, QueueView.ALL_OPEN)
-    at.button(key="queue_bulk_all").click()
+    tick(at, answered, other)
     rerun(at)
     at.selectbox(key="queue_bulk_status").select(TicketStatus.CLOSED)
     at.button(key="queue_bulk_apply").click()
@@ -437,7 +460,7 @@ def test_a_bulk_status_change_asks_first_with_the_count_and_what_follows(desk):
     assert {desk.ticket(i).status for i in (answered, other)} == {TicketStatus.OPEN}  # cancelled
     assert not [b for b in at.button if b.key == "queue_bulk_confirm"]
 
-    at.button(key="queue_bulk_all").click()
+    tick(at, answered, other)
     rerun(at)
     at.selectbox(key="queue_bulk_status").select(TicketStatus.CLOSED)
     at.button(key="queue_bulk_apply").click()
@@ -445,3 +468,44 @@ def test_a_bulk_status_change_asks_first_with_the_count_and_what_follows(desk):
     at.button(key="queue_bulk_confirm").click()
     rerun(at)
     assert {desk.ticket(i).status for i in (answered, other)} == {TicketStatus.CLOSED}
+
+
+def test_ticking_rows_chooses_them_and_a_click_on_a_ticket_opens_it(desk):
+    """Issue 9, item 13: the boxes in front of the rows looked like choosing but opened the ticket."""
+    first, second, third = (ticket(desk, f"Ticket {n}") for n in (1, 2, 3))
+    at = open_app(desk.agent)
+    show(at, QueueView.UNASSIGNED)
+    tick(at, first, third)
+    rerun(at)
+    assert at.title[0].value == "Queue"  # still here: ticking opens nothing
+    assert sorted(ticked(at)) == [first, third]
+    assert f"**2 chosen:** {format_reference(first)}, {format_reference(third)}" in page_text(at)
+    assert at.button(key="queue_bulk_apply").label == "Apply to 2 tickets"
+
+    click_on(at, second, column="Reference")
+    rerun(at)
+    assert at.title[0].value == format_reference(second)
+
+
+def test_a_tick_stays_on_its_ticket_when_the_rows_move(desk):
+    """Rows are reported by position; a ticket that comes in above must not shift the choice."""
+    later = ticket(desk, "Due later")
+    set_due(desk, later, timedelta(hours=5))
+    other = ticket(desk, "Due soon")
+    set_due(desk, other, timedelta(hours=3))
+    at = open_app(desk.agent)
+    show(at, QueueView.UNASSIGNED)
+    assert subjects(at) == ["Due soon", "Due later"]
+    tick(at, later)
+    rerun(at)
+    urgent = ticket(desk, "Due first")  # someone raises a ticket that sorts above both
+    set_due(desk, urgent, timedelta(hours=1))
+    rerun(at)
+    assert subjects(at) == ["Due first", "Due soon", "Due later"]
+    assert ticked(at) == [later]  # the box moved with its ticket
+    at.selectbox(key="queue_bulk_priority").select(Priority.HIGH)
+    at.button(key="queue_bulk_apply").click()
+    rerun(at)
+    assert messages(at, "success") == [f"Changed 1 ticket: {format_reference(later)}."]
+    assert [desk.ticket(i).priority for i in (urgent, other, later)] == [Priority.NORMAL, Priority.NORMAL,
+                                                                         Priority.HIGH]

@@ -169,6 +169,16 @@ def table_rows(at) -> list[dict]:
     return at.dataframe(key="my_tickets_table").value.to_dict("records")
 
 
+def test_a_click_on_one_of_my_tickets_opens_it_and_the_table_offers_no_boxes(app_desk, tickets):
+    """Issue 9, item 13: a box in front of each row looked like choosing several, yet opened one."""
+    at = open_app(app_desk.customer, page="pages/customer/my_tickets.py")
+    grid = at.dataframe(key="my_tickets_table")
+    assert list(grid.proto.selection_mode) == [grid.proto.SelectionMode.SINGLE_CELL]  # no row boxes
+    at.session_state["my_tickets_table"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Subject"]]}}
+    rerun(at)
+    assert at.title[0].value == "CCR-000001"
+
+
 def test_my_tickets_lists_only_my_own_tickets_newest_first(app_desk, tickets):
     at = open_app(app_desk.customer, page="pages/customer/my_tickets.py")
 
