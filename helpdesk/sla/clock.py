@@ -23,7 +23,8 @@ DEFAULT_TARGETS_HOURS: dict[Priority, tuple[int, int]] = {
 }
 # "Breaching soon": a target due within this window is at risk.
 AT_RISK_WINDOW = timedelta(hours=2)
-# Loop guard for calendar walks: ten years of days.
+# How far calendar walks look: ten years of days. A target that business hours can't hold
+# within it (one minute on Mondays) is due at its end: not within ten years, and nothing fails.
 _MAX_DAYS = 3660
 
 
@@ -60,7 +61,7 @@ def add_working_time(start: datetime, duration: timedelta, hours: BusinessHours 
         if remaining <= closes - begin:
             return begin + remaining
         remaining -= closes - begin
-    raise ValueError("business hours leave no working time")
+    return start + timedelta(days=_MAX_DAYS)
 
 
 def working_time_between(start: datetime, end: datetime, hours: BusinessHours | None) -> timedelta:

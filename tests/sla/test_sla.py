@@ -139,3 +139,17 @@ def test_first_response_clock_after_a_late_reply_shows_the_miss():
     assert sla_clock.first_response_clock(late, NOW).state == SlaState.BREACHED
     on_time = clock_ticket(first_response_at=NOW, first_response_due_at=NOW + timedelta(hours=1))
     assert sla_clock.first_response_clock(on_time, NOW).state == SlaState.MET
+
+
+def test_business_hours_too_short_for_a_target_never_stop_a_customer_raising_a_ticket(desk):
+    """One minute on Mondays can't hold a 72-hour target within the ten-year calendar: the
+    ticket is still raised (it used to fail with "Something went wrong"), due at that calendar's
+    end, i.e. not within ten years."""
+    one_minute_on_mondays = BusinessHours(start=time(9), end=time(9, 1), weekdays=frozenset({0}), timezone="UTC")
+    with session_scope(desk.engine) as session:
+        settings.set_business_hours(session=session, actor=desk.admin, hours=one_minute_on_mondays)
+    ticket = desk.ticket(desk.raise_ticket(priority=Priority.NORMAL))
+    assert ticket.status == TicketStatus.NEW
+    assert ticket.first_response_due_at == add_working_time(ticket.created_at, timedelta(hours=8),
+                                                            one_minute_on_mondays)
+    assert ticket.resolution_due_at - ticket.created_at > timedelta(days=3650)
