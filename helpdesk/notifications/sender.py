@@ -140,12 +140,14 @@ def _message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
     message["To"] = mail.recipient_email
     message["Subject"] = one_line(mail.subject)
     message["Date"] = formatdate(usegmt=True)
-    domain = parseaddr(settings.from_address)[1].rpartition("@")[2] or "helpdesk.invalid"
+    sender_address = parseaddr(settings.from_address)[1]
+    # A sender without a domain (a server account such as "apikey"): a domain that is never anyone's.
+    domain = sender_address.rpartition("@")[2] if "@" in sender_address else "helpdesk.invalid"
     # Stable per row: a duplicate after a crash carries the same id.
     message["Message-ID"] = f"<ccr-outbox-{mail.id}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies back to us
-    message.set_content(mail.text_body, subtype="plain", charset="utf-8")
-    message.add_alternative(mail.html_body, subtype="html", charset="utf-8")
+    message.set_content(mail.text_body)  # text/plain; charset="utf-8", the defaults for text
+    message.add_alternative(mail.html_body, subtype="html")
     return message
 
 
@@ -189,7 +191,7 @@ def _mark_sent(engine: Engine, mail: ClaimedMail, now: datetime) -> None:
 
 
 def _mark_failed_attempt(engine: Engine, mail: ClaimedMail, error: str, now: datetime,
-                         policy: RetryPolicy, final: bool = False) -> OutboxStatus:
+                         policy: RetryPolicy, final: bool) -> OutboxStatus:
     if final or mail.attempts >= policy.max_attempts:
         values = {"status": OutboxStatus.FAILED}
     else:

@@ -122,6 +122,32 @@ def test_a_mail_that_cannot_be_built_fails_at_once_without_blocking_the_others(e
         assert bad.last_error.startswith("This mail could not be built")
 
 
+def test_a_recipient_with_a_line_break_fails_at_once_saying_why_and_reaches_nobody(engine, smtp_server):
+    """An address typed into the database with a header after it ("...\r\nBcc: ...") is never
+    sent, to anyone; the admin's outbox says exactly why."""
+    with session_scope(engine) as session:
+        bad = OutboxMessage(event="test", recipient_email="carla@example.com\r\nBcc: spy@evil.example",
+                            subject="s", text_body="t", html_body="<p>h</p>")
+        session.add(bad)
+        session.flush()
+        bad_id = bad.id
+    report = sender.send_due(engine, smtp_server.settings())
+    assert (report.sent, report.failed) == (0, 1)
+    assert smtp_server.messages == []
+    with session_scope(engine) as session:
+        assert session.get(OutboxMessage, bad_id).last_error == (
+            "This mail could not be built: Header values may not contain linefeed or carriage return characters")
+
+
+def test_a_from_address_without_a_domain_still_gives_each_mail_its_stable_message_id(engine, smtp_server):
+    """A server account such as "apikey" used as the sender: replies and duplicates still thread."""
+    [address] = queue_mails(engine, 1)
+    [row] = rows(engine)
+    sender.send_due(engine, smtp_server.settings(from_address="helpdesk"))
+    assert [m.to for m in smtp_server.messages] == [address]
+    assert delivered_ids(smtp_server) == [f"<ccr-outbox-{row.id}@helpdesk.invalid>"]
+
+
 # --- giving up, and the admin's retry ---------------------------------------------------
 
 def test_after_the_last_attempt_a_mail_is_failed_with_its_error_and_an_admin_can_retry_it(desk, smtp_server):
