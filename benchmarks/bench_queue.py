@@ -40,7 +40,11 @@ def build_cases(session) -> tuple[User, list[Case]]:
         .group_by(Ticket.assignee_id).order_by(func.count().desc()).limit(1)).first()
     agent = session.get(User, busiest[0]) if busiest else session.scalar(select(User).where(User.role == Role.AGENT))
     category_id = session.scalar(select(Category.id).order_by(Category.id))
-    customer_email = session.scalar(select(User.email).where(User.role == Role.CUSTOMER).order_by(User.id))
+    customer_name, customer_email = session.execute(
+        select(User.name, User.email).where(User.role == Role.CUSTOMER).order_by(User.id).limit(1)).one()
+    first_name = customer_name.split()[0].lower()  # shared by many customers: many tickets match
+    email_part = customer_email.split("@")[0]  # e.g. chloe.kelly.1, no @
+    domain = customer_email.split("@")[1]  # e.g. example.com: a third of all customers
     some_subject_word = "refund"
     last_id = session.scalar(select(func.max(Ticket.id)))
     today = utcnow().date()
@@ -57,6 +61,11 @@ def build_cases(session) -> tuple[User, list[Case]]:
              QueueFilters(created_from=today - timedelta(days=7), created_to=today)),
         Case(f"search subject '{some_subject_word}'", QueueView.ALL_OPEN, QueueFilters(text=some_subject_word)),
         Case("search customer e-mail", QueueView.ALL_OPEN, QueueFilters(text=customer_email)),
+        Case("search customer name", QueueView.ALL_OPEN, QueueFilters(text=customer_name)),
+        Case(f"search first name '{first_name}'", QueueView.ALL_OPEN, QueueFilters(text=first_name)),
+        Case("search part of an e-mail", QueueView.ALL_OPEN, QueueFilters(text=email_part)),
+        Case(f"search e-mail domain '{domain}'", QueueView.ALL_OPEN, QueueFilters(text=domain)),
+        Case("resolved, search customer name", QueueView.RECENTLY_RESOLVED, QueueFilters(text=customer_name)),
         Case("search reference", QueueView.ALL_OPEN, QueueFilters(text=f"CCR-{last_id:06d}")),
         Case(f"resolved, search '{some_subject_word}'", QueueView.RECENTLY_RESOLVED,
              QueueFilters(text=some_subject_word)),

@@ -1,7 +1,9 @@
 """The agent queue: views, filters, sorting and one page of rows plus the total.
 
 Each call runs two indexed queries (the page, with customer, assignee and category joined
-in; and a count), whatever the table size. See benchmarks/bench_queue.py for the timings."""
+in; and a count), whatever the table size, and a search text first looks up the customers
+whose name or e-mail has it (one pass over users, not tickets). See benchmarks/bench_queue.py
+for the timings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -59,7 +61,7 @@ class QueueFilters:
     assignee_id: int | None = None
     created_from: date | None = None  # inclusive, UTC days
     created_to: date | None = None  # inclusive
-    # A reference (CCR-000042, #42, 42), words from the subject, or a customer's e-mail (has an @).
+    # A reference (CCR-000042, #42, 42), or text found in the subject or the customer's name or e-mail.
     text: str = ""
 
 
@@ -147,10 +149,7 @@ def _text_condition(session: Session, text: str):
         if text.isdigit():  # "404" may be a reference or words in a subject
             return or_(Ticket.id == ticket_id, text_index.subject_contains(session, text))
         return Ticket.id == ticket_id  # CCR-000042 / #42: a primary-key lookup
-    if "@" in text:
-        customers = select(User.id).where(User.email.contains(text.lower(), autoescape=True))
-        return Ticket.customer_id.in_(customers)
-    return text_index.subject_contains(session, text)
+    return text_index.subject_or_customer_contains(session, text)
 
 
 def _filter_conditions(session: Session, filters: QueueFilters) -> list:
@@ -197,14 +196,20 @@ def default_sort(view: QueueView) -> QueueSort:
     return QueueSort.RESOLVED if view == QueueView.RECENTLY_RESOLVED else QueueSort.SLA_DUE
 
 
+def _conditions(session: Session, actor: User, view: QueueView, filters: QueueFilters, now: datetime) -> list:
+    return _view_conditions(QueueView(view), actor, now) + _filter_conditions(session, filters)
+
+
 def build_queue_queries(*, session: Session, actor: User, view: QueueView, filters: QueueFilters,
                         sort: QueueSort, now: datetime, limit: int, offset: int):
-    """(page query, count query): separate so the benchmark can EXPLAIN them.
+    """(page query, count query): separate so the benchmark can EXPLAIN them."""
+    return _queries(_conditions(session, actor, view, filters, now), sort, limit, offset)
 
-    The page is found on the tickets table alone (ids in order, LIMIT/OFFSET), and only
+
+def _queries(conditions: list, sort: QueueSort, limit: int, offset: int):
+    """The page is found on the tickets table alone (ids in order, LIMIT/OFFSET), and only
     those rows are joined to customer, assignee and category: sorting a few thousand open
     tickets then carries ids, not whole joined rows."""
-    conditions = _view_conditions(QueueView(view), actor, now) + _filter_conditions(session, filters)
     order = _order_by(QueueSort(sort))
     page_ids = select(Ticket.id).where(*conditions).order_by(*order).limit(limit).offset(offset).subquery("page")
     customer = aliased(User, name="customer")
@@ -237,12 +242,11 @@ def list_queue(*, session: Session, actor: User, view: QueueView = QueueView.ALL
     sort = QueueSort(sort) if sort else default_sort(view)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     filters = filters or QueueFilters()
-    _, count_query = build_queue_queries(session=session, actor=actor, view=view, filters=filters, sort=sort,
-                                         now=now, limit=page_size, offset=0)
+    conditions = _conditions(session, actor, view, filters, now)
+    _, count_query = _queries(conditions, sort, page_size, 0)
     total = session.scalar(count_query) or 0
     page = min(max(1, page), max(1, -(-total // page_size)))
-    rows_query, _ = build_queue_queries(session=session, actor=actor, view=view, filters=filters, sort=sort,
-                                        now=now, limit=page_size, offset=(page - 1) * page_size)
+    rows_query, _ = _queries(conditions, sort, page_size, (page - 1) * page_size)
     result = session.execute(rows_query)
     rows = []
     for row in result:

@@ -98,7 +98,7 @@ view = st.radio("View", options=views, format_func=lambda v: v.label, horizontal
 
 search_col, sort_col, size_col = st.columns([4, 2, 1])
 search = search_col.text_input("Search", key="queue_search", on_change=first_page, max_chars=TEXT_MAX,
-                               placeholder="Reference (CCR-000042), words from the subject, or a customer's e-mail")
+                               placeholder="Reference (CCR-000042), or part of a subject, customer name or e-mail")
 search_error = search_col.empty()
 sorts = [s for s in QueueSort if s != QueueSort.RESOLVED or view == QueueView.RECENTLY_RESOLVED]
 if st.session_state.get("queue_sort") not in sorts:
