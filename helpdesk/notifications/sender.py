@@ -130,7 +130,8 @@ def build_message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
         message = _message(mail, settings)
         message.as_bytes()
     except Exception as exc:  # noqa: BLE001  (the standard library raises several kinds here)
-        raise MailNotBuilt(f"This mail could not be built: {exc or type(exc).__name__}") from exc
+        # The kind of error too: some of the standard library's say little on their own.
+        raise MailNotBuilt(f"This mail could not be built: {type(exc).__name__}: {exc}") from exc
     return message
 
 
