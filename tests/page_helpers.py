@@ -24,9 +24,20 @@ class _ServedPagesManager(pages_manager.PagesManager):
     would then run pages/customer/ticket.py (the customer page) for the agent page that shares
     its address /ticket_view."""
 
+    # The live server keeps one PagesManager per session, so a widget callback (which runs before
+    # the script calls st.navigation) can st.switch_page to the pages the last run registered.
+    # AppTest makes a new one every run: start it with the pages of the run before.
+    registered = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         pages_manager.PagesManager.uses_pages_directory = False
+        if _ServedPagesManager.registered is not None:
+            self._pages = dict(_ServedPagesManager.registered)
+
+    def set_pages_and_resolve(self, pages, fallback_page_hash=""):
+        _ServedPagesManager.registered = dict(pages)
+        return super().set_pages_and_resolve(pages, fallback_page_hash)
 
 
 app_test.PagesManager = _ServedPagesManager

@@ -5,6 +5,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from helpdesk.core.db import make_engine, migrate, session_scope
+from helpdesk.ui.long_lived import freeze_long_lived
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -16,4 +17,5 @@ def get_engine() -> Engine:
 
 def db_session():
     """One transaction for this user action (commit on success, roll back on error)."""
+    freeze_long_lived()  # every run opens one first (streamlit_app.py): see helpdesk/ui/long_lived.py
     return session_scope(get_engine())

@@ -228,8 +228,9 @@ publish(ADDRESS, ADDRESS_FIELDS, defaults={
 open_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
 labels = {r["id"]: f"{r['Reference']} — {r['Subject']}" for r in rows}
 chosen_id = open_col.selectbox("Open a ticket", options=list(labels), key="queue_open", format_func=labels.get)
-if button_col.button("Open", key="queue_open_button", icon=":material/open_in_new:"):
-    open_ticket(chosen_id)
+# A callback: the ticket opens without the queue being queried and drawn once more first.
+button_col.button("Open", key="queue_open_button", icon=":material/open_in_new:",
+                  on_click=lambda: open_ticket(st.session_state["queue_open"]))
 
 # --- bulk changes -----------------------------------------------------------------------
 KEEP = "keep"

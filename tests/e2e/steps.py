@@ -3,9 +3,11 @@
 Streamlit sets `data-test-script-state` on the app root to "running" while a script run
 triggered by the last action executes and to "notRunning" when it is done. Right after a
 click the attribute may still say "notRunning" from the run before, so waiting for it alone
-can return before the click's run has even started. The page therefore counts the runs that
-start (a MutationObserver installed before any page script), and a step waits until a new run
-has started and the app is idle again; then the test checks what the step shows.
+can return before the click's run has even started; and a run quick enough may be over before
+the page ever renders "running". The page therefore counts the runs that finish, read off the
+app's own messages (a script run ends with a `script_finished` ForwardMsg), from a listener
+installed before any page script; a step waits until a new run has finished and the app is idle
+again; then the test checks what the step shows.
 """
 from __future__ import annotations
 
@@ -13,13 +15,47 @@ from collections.abc import Callable
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
+# ForwardMsg fields: new_session (4) starts a run, script_finished (6, a status) ends it; status 0
+# and 3 are a run (or a fragment's) that finished, 2 one cut short because another run follows.
 COUNT_SCRIPT_RUNS = """
 window.__ccrScriptRuns = 0;
-new MutationObserver((records) => {
-  for (const record of records) {
-    if (record.target.getAttribute("data-test-script-state") === "running") window.__ccrScriptRuns += 1;
-  }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
+window.__ccrRunOpen = false;
+(() => {
+  const varint = (bytes, at) => {
+    let value = 0, shift = 0, byte;
+    do { byte = bytes[at++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+    return [value, at];
+  };
+  const seen = (data) => {
+    const bytes = new Uint8Array(data);
+    let at = 0, key, value;
+    while (at < bytes.length) {  // the top-level fields of one ForwardMsg
+      [key, at] = varint(bytes, at);
+      const wire = key & 7, field = Math.floor(key / 8);
+      if (wire === 0) {
+        [value, at] = varint(bytes, at);
+        if (field === 6) {
+          window.__ccrRunOpen = false;
+          if (value === 0 || value === 3) window.__ccrScriptRuns += 1;
+        }
+      } else if (wire === 2) {
+        [value, at] = varint(bytes, at);
+        at += value;
+        if (field === 4) window.__ccrRunOpen = true;
+      } else if (wire === 1) { at += 8; } else if (wire === 5) { at += 4; } else { break; }
+    }
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (event.data instanceof ArrayBuffer) seen(event.data);
+        else if (event.data instanceof Blob) event.data.arrayBuffer().then(seen);
+      });
+    }
+  };
+})();
 """
 
 
@@ -40,7 +76,7 @@ def act(page, action: Callable[[], object]) -> None:
     """Do something that makes the app rerun, and wait for that rerun to start and finish."""
     before = script_runs(page)
     action()
-    page.wait_for_function("before => window.__ccrScriptRuns > before", arg=before)
+    page.wait_for_function("before => window.__ccrScriptRuns > before && !window.__ccrRunOpen", arg=before)
     settle(page)
 
 
