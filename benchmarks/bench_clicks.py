@@ -22,10 +22,8 @@ with the same flags.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,8 +39,8 @@ from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import Priority, Role
 from helpdesk.models import Category, Ticket, User
 from helpdesk.tickets.customer import TicketDraft, create_ticket
-from tests.e2e.conftest import CHROMIUM_ARGS, _free_port, _healthy, app_server
-from tests.e2e.steps import IDLE, keyed, sign_in
+from tests.e2e.conftest import CHROMIUM_ARGS, app_server
+from tests.e2e.steps import IDLE, install_run_counter, keyed, sign_in
 
 TARGET_RATIO = 1.5
 PASSWORD = "Bench-Clicks-2024!"
@@ -51,52 +49,13 @@ CUSTOMER_EMAIL = "bench.clicks.customer@example.com"
 CUSTOMER_TICKETS = 120  # a few pages of My tickets
 BARE_PAGE = "benchmarks/bare_queue_page.py"
 
-# The page's own record of each run, read off the app's messages: every run starts with a
-# new_session ForwardMsg (field 4) and ends with script_finished (field 6, a status; 0 and 3 are
-# runs that finished, 2 one cut short for the next run). The idle attribute alone misses a run
-# quick enough that the page never renders it as "running". Plus the time of the last press.
-FORWARD_MSG_NEW_SESSION, FORWARD_MSG_SCRIPT_FINISHED = 4, 6
-TIMING_SCRIPT = """
-window.__bench = {runs: 0, finished: 0, open: false, pressAt: 0};
-document.addEventListener("pointerdown", () => { window.__bench.pressAt = performance.now(); }, true);
-(() => {
-  const varint = (bytes, at) => {
-    let value = 0, shift = 0, byte;
-    do { byte = bytes[at++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
-    return [value, at];
-  };
-  const topLevel = (bytes) => {  // the top-level fields of one ForwardMsg: {field number: varint or true}
-    const fields = {};
-    let at = 0, key, value;
-    while (at < bytes.length) {
-      [key, at] = varint(bytes, at);
-      const wire = key & 7, field = Math.floor(key / 8);
-      if (wire === 0) { [value, at] = varint(bytes, at); fields[field] = value; }
-      else if (wire === 2) { [value, at] = varint(bytes, at); at += value; fields[field] = true; }
-      else if (wire === 1) { at += 8; } else if (wire === 5) { at += 4; } else { break; }
-    }
-    return fields;
-  };
-  const seen = (data) => {
-    const fields = topLevel(new Uint8Array(data));
-    if (%(new_session)d in fields) { window.__bench.runs += 1; window.__bench.open = true; }
-    if (%(script_finished)d in fields) {
-      window.__bench.open = false;
-      if (fields[%(script_finished)d] === 0 || fields[%(script_finished)d] === 3) window.__bench.finished += 1;
-    }
-  };
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener("message", (event) => {
-        if (event.data instanceof ArrayBuffer) seen(event.data);
-        else if (event.data instanceof Blob) event.data.arrayBuffer().then(seen);
-      });
-    }
-  };
-})();
-""" % {"new_session": FORWARD_MSG_NEW_SESSION, "script_finished": FORWARD_MSG_SCRIPT_FINISHED}
+# Runs are counted as the browser tests count them (tests/e2e/steps.py install_run_counter:
+# window.__ccrRuns, read off the app's own messages; the idle attribute alone misses a run quick
+# enough that the page never renders it as "running"), plus the time of the last press.
+PRESS_SCRIPT = """
+window.__benchPressAt = 0;
+document.addEventListener("pointerdown", () => { window.__benchPressAt = performance.now(); }, true);
+"""
 
 # JavaScript predicates for "what the click should show is there".
 MARKDOWN_HAS = """text => [...document.querySelectorAll("[data-testid='stMarkdownContainer']")]
@@ -139,31 +98,11 @@ def ensure_accounts(url: str) -> tuple[int, int]:
 
 @contextmanager
 def bare_server(url: str, workdir: Path, actor_id: int, *, freeze_gc: bool) -> Iterator[str]:
-    """The bare page, started the way app_server starts the app (same flags, same cwd)."""
-    port = _free_port()
-    env = {**os.environ, "HELPDESK_DATABASE_URL": url, "HELPDESK_SECRETS_FILE": str(workdir / "no-secrets.toml"),
-           "BARE_PAGE_ACTOR_ID": str(actor_id), "BARE_PAGE_FREEZE_GC": "1" if freeze_gc else "0"}
-    log_path = workdir / "bare.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", BARE_PAGE, "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while not _healthy(f"{base_url}/_stcore/health"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the bare page did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.25)
+    """The bare page, started the way the app is (app_server: same flags, same cwd)."""
+    with app_server(url, workdir, script=BARE_PAGE, log_name="bare.log",
+                    extra_env={"BARE_PAGE_ACTOR_ID": str(actor_id),
+                               "BARE_PAGE_FREEZE_GC": "1" if freeze_gc else "0"}) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 # --- one click -------------------------------------------------------------------------------
@@ -173,7 +112,8 @@ class Tab:
 
     def __init__(self, browser, url: str):
         self.context = browser.new_context(viewport={"width": 1300, "height": 900})
-        self.context.add_init_script(TIMING_SCRIPT)
+        install_run_counter(self.context)
+        self.context.add_init_script(PRESS_SCRIPT)
         self.page = self.context.new_page()
         self.page.set_default_timeout(60_000)
         self.page.goto(url)
@@ -184,12 +124,12 @@ class Tab:
         `shows` (predicate, argument) is on screen, checked at every frame. Returns (ms from the
         pointer going down to that frame, script runs it took)."""
         page = self.page
-        before = page.evaluate("[window.__bench.runs, window.__bench.finished]")
+        before = page.evaluate("[window.__ccrRuns.started, window.__ccrRuns.finished]")
         locator.click()
         predicate, argument = shows
         try:
             done_at = page.wait_for_function(
-                f"""([finished, argument]) => window.__bench.finished > finished && !window.__bench.open
+                f"""([finished, argument]) => window.__ccrRuns.finished > finished && !window.__ccrRuns.open
                     && document.querySelector("{IDLE}") !== null && ({predicate})(argument)
                     && performance.now()""",
                 arg=[before[1], argument], polling="raf").json_value()
@@ -197,11 +137,11 @@ class Tab:
             shot = ROOT / "test-artifacts" / "bench_clicks_timeout.png"
             shot.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)
-            state = page.evaluate("""[window.__bench, performance.now(),
+            state = page.evaluate("""[window.__ccrRuns, performance.now(),
                 document.querySelector("[data-testid='stApp']").getAttribute("data-test-script-state")]""")
             raise SystemExit(f"no {argument!r} after the click (runs, finished before: {before}; "
                              f"now: {state}; screenshot: {shot})") from None
-        pressed, runs = page.evaluate("[window.__bench.pressAt, window.__bench.runs]")
+        pressed, runs = page.evaluate("[window.__benchPressAt, window.__ccrRuns.started]")
         return done_at - pressed, runs - before[0]
 
     def close(self) -> None:

@@ -57,14 +57,17 @@ def seeded_database(workdir: Path) -> str:
 
 
 @contextmanager
-def app_server(url: str, workdir: Path) -> Iterator[str]:
-    """`streamlit run serve.py` on `url`; yields its base URL once /_stcore/health answers."""
+def app_server(url: str, workdir: Path, *, script: str = "serve.py", extra_env: dict[str, str] | None = None,
+               log_name: str = "streamlit.log") -> Iterator[str]:
+    """`streamlit run serve.py` (or another `script`, such as the click benchmark's bare page) on
+    `url`; yields its base URL once /_stcore/health answers. Its output goes to workdir/log_name."""
     port = _free_port()
-    env = {**os.environ, "HELPDESK_DATABASE_URL": url, "HELPDESK_SECRETS_FILE": str(workdir / "no-secrets.toml")}
-    log_path = workdir / "streamlit.log"
+    env = {**os.environ, "HELPDESK_DATABASE_URL": url, "HELPDESK_SECRETS_FILE": str(workdir / "no-secrets.toml"),
+           **(extra_env or {})}
+    log_path = workdir / log_name
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -73,13 +76,13 @@ def app_server(url: str, workdir: Path) -> Iterator[str]:
         deadline = time.monotonic() + START_DEADLINE_S
         while not _healthy(f"{base_url}/_stcore/health"):
             if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer /_stcore/health within {START_DEADLINE_S} s:\n"
+                pytest.fail(f"{script} did not answer /_stcore/health within {START_DEADLINE_S} s:\n"
                             + log_path.read_text(errors="replace"))
             try:  # doubles as the pause between polls, and notices a crashed server at once
                 server.wait(timeout=0.25)
             except subprocess.TimeoutExpired:
                 continue
-            pytest.fail("the app exited while starting:\n" + log_path.read_text(errors="replace"))
+            pytest.fail(f"{script} exited while starting:\n" + log_path.read_text(errors="replace"))
         yield base_url
     finally:
         server.terminate()

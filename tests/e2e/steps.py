@@ -18,9 +18,9 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # ForwardMsg fields: new_session (4) starts a run, script_finished (6, a status) ends it; status 0
 # and 3 are a run (or a fragment's) that finished, 2 one cut short because another run follows.
 COUNT_SCRIPT_RUNS = """
-window.__ccrScriptRuns = 0;
-window.__ccrRunOpen = false;
+window.__ccrRuns = {started: 0, finished: 0, open: false};
 (() => {
+  const runs = window.__ccrRuns;
   const varint = (bytes, at) => {
     let value = 0, shift = 0, byte;
     do { byte = bytes[at++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
@@ -35,13 +35,13 @@ window.__ccrRunOpen = false;
       if (wire === 0) {
         [value, at] = varint(bytes, at);
         if (field === 6) {
-          window.__ccrRunOpen = false;
-          if (value === 0 || value === 3) window.__ccrScriptRuns += 1;
+          runs.open = false;
+          if (value === 0 || value === 3) runs.finished += 1;
         }
       } else if (wire === 2) {
         [value, at] = varint(bytes, at);
         at += value;
-        if (field === 4) window.__ccrRunOpen = true;
+        if (field === 4) { runs.started += 1; runs.open = true; }
       } else if (wire === 1) { at += 8; } else if (wire === 5) { at += 4; } else { break; }
     }
   };
@@ -64,7 +64,7 @@ def install_run_counter(context) -> None:
 
 
 def script_runs(page) -> int:
-    return page.evaluate("window.__ccrScriptRuns")
+    return page.evaluate("window.__ccrRuns.finished")
 
 
 def settle(page) -> None:
@@ -76,7 +76,7 @@ def act(page, action: Callable[[], object]) -> None:
     """Do something that makes the app rerun, and wait for that rerun to start and finish."""
     before = script_runs(page)
     action()
-    page.wait_for_function("before => window.__ccrScriptRuns > before && !window.__ccrRunOpen", arg=before)
+    page.wait_for_function("before => window.__ccrRuns.finished > before && !window.__ccrRuns.open", arg=before)
     settle(page)
 
 
