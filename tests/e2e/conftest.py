@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk.core.db import make_engine, migrate
+from sqlalchemy import Engine
+
+from helpdesk.core.db import make_engine, migrate, session_scope
 from helpdesk.enums import Role
+from helpdesk.tickets.categories import list_categories
 from tests.conftest import skip_or_fail
 from tests.factories import add_category, add_user
 from tests.e2e.steps import install_run_counter
@@ -44,15 +47,30 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@contextmanager
+def app_database(database_url: str) -> Iterator[Engine]:
+    """The running app's database, opened to seed it from a fixture and closed again."""
+    engine = make_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def seeded_category_id(engine: Engine) -> int:
+    """The first of the categories seeded_database made (Billing)."""
+    with session_scope(engine) as session:
+        return list_categories(session=session)[0].id
+
+
 def seeded_database(workdir: Path) -> str:
     """A SQLite file with an admin and two categories."""
     url = f"sqlite:///{workdir / 'helpdesk.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    add_user(engine, email="ada@example.com", role=Role.ADMIN, name="Ada Admin")
-    for name in ("Billing", "Technical problem"):
-        add_category(engine, name)
-    engine.dispose()
+    with app_database(url) as engine:
+        migrate(engine)
+        add_user(engine, email="ada@example.com", role=Role.ADMIN, name="Ada Admin")
+        for name in ("Billing", "Technical problem"):
+            add_category(engine, name)
     return url
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.core.db import make_engine
 from helpdesk.enums import Role
+from tests.e2e.conftest import app_database
 from tests.e2e.steps import keyed, settle, sign_in
 from tests.factories import TEST_PASSWORD, add_user
 
@@ -17,12 +17,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def people(fresh_app):
     _, database_url = fresh_app
-    engine = make_engine(database_url)
-    try:
+    with app_database(database_url) as engine:
         add_user(engine, email="carla@example.com", name="Carla Customer")
         add_user(engine, email="alex@example.com", role=Role.AGENT, name="Alex Agent")
-    finally:
-        engine.dispose()
 
 
 def title(page) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import Priority
-from helpdesk.tickets.categories import list_categories
 from tests.factories import TEST_PASSWORD, add_user, raise_ticket
 
+from tests.e2e.conftest import app_database, seeded_category_id
 from tests.e2e.steps import settle
 
 pytestmark = pytest.mark.browser
@@ -41,16 +40,11 @@ def test_first_request_for_a_page_shows_sign_in_not_the_page(fresh_app, page, sc
 def carlas_ticket(fresh_app) -> int:
     """Carla's ticket, in the first of the server's seeded categories; Olga is another customer."""
     _, database_url = fresh_app
-    engine = make_engine(database_url)
-    try:
+    with app_database(database_url) as engine:
         owner = add_user(engine, email="carla@example.com", name="Carla Customer")
         add_user(engine, email="olga@example.com", name="Olga Other")
-        with session_scope(engine) as session:
-            category_id = list_categories(session=session)[0].id
-        return raise_ticket(engine, customer=owner, category=category_id, priority=Priority.HIGH,
+        return raise_ticket(engine, customer=owner, category=seeded_category_id(engine), priority=Priority.HIGH,
                             subject="Invoice shows the wrong amount", description="I was charged twice.")
-    finally:
-        engine.dispose()
 
 
 def test_mailed_ticket_link_opens_the_ticket_after_sign_in(fresh_app, carlas_ticket, page, screenshots):

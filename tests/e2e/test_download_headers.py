@@ -7,13 +7,10 @@ import urllib.request
 
 import pytest
 
-from helpdesk.core.db import make_engine
 from helpdesk.tickets.attachments import UploadedFile
+from tests.e2e.conftest import app_database, seeded_category_id
 from tests.e2e.steps import keyed, settle, sign_in
 from tests.factories import TEST_PASSWORD, add_user, raise_ticket
-from helpdesk.models import Category
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +20,10 @@ HTML_AS_TEXT = b"<html><body><script>alert(document.cookie)</script></body></htm
 @pytest.fixture
 def ticket_with_html_file(fresh_app):
     _, database_url = fresh_app
-    engine = make_engine(database_url)
-    try:
+    with app_database(database_url) as engine:
         customer = add_user(engine, email="carla@example.com", name="Carla Customer")
-        with Session(engine) as session:
-            category = session.scalar(select(Category).order_by(Category.id))
-        ticket_id = raise_ticket(engine, customer=customer, category=category, subject="Log attached",
-                                 attachments=[UploadedFile("notes.txt", HTML_AS_TEXT)])
-    finally:
-        engine.dispose()
-    return ticket_id
+        return raise_ticket(engine, customer=customer, category=seeded_category_id(engine), subject="Log attached",
+                            attachments=[UploadedFile("notes.txt", HTML_AS_TEXT)])
 
 
 def test_attachment_download_is_served_with_nosniff(fresh_app, ticket_with_html_file, page):

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.core.db import make_engine
 from helpdesk.enums import Role
-from helpdesk.models import Category
 from helpdesk.tickets import staff
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from tests.e2e.conftest import app_database, seeded_category_id
 from tests.e2e.steps import click, install_run_counter, keyed, nav_link, settle, sign_in
 from tests.factories import TEST_PASSWORD, add_user, as_user, raise_ticket
 
@@ -30,17 +27,13 @@ JOURNEYS = {
 @pytest.fixture
 def desk_with_tickets(fresh_app):
     _, database_url = fresh_app
-    engine = make_engine(database_url)
-    try:
+    with app_database(database_url) as engine:
         customer = add_user(engine, email="carla@example.com", name="Carla Customer")
         agent = add_user(engine, email="alex@example.com", role=Role.AGENT, name="Alex Agent")
-        with Session(engine) as session:
-            category = session.scalar(select(Category).order_by(Category.id))
+        category = seeded_category_id(engine)
         ids = [raise_ticket(engine, customer=customer, category=category,
                             subject=f"The printer in room {n} smokes when it prints long pages") for n in range(3)]
         as_user(engine, agent, staff.add_agent_reply, ticket_id=ids[0], body="We are on it.")
-    finally:
-        engine.dispose()
     return ids
 
 

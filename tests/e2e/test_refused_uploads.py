@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from helpdesk.core.db import make_engine, session_scope
+from helpdesk.core.db import session_scope
 from helpdesk.models import Ticket
+from tests.e2e.conftest import app_database
 from tests.e2e.steps import choose, click, keyed, sign_in
 from tests.factories import TEST_PASSWORD, add_user
 
@@ -17,20 +18,13 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def carla(fresh_app):
     _, database_url = fresh_app
-    engine = make_engine(database_url)
-    try:
+    with app_database(database_url) as engine:
         add_user(engine, email="carla@example.com", name="Carla Customer")
-    finally:
-        engine.dispose()
 
 
 def tickets(database_url) -> int:
-    engine = make_engine(database_url)
-    try:
-        with session_scope(engine) as session:
-            return session.query(Ticket).count()
-    finally:
-        engine.dispose()
+    with app_database(database_url) as engine, session_scope(engine) as session:
+        return session.query(Ticket).count()
 
 
 @pytest.mark.parametrize("refused_name,size,why", [

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from helpdesk.core.db import make_engine, session_scope
-from helpdesk.tickets.categories import list_categories
+from tests.e2e.conftest import app_database, seeded_category_id
 from tests.e2e.steps import install_run_counter, keyed, settle, sign_in
 from tests.factories import TEST_PASSWORD, add_user, raise_ticket
 
@@ -18,14 +17,10 @@ RAISED = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def ticket_raised_at_noon_utc(fresh_app) -> int:
     _, database_url = fresh_app
-    engine = make_engine(database_url)
-    try:
+    with app_database(database_url) as engine:
         carla = add_user(engine, email="carla@example.com", name="Carla Customer")
-        with session_scope(engine) as session:
-            category_id = list_categories(session=session)[0].id
-        return raise_ticket(engine, customer=carla, category=category_id, created_at=RAISED, updated_at=RAISED)
-    finally:
-        engine.dispose()
+        return raise_ticket(engine, customer=carla, category=seeded_category_id(engine), created_at=RAISED,
+                            updated_at=RAISED)
 
 
 @pytest.mark.parametrize("zone,shown", [("Europe/Berlin", "2026-01-15 13:00 CET"),

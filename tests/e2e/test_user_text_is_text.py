@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from helpdesk.core.db import make_engine
 from helpdesk.enums import Role
 from helpdesk.tickets import canned_replies, categories, staff
 from helpdesk.tickets.attachments import UploadedFile
+from tests.e2e.conftest import app_database
 from tests.e2e.steps import click, keyed, nav_link, settle, sign_in, sign_out
 from tests.factories import TEST_PASSWORD, add_user, as_user, raise_ticket
 
@@ -48,7 +48,6 @@ def tracker():
 def booby_trapped(fresh_app, tracker):
     """Every user-controlled field carries an image pointed at the tracker, and styling."""
     _, database_url = fresh_app
-    engine = make_engine(database_url)
     pixel = lambda name: f"![{name}](http://{tracker}/{name}.png)"  # noqa: E731
     texts = {
         "customer": f"Carla {pixel('sidebar')} :red[VIP]",
@@ -58,7 +57,7 @@ def booby_trapped(fresh_app, tracker):
         "canned": f"Refund {pixel('canned')}",
         "file": f"shot![](http:{tracker}).txt",
     }
-    try:
+    with app_database(database_url) as engine:
         admin = add_user(engine, email="root@example.com", role=Role.ADMIN, name="Root Admin")
         customer = add_user(engine, email="carla@example.com", name=texts["customer"])
         agent = add_user(engine, email="alex@example.com", role=Role.AGENT, name=texts["agent"])
@@ -67,8 +66,6 @@ def booby_trapped(fresh_app, tracker):
         ticket_id = raise_ticket(engine, customer=customer, category=category, subject=texts["subject"],
                                  attachments=[UploadedFile(texts["file"], b"plan 49.00\n")])
         as_user(engine, agent, staff.add_agent_reply, ticket_id=ticket_id, body="We are on it.")
-    finally:
-        engine.dispose()
     return ticket_id, texts
 
 
