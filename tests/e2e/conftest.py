@@ -142,14 +142,27 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
+DESKTOP = {"width": 1300, "height": 900}
+
+
+@contextmanager
+def browser_tab(browser, **context_options) -> Iterator:
+    """A page in a fresh browser context (its own cookies, so its own app session) that counts
+    the app's runs for the steps; desktop-sized unless `viewport` says otherwise."""
+    context = browser.new_context(**{"viewport": DESKTOP, **context_options})
     install_run_counter(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    with browser_tab(browser) as page:
+        yield page
 
 
 @pytest.fixture(scope="session")

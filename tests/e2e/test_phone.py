@@ -8,8 +8,8 @@ import pytest
 
 from helpdesk.enums import Role
 from helpdesk.tickets import staff
-from tests.e2e.conftest import app_database, seeded_category_id
-from tests.e2e.steps import click, install_run_counter, keyed, nav_link, settle, sign_in
+from tests.e2e.conftest import app_database, browser_tab, seeded_category_id
+from tests.e2e.steps import click, keyed, nav_link, settle, sign_in
 from tests.factories import TEST_PASSWORD, add_user, as_user, raise_ticket
 
 pytestmark = pytest.mark.browser
@@ -39,12 +39,8 @@ def desk_with_tickets(fresh_app):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    install_run_counter(context)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    with browser_tab(browser, viewport=PHONE, is_mobile=True, has_touch=True) as page:
+        yield page
 
 
 def nothing_covers_the_page(page) -> None:

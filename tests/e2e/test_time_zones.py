@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.e2e.conftest import app_database, seeded_category_id
-from tests.e2e.steps import install_run_counter, keyed, settle, sign_in
+from tests.e2e.conftest import app_database, browser_tab, seeded_category_id
+from tests.e2e.steps import keyed, settle, sign_in
 from tests.factories import TEST_PASSWORD, add_user, raise_ticket
 
 pytestmark = pytest.mark.browser
@@ -29,15 +29,9 @@ def ticket_raised_at_noon_utc(fresh_app) -> int:
 def test_the_ticket_page_shows_times_in_the_browsers_time_zone(fresh_app, ticket_raised_at_noon_utc, browser,
                                                                zone, shown):
     base_url, _ = fresh_app
-    context = browser.new_context(timezone_id=zone, viewport={"width": 1300, "height": 900})
-    install_run_counter(context)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with browser_tab(browser, timezone_id=zone) as page:
         page.goto(f"{base_url}/ticket_view?ticket={ticket_raised_at_noon_utc}")
         keyed(page, "sign_in_email").wait_for()
         sign_in(page, "carla@example.com", TEST_PASSWORD)
         page.get_by_text(f"Raised {shown}").wait_for()
         settle(page)
-    finally:
-        context.close()
