@@ -40,6 +40,9 @@ queue = page("pages/agent/queue.py", title="Queue", icon=":material/inbox:", url
 # Same address as the customer's ticket page, so a mailed /ticket_view?ticket=42 link opens the right view.
 agent_ticket = page("pages/agent/ticket.py", title="Ticket", icon=":material/confirmation_number:",
                        url_path="ticket_view", visibility="hidden")
+analytics = page("pages/manager/analytics.py", title="Analytics", icon=":material/monitoring:",
+                 url_path="analytics")
+audit_log = page("pages/manager/audit_log.py", title="Audit log", icon=":material/history:", url_path="audit_log")
 admin_users = page("pages/admin/users.py", title="Users", icon=":material/group:", url_path="admin_users")
 admin_categories = page("pages/admin/categories.py", title="Categories", icon=":material/category:",
                            url_path="admin_categories")
@@ -54,9 +57,11 @@ admin_mail = page("pages/admin/mail.py", title="Mail", icon=":material/mail:", u
 # Who may open which address; "ticket_view" is each role's own ticket page (mailed links).
 CUSTOMER_PAGES = [submit, my_tickets, ticket_view, profile]
 AGENT_PAGES = [queue, agent_ticket, profile]
+REPORT_PAGES = [analytics, audit_log]
 ADMIN_PAGES = [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings, admin_mail]
 FOR_WHOM = {**{ADDRESS[id(p)]: "customers" for p in CUSTOMER_PAGES},
             **{ADDRESS[id(p)]: "support staff" for p in AGENT_PAGES},
+            **{ADDRESS[id(p)]: "managers and administrators" for p in REPORT_PAGES},
             **{ADDRESS[id(p)]: "administrators" for p in ADMIN_PAGES}}
 SIGNED_OUT_PAGES = [sign_in, sign_up]
 
@@ -64,8 +69,8 @@ SIGNED_OUT_PAGES = [sign_in, sign_up]
 if first_run or st.session_state.get("setup_submit"):
     pages, own = [setup], [setup]
 else:
-    own = {None: SIGNED_OUT_PAGES, Role.CUSTOMER: CUSTOMER_PAGES, Role.AGENT: AGENT_PAGES}.get(
-        role, AGENT_PAGES + ADMIN_PAGES)
+    own = {None: SIGNED_OUT_PAGES, Role.CUSTOMER: CUSTOMER_PAGES, Role.AGENT: AGENT_PAGES,
+           Role.MANAGER: AGENT_PAGES + REPORT_PAGES}.get(role, AGENT_PAGES + REPORT_PAGES + ADMIN_PAGES)
     # Every other address still has a page, hidden: typed, bookmarked or reloaded, it never
     # meets "Page not found". Signed out it is the sign-in page (then on to the address);
     # signed in it sends the person home with a word on why (below, before any page runs).
@@ -73,8 +78,10 @@ else:
     elsewhere = [st.Page(SCRIPT["sign_in" if role is None else ADDRESS[id(own[0])]], title=own[0].title,
                          url_path=address, visibility="hidden") for address in FOR_WHOM if address not in mine]
     pages = own + elsewhere
-    if role is not None and role != Role.CUSTOMER and role != Role.AGENT:
-        pages = {"Workspace": AGENT_PAGES + elsewhere, "Administration": ADMIN_PAGES}
+    if role == Role.MANAGER:
+        pages = {"Workspace": AGENT_PAGES + elsewhere, "Reports": REPORT_PAGES}
+    elif role == Role.ADMIN:
+        pages = {"Workspace": AGENT_PAGES + elsewhere, "Reports": REPORT_PAGES, "Administration": ADMIN_PAGES}
 
 mail_sender()  # the optional background sender thread, started once per process when mail is configured
 
@@ -96,7 +103,7 @@ elif role is not None:
 
 
 def account() -> None:
-    st.caption(f"Signed in as **{plain(user_name)}** ({role.value})", width="content")
+    st.caption(f"Signed in as **{plain(user_name)}** ({role.label.lower()})", width="content")
     if st.button("Sign out", key="sign_out", icon=":material/logout:", type="tertiary"):
         sign_out()
         st.rerun()

@@ -51,6 +51,14 @@ def ensure_staff(actor: User | None) -> User:
     return actor
 
 
+def ensure_reports_reader(actor: User | None) -> User:
+    """Analytics and the audit log: managers and administrators."""
+    actor = ensure_active(actor)
+    if not actor.role.reads_reports:
+        raise PermissionDenied("Only managers and administrators can do that.")
+    return actor
+
+
 def ensure_admin(actor: User | None) -> User:
     actor = ensure_active(actor)
     if actor.role != Role.ADMIN:

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "helpdesk.commands.seed_demo",
     "helpdesk.commands.notify",
     "helpdesk.commands.maintenance",
+    "helpdesk.commands.rebuild_metrics",
 )
 
 

@@ -7,7 +7,28 @@ from enum import StrEnum
 class Role(StrEnum):
     CUSTOMER = "customer"
     AGENT = "agent"
+    # Works tickets like an agent, and reads the analytics and the audit log; changes no
+    # users, settings or SLA policies.
+    MANAGER = "manager"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def is_staff(self) -> bool:
+        """Works tickets: the queue, every ticket, assignable."""
+        return self in STAFF_ROLES
+
+    @property
+    def reads_reports(self) -> bool:
+        """Opens the analytics page and the audit log."""
+        return self in REPORTING_ROLES
+
+
+STAFF_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
+REPORTING_ROLES = (Role.MANAGER, Role.ADMIN)
 
 
 class TicketStatus(StrEnum):
@@ -73,6 +94,35 @@ class EventKind(StrEnum):
     PUBLIC_REPLY = "public_reply"
     INTERNAL_NOTE = "internal_note"
     ATTACHMENT_ADDED = "attachment_added"
+
+
+class SatisfactionReason(StrEnum):
+    """Why a customer rated 3 or less (one or more); stored comma-separated."""
+
+    TOO_SLOW = "too_slow"
+    NOT_SOLVED = "not_solved"
+    HARD_TO_UNDERSTAND = "hard_to_understand"
+    UNFRIENDLY = "unfriendly"
+    ASKED_TWICE = "asked_twice"
+
+    @property
+    def label(self) -> str:
+        return {"too_slow": "It took too long", "not_solved": "My problem isn't solved",
+                "hard_to_understand": "The answer was hard to follow", "unfriendly": "The tone was unfriendly",
+                "asked_twice": "I had to explain things more than once"}[self.value]
+
+
+class AuditAction(StrEnum):
+    """What an administrator did (the audit log's "what"); stored as the value."""
+
+    USER_CREATED = "user_created"
+    USER_ACTIVATED = "user_activated"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_ROLE_CHANGED = "user_role_changed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class OutboxEvent(StrEnum):

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 from helpdesk.core.clock import utcnow
-from helpdesk.enums import EventKind, OutboxStatus, Priority, Role, TicketStatus
+from helpdesk.enums import AuditAction, EventKind, OutboxStatus, Priority, Role, TicketStatus
 
 # Alembic needs named constraints to alter them (and SQLite batch mode to recreate tables).
 NAMING_CONVENTION = {
@@ -77,6 +77,7 @@ class Base(DeclarativeBase):
         Priority: _str_enum(Priority),
         EventKind: _str_enum(EventKind),
         OutboxStatus: _str_enum(OutboxStatus),
+        AuditAction: _str_enum(AuditAction),
     }
 
 
@@ -100,7 +101,7 @@ class User(Base):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.AGENT, Role.ADMIN)
+        return self.role.is_staff
 
 
 class LoginThrottle(Base):
@@ -161,6 +162,21 @@ class Ticket(Base):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Optimistic locking: a stale save raises instead of overwriting someone's work.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Durations for analytics, stored when the ticket changes (helpdesk.tickets.metrics) so
+    # reports aggregate columns instead of replaying events. Seconds; "business" counts only
+    # the business hours set at the time (equal to calendar time when none are set).
+    # First response: creation to the first public staff reply.
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    first_response_business_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Resolution: creation to the (latest) resolution, less the time spent waiting on the customer.
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_business_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Time spent waiting on the customer, finished waits only (the open one is waiting_since).
+    waiting_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting_business_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Public replies by staff: one at resolution is a "one-touch" resolution.
+    staff_reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship(lazy="joined")
     customer: Mapped[User] = relationship(foreign_keys=[customer_id], lazy="joined")
@@ -188,6 +204,7 @@ class Ticket(Base):
         Index("ix_tickets_category_created", "category_id", "created_at"),
         Index("ix_tickets_priority_created", "priority", "created_at"),
         Index("ix_tickets_resolved", "resolved_at"),
+        Index("ix_tickets_assignee_resolved", "assignee_id", "resolved_at"),
     )
 
     @property
@@ -319,3 +336,53 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class SatisfactionRating(Base):
+    """One request for a rating per resolution, and the customer's answer to it (CSAT).
+
+    Asked when the ticket is resolved, crediting the agent assigned then; answered (score 1-5)
+    and changeable until the ticket closes; lapses unanswered when the ticket is reopened."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Chosen reasons for a score of 3 or less, comma-separated values of enums.SatisfactionReason.
+    reasons: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    rated_at: Mapped[datetime | None]
+    lapsed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_satisfaction_ratings_ticket_requested", "ticket_id", "requested_at"),
+        Index("ix_satisfaction_ratings_requested", "requested_at"),
+        Index("ix_satisfaction_ratings_agent_requested", "agent_id", "requested_at"),
+    )
+
+
+class AuditEntry(Base):
+    """One administrator action: who did what to which thing, from what to what, when."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the server's CLI
+    action: Mapped[AuditAction]
+    # What it was done to, in words that stay readable after the thing is renamed or gone.
+    target: Mapped[str] = mapped_column(String(255))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        Index("ix_audit_entries_created", "created_at"),
+        Index("ix_audit_entries_actor_created", "actor_id", "created_at"),
+        Index("ix_audit_entries_action_created", "action", "created_at"),
+    )

@@ -152,3 +152,40 @@ def no_local_configuration(monkeypatch, tmp_path):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HELPDESK_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     monkeypatch.setenv("HELPDESK_BASE_URL", TEST_BASE_URL)
+
+
+class FakeClock:
+    """The one clock of the package (helpdesk.core.clock.utcnow), stopped at `now` and moved on by hand."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    """Time under the test's control: every helpdesk module that imported utcnow reads this one
+    (model column defaults included), starting on a Monday at 09:00 UTC."""
+    import sys
+    from datetime import UTC, datetime
+
+    from helpdesk.core import clock as real_clock
+
+    fake = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    original = real_clock.utcnow
+    for name, module in list(sys.modules.items()):
+        if (name == "helpdesk" or name.startswith("helpdesk.")) and getattr(module, "utcnow", None) is original:
+            monkeypatch.setattr(module, "utcnow", fake)
+    from helpdesk.models import Base
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            default = column.default
+            if default is not None and default.is_callable and getattr(default.arg, "__name__", "") == "utcnow":
+                monkeypatch.setattr(default, "arg", lambda ctx, _fake=fake: _fake())
+    return fake

@@ -12,8 +12,8 @@ from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash,
 from helpdesk.accounts import throttle
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
-from helpdesk.enums import Role
-from helpdesk.models import User
+from helpdesk.enums import OPEN_STATUSES, Role
+from helpdesk.models import Ticket, User
 
 SIGN_IN_FAILED = "That e-mail and password don't match an account."
 
@@ -146,5 +146,35 @@ def set_user_active(*, session: Session, actor: User, user_id: int, active: bool
     if user.id == actor.id and not active:
         raise ValidationError("You can't deactivate your own account.")
     user.is_active = active
+    session.flush()
+    return user
+
+
+def parse_role(value) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationError({"role": "Choose a role."}) from None
+
+
+def set_user_role(*, session: Session, actor: User, user_id: int, role: Role | str) -> User:
+    """Admins change anyone's role but their own (so the last administrator can't demote
+    themselves). Someone leaving the staff must not hold open tickets nobody else sees."""
+    ensure_admin(actor)
+    role = parse_role(role)
+    user = get_by_id(session, User, user_id)
+    if user is None:
+        raise ValidationError("No such account.")
+    if user.role == role:
+        return user
+    if user.id == actor.id:
+        raise ValidationError({"role": "You can't change your own role; another administrator can."})
+    if not role.is_staff:
+        held = session.scalar(select(func.count()).select_from(Ticket)
+                              .where(Ticket.assignee_id == user.id, Ticket.status.in_(OPEN_STATUSES)))
+        if held:
+            raise ValidationError({"role": f"{user.name} still has {held:,} open ticket{'s' if held != 1 else ''}; "
+                                           "reassign them first."})
+    user.role = role
     session.flush()
     return user

@@ -145,6 +145,7 @@ class TicketFactory:
         assignee_id = first_response_at = resolved_at = closed_at = waiting_since = None
         updated = created
         paused = 0.0
+        staff_replies = 0
         messages, events = [], []
         events.append(_event(stamp, event_id, ticket_id, customer.id, EventKind.CREATED, None, "new", created))
         event_id += 1
@@ -165,8 +166,10 @@ class TicketFactory:
                 messages.append({"id": message_id, "ticket_id": ticket_id, "author_id": author, "body": payload,
                                  "is_public": kind != "note", "created_at": stamp(at)})
                 message_id += 1
-                if kind == "reply" and first_response_at is None:
-                    first_response_at = at
+                if kind == "reply":
+                    staff_replies += 1
+                    if first_response_at is None:
+                        first_response_at = at
             elif kind in ("status", "close"):
                 new_status = payload if kind == "status" else TicketStatus.CLOSED
                 actor = agent.id if kind == "status" else payload
@@ -206,8 +209,21 @@ class TicketFactory:
             "waiting_since": stamp(waiting_since),
             "submission_key": None,
             "version": len(events),  # one per recorded change, as the services would count
+            # The demo's clocks run around the clock: business time is calendar time.
+            "first_response_seconds": _seconds(first_response_at, created),
+            "first_response_business_seconds": _seconds(first_response_at, created),
+            "resolution_seconds": _seconds(resolved_at, created + paused),
+            "resolution_business_seconds": _seconds(resolved_at, created + paused),
+            "waiting_seconds": round(paused),
+            "waiting_business_seconds": round(paused),
+            "reopen_count": 0,
+            "staff_reply_count": staff_replies,
         }
         return ticket, messages, events
+
+
+def _seconds(end: float | None, start: float) -> int | None:
+    return None if end is None else max(0, round(end - start))
 
 
 def _event(stamp, event_id, ticket_id, actor_id, kind: EventKind, old, new, at: float) -> dict:

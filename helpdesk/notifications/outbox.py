@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.core.clock import utcnow
-from helpdesk.enums import OPEN_STATUSES, OutboxEvent, Role, SlaTarget, TicketStatus
+from helpdesk.enums import OPEN_STATUSES, REPORTING_ROLES, STAFF_ROLES, OutboxEvent, Role, SlaTarget, TicketStatus
 from helpdesk.models import AgentSkill, OutboxMessage, Ticket, TicketMessage, User
 from helpdesk.notifications import compose
 from helpdesk.notifications.compose import ComposedMail
@@ -63,7 +63,7 @@ def category_agents(session: Session, category_id: int) -> list[User]:
     so a new ticket in an uncovered category is still heard of."""
     skilled = list(session.scalars(
         select(User).join(AgentSkill, AgentSkill.agent_id == User.id)
-        .where(AgentSkill.category_id == category_id, User.is_active, User.role.in_((Role.AGENT, Role.ADMIN)))
+        .where(AgentSkill.category_id == category_id, User.is_active, User.role.in_(STAFF_ROLES))
         .order_by(User.id)))
     if skilled:
         return skilled
@@ -140,7 +140,7 @@ def notify_status_changed(*, session: Session, ticket: Ticket, actor: User | Non
 
 def notify_sla_risk(*, session: Session, ticket: Ticket, missed: bool,
                     target: SlaTarget | str = SlaTarget.RESOLUTION) -> list[OutboxMessage]:
-    """The assignee and the admins hear once per ticket, target and kind (at risk / missed),
+    """The assignee, the managers and the admins hear once per ticket, target and kind (at risk / missed),
     so the maintenance job can run as often as it likes."""
     target = SlaTarget(target)
     event = OutboxEvent.sla_alert(missed=missed, target=target)
@@ -150,8 +150,8 @@ def notify_sla_risk(*, session: Session, ticket: Ticket, missed: bool,
     assignee = _user(session, ticket.assignee_id)
     if assignee is not None:
         recipients[assignee.id] = assignee
-    for admin in session.scalars(select(User).where(User.is_active, User.role == Role.ADMIN).order_by(User.id)):
-        recipients.setdefault(admin.id, admin)
+    for watcher in session.scalars(select(User).where(User.is_active, User.role.in_(REPORTING_ROLES)).order_by(User.id)):
+        recipients.setdefault(watcher.id, watcher)
     due_at = ticket.first_response_due_at if target == SlaTarget.FIRST_RESPONSE else ticket.resolution_due_at
     return _kept(
         enqueue(session, event=event, recipient=user, ticket_id=ticket.id,

@@ -11,12 +11,10 @@ from helpdesk import settings
 from helpdesk.access import ensure_admin, ensure_staff, get_by_id, plausible_ids
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
-from helpdesk.enums import EventKind, OPEN_STATUSES, Role
+from helpdesk.enums import EventKind, OPEN_STATUSES, STAFF_ROLES
 from helpdesk.models import AgentSkill, Category, Ticket, User
 from helpdesk.notifications import outbox
 from helpdesk.tickets.lifecycle import flush_or_conflict, load_ticket_for_staff, record_event
-
-STAFF_ROLES = (Role.AGENT, Role.ADMIN)
 
 
 def eligible_assignee(session: Session, assignee_id: int) -> User:

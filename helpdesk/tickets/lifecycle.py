@@ -16,6 +16,7 @@ from helpdesk.enums import EventKind, OPEN_STATUSES, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.notifications import outbox
 from helpdesk.sla import clock
+from helpdesk.tickets import metrics
 from helpdesk.tickets.workflow import transition_refusal
 
 
@@ -62,16 +63,22 @@ def transition(session: Session, ticket: Ticket, actor: User | None, new_status:
         raise ValidationError({"status": refusal})
     now = utcnow()
     if old_status == TicketStatus.WAITING_ON_CUSTOMER:
+        if ticket.waiting_since is not None:
+            metrics.on_wait_ended(ticket, ticket.waiting_since, now)
         clock.resume(ticket, now)
     if new_status == TicketStatus.WAITING_ON_CUSTOMER:
         clock.pause(ticket, now)
     if new_status == TicketStatus.RESOLVED:
         ticket.resolved_at = now
+        metrics.on_resolved(ticket, now)
     elif new_status == TicketStatus.CLOSED:
         ticket.closed_at = now
-        ticket.resolved_at = ticket.resolved_at or now
+        if ticket.resolved_at is None:
+            ticket.resolved_at = now
+            metrics.on_resolved(ticket, now)
     elif new_status in OPEN_STATUSES and old_status == TicketStatus.RESOLVED:
         ticket.resolved_at = None  # reopened: it is not resolved any more
+        metrics.on_reopened(ticket)
     ticket.status = new_status
     ticket.updated_at = now
     record_event(session, ticket, actor, EventKind.STATUS_CHANGED, old_status.value, new_status.value)

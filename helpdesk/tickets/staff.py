@@ -17,6 +17,7 @@ from helpdesk.tickets.attachments import UploadedFile
 from helpdesk.tickets.changes import (UNCHANGED, FieldChanges, Unchanged, active_category, apply_changes,
                                       ensure_transition, parse_priority, parse_status)
 from helpdesk.tickets.lifecycle import flush_or_conflict, load_ticket_for_staff, transition
+from helpdesk.tickets import metrics
 from helpdesk.tickets.messages import add_message, validate_message
 
 __all__ = [
@@ -42,8 +43,10 @@ def add_agent_reply(*, session: Session, actor: User, ticket_id: int, body: str,
         ensure_transition(ticket, TicketStatus(new_status))
     message = add_message(session, ticket, actor, body, attachments, is_public=True)
     outbox.notify_public_reply(session=session, ticket=ticket, message=message)
+    metrics.on_staff_public_reply(ticket)
     if ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
+        metrics.on_first_response(ticket, message.created_at)
     if new_status is not None:
         transition(session, ticket, actor, TicketStatus(new_status))
     elif ticket.status == TicketStatus.NEW:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
-from helpdesk.enums import Priority, Role, TicketStatus
+from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import format_reference
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.bulk import bulk_update
@@ -76,7 +76,7 @@ with db_session() as session:
     if not user.is_staff:
         st.warning("The queue is for support staff.")
         st.stop()
-    is_admin = user.role == Role.ADMIN
+    watches_all = user.role.reads_reports  # managers and admins start on the whole backlog
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
     categories = {c.id: c.name if c.is_active else f"{c.name} (retired)"
                   for c in list_categories(session=session, actor=user, include_inactive=True)}
@@ -91,8 +91,8 @@ if any(c not in categories for c in st.session_state.get("queue_category", [])):
     st.session_state["queue_category"] = [c for c in st.session_state["queue_category"] if c in categories]
 views = list(QueueView)
 if "queue_view" not in st.session_state:
-    # Agents start with their own work; admins with the whole backlog.
-    st.session_state["queue_view"] = QueueView.ALL_OPEN if is_admin else QueueView.MY_OPEN
+    # Agents start with their own work; managers and admins with the whole backlog.
+    st.session_state["queue_view"] = QueueView.ALL_OPEN if watches_all else QueueView.MY_OPEN
 view = st.radio("View", options=views, format_func=lambda v: v.label, horizontal=True, key="queue_view",
                 on_change=view_changed, label_visibility="collapsed")
 
@@ -221,7 +221,7 @@ if choice.opened is not None:
 
 page_picker(total=queue.total, page_size=queue.page_size, key="queue_page")
 publish(ADDRESS, ADDRESS_FIELDS, defaults={
-    "queue_view": QueueView.ALL_OPEN if is_admin else QueueView.MY_OPEN, "queue_sort": default_sort(view),
+    "queue_view": QueueView.ALL_OPEN if watches_all else QueueView.MY_OPEN, "queue_sort": default_sort(view),
     "queue_page_size": PAGE_SIZES[0], "queue_page": 1})
 
 # The same choice without the table, for keyboards and screen readers.

@@ -316,7 +316,7 @@ def test_the_users_page_filters_by_role_and_lists_by_name(app_db):
     at.selectbox(key="users_role").set_value(Role.AGENT)
     rerun(at)
     assert at.dataframe[0].value["Name"].tolist() == ["Bo Agent", "Zed Agent"]
-    assert at.dataframe[0].value["Role"].tolist() == ["agent", "agent"]
+    assert at.dataframe[0].value["Role"].tolist() == ["Agent", "Agent"]
     assert "2 accounts" in [c.value for c in at.caption]
 
     at.selectbox(key="users_role").set_value(None)
