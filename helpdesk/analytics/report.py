@@ -1,0 +1,70 @@
+"""The whole analytics view in one call, checked for who may see it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from helpdesk.access import ensure_reports_reader
+from helpdesk.analytics import charts
+from helpdesk.analytics.forecast import Forecast, forecast
+from helpdesk.analytics.kpis import Kpis, kpis, open_now
+from helpdesk.analytics.period import Period
+from helpdesk.analytics.sql import TicketFilter
+from helpdesk.core.clock import utcnow
+from helpdesk.models import User
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    previous_period: Period
+    filters: TicketFilter
+    now: datetime
+    current: Kpis
+    previous: Kpis
+    volume: pd.DataFrame
+    backlog_by_age: pd.DataFrame
+    resolution_by_priority: pd.DataFrame
+    resolution_by_category: pd.DataFrame
+    per_agent: pd.DataFrame
+    arrivals: pd.DataFrame
+    statuses: pd.DataFrame
+    categories: pd.DataFrame
+    satisfaction_over_time: pd.DataFrame
+    satisfaction_by_first_response: pd.DataFrame
+    forecast: Forecast
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing raised, resolved or rated in the range (the backlog may still hold tickets)."""
+        c = self.current
+        return c.created == 0 and c.resolved == 0 and c.rating_requests == 0
+
+
+def build_report(*, session: Session, actor: User | None, period: Period, filters: TicketFilter,
+                 now: datetime | None = None) -> Report:
+    ensure_reports_reader(actor)
+    now = now or utcnow()
+    backlog_now = open_now(session, filters)
+    current = kpis(session, period, filters, now, backlog_now)
+    previous_period = period.previous()
+    previous = kpis(session, previous_period, filters, now, backlog_now)
+    days = (period.end - period.start).total_seconds() / 86400
+    return Report(
+        period=period, previous_period=previous_period, filters=filters, now=now,
+        current=current, previous=previous,
+        volume=charts.volume(session, period, filters, now, backlog_now),
+        backlog_by_age=charts.backlog_by_age(session, filters, now),
+        resolution_by_priority=charts.resolution_by_priority(session, period, filters),
+        resolution_by_category=charts.resolution_by_category(session, period, filters),
+        per_agent=charts.per_agent(session, period, filters, now),
+        arrivals=charts.arrivals_heatmap(session, period, filters),
+        statuses=charts.status_breakdown(session, period, filters),
+        categories=charts.category_breakdown(session, period, filters),
+        satisfaction_over_time=charts.satisfaction_over_time(session, period, filters),
+        satisfaction_by_first_response=charts.satisfaction_by_first_response(session, period, filters),
+        forecast=forecast(backlog_now=backlog_now, created=current.created, resolved=current.resolved, days=days),
+    )

@@ -1,0 +1,278 @@
+"""Every analytics figure equals a direct pandas computation over the same tickets.
+
+The tickets are made by the real services under a controlled clock, so their stored durations
+are the ones production stores: some still open, some reopened, some never answered, some
+waiting on the customer, some resolved across a weekend in business hours, and the range
+crosses the night Europe/Amsterdam moves its clocks (29 March 2026), so local days and hours
+are checked where they are hardest. pandas reads the raw rows and computes each figure its
+own way (local dates with tz_convert, percentiles with numpy's linear method)."""
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from helpdesk import settings
+from helpdesk.analytics.charts import FEW_RESPONSES, wilson_interval
+from helpdesk.analytics.period import RangePreset, make_period
+from helpdesk.analytics.report import build_report
+from helpdesk.analytics.sql import TicketFilter
+from helpdesk.core.db import session_scope
+from helpdesk.enums import OPEN_STATUSES, Priority, TicketStatus
+from helpdesk.models import SatisfactionRating, Ticket, User
+from helpdesk.tickets import assignment, customer, staff
+from tests.factories import add_category, add_user
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+START = datetime(2026, 3, 20, 6, 0, tzinfo=UTC)
+NOW = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
+
+
+def _build(desk, clock) -> None:
+    """About 60 tickets over twelve days, their lives interleaved in time order."""
+    rng = random.Random(20260329)
+    desk.act(desk.admin, settings.set_business_hours, hours=settings.BusinessHours(
+        start=time(9), end=time(17), timezone="Europe/Amsterdam"))
+    shipping = add_category(desk.engine, "Shipping")
+    other = add_user(desk.engine, email="dora@example.com", name="Dora Customer")
+    clock.now = START
+    plan: list[tuple[datetime, int, str]] = []
+    for n in range(60):
+        raised = START + timedelta(hours=n * 4.7 + rng.random())
+        plan.append((raised, n, "raise"))
+        t = raised
+        if rng.random() < 0.85:
+            t += timedelta(hours=rng.choice([0.5, 2, 5, 20, 50]))
+            plan.append((t, n, "reply_wait" if rng.random() < 0.3 else "reply"))
+            if plan[-1][2] == "reply_wait":
+                t += timedelta(hours=rng.choice([1, 9, 30]))
+                plan.append((t, n, "customer_reply"))
+        if rng.random() < 0.8:
+            t += timedelta(hours=rng.choice([1, 6, 40]))
+            plan.append((t, n, "resolve"))
+            if rng.random() < 0.2:
+                t += timedelta(hours=3)
+                plan.append((t, n, "reopen"))
+                if rng.random() < 0.6:
+                    t += timedelta(hours=4)
+                    plan.append((t, n, "resolve"))
+    ids: dict[int, int] = {}
+    agents = [desk.agent, desk.agent2]
+    for at, n, step in sorted(p for p in plan if p[0] < NOW):  # the rest hasn't happened yet
+        clock.now = at
+        if step == "raise":
+            ids[n] = desk.raise_ticket(customer=other if n % 5 == 0 else desk.customer,
+                                       category=shipping if n % 3 == 0 else desk.category,
+                                       priority=list(Priority)[n % 4], subject=f"Ticket {n}")
+            if n % 7 != 0:  # some stay unassigned
+                desk.act(desk.admin, assignment.assign_ticket, ticket_id=ids[n], assignee_id=agents[n % 2].id)
+        elif step in ("reply", "reply_wait"):
+            desk.act(agents[n % 2], staff.add_agent_reply, ticket_id=ids[n], body="Looking.",
+                     new_status=TicketStatus.WAITING_ON_CUSTOMER if step == "reply_wait" else None)
+        elif step == "customer_reply":
+            who = other if n % 5 == 0 else desk.customer
+            desk.act(who, customer.add_customer_reply, ticket_id=ids[n], body="Here you are.")
+        elif step == "resolve":
+            desk.act(agents[n % 2], staff.change_status, ticket_id=ids[n], status=TicketStatus.RESOLVED)
+        elif step == "reopen":
+            desk.act(agents[n % 2], staff.change_status, ticket_id=ids[n], status=TicketStatus.OPEN)
+    clock.now = NOW
+    # Satisfaction answers for the resolved ones, written as the rating service would keep them.
+    with session_scope(desk.engine) as session:
+        resolved = session.scalars(select(Ticket).where(Ticket.resolved_at.is_not(None)).order_by(Ticket.id)).all()
+        for k, ticket in enumerate(resolved):
+            answered = k % 3 != 2
+            session.add(SatisfactionRating(
+                ticket_id=ticket.id, customer_id=ticket.customer_id, agent_id=ticket.assignee_id,
+                requested_at=ticket.resolved_at, score=(k % 5) + 1 if answered else None,
+                rated_at=ticket.resolved_at + timedelta(hours=1) if answered else None,
+                lapsed_at=ticket.resolved_at + timedelta(hours=2) if k % 11 == 0 and not answered else None))
+
+
+@pytest.fixture
+def world(desk, clock):
+    _build(desk, clock)
+    with session_scope(desk.engine) as session:
+        tickets = pd.read_sql(select(Ticket.__table__), session.connection())
+        ratings = pd.read_sql(select(SatisfactionRating.__table__), session.connection())
+        reader = session.get(User, desk.admin.id)
+    for frame, columns in ((tickets, ["created_at", "first_response_at", "resolved_at", "first_response_due_at",
+                                      "resolution_due_at"]), (ratings, ["requested_at"])):
+        for name in columns:
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="mixed")
+    return desk, clock.now, tickets, ratings, reader
+
+
+def _report(desk, now, **filters):
+    period = make_period(preset=RangePreset.CUSTOM, now=now, zone=ZONE, first=date(2026, 3, 23),
+                         last=date(2026, 4, 1))
+    with session_scope(desk.engine) as session:
+        return build_report(session=session, actor=session.get(User, desk.admin.id), period=period,
+                            filters=TicketFilter(**filters), now=now)
+
+
+def _pct(values, q):
+    values = [v for v in values if v == v and v is not None]
+    return None if not values else float(np.percentile(values, q * 100, method="linear"))
+
+
+def _close(a, b):
+    if a is None or b is None:
+        assert a is None and b is None, (a, b)
+    else:
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+
+
+def _in(frame, column, start, end):
+    return frame[(frame[column] >= start) & (frame[column] < end)]
+
+
+def _expected_kpis(tickets, ratings, start, end, now, business: bool):
+    fr_col = "first_response_business_seconds" if business else "first_response_seconds"
+    res_col = "resolution_business_seconds" if business else "resolution_seconds"
+    created = _in(tickets, "created_at", start, end)
+    resolved = _in(tickets, "resolved_at", start, end)
+    done = created["first_response_at"].fillna(created["resolved_at"])
+    decided = created["first_response_due_at"].notna() & (done.notna() | (created["first_response_due_at"] < now))
+    met = decided & done.notna() & (done <= created["first_response_due_at"])
+    requests = _in(ratings, "requested_at", start, end)
+    requests = requests[requests["lapsed_at"].isna()]
+    answered = requests["score"].dropna()
+    still_open = tickets["status"].isin([s.value for s in OPEN_STATUSES]).sum()
+    backlog = still_open - len(_in(tickets, "created_at", end, now)) + len(_in(tickets, "resolved_at", end, now))
+    return {
+        "created": len(created), "resolved": len(resolved), "backlog": backlog,
+        "responded": int(created[fr_col].notna().sum()),
+        "first_response_median": _pct(created[fr_col], 0.5), "first_response_p90": _pct(created[fr_col], 0.9),
+        "resolution_median": _pct(resolved[res_col], 0.5), "resolution_p90": _pct(resolved[res_col], 0.9),
+        "first_response_sla_decided": int(decided.sum()), "first_response_sla_met": int(met.sum()),
+        "resolution_sla_decided": int(resolved["resolution_due_at"].notna().sum()),
+        "resolution_sla_met": int((resolved["resolved_at"] <= resolved["resolution_due_at"]).sum()),
+        "one_touch": int(((resolved["staff_reply_count"] == 1) & (resolved["reopen_count"] == 0)).sum()),
+        "ever_resolved": int((created["resolved_at"].notna() | (created["reopen_count"] > 0)).sum()),
+        "reopened": int((created["reopen_count"] > 0).sum()),
+        "rating_requests": len(requests), "rated": len(answered), "rating_sum": int(answered.sum()),
+        "rated_4_or_5": int((answered >= 4).sum()),
+    }
+
+
+@pytest.mark.parametrize("business", [False, True], ids=["calendar", "business"])
+def test_kpis_of_the_range_and_the_previous_one_match_pandas(world, business):
+    desk, now, tickets, ratings, _ = world
+    report = _report(desk, now, business_time=business)
+    assert tickets["reopen_count"].max() >= 1 and tickets["first_response_at"].isna().any()
+    assert (tickets["waiting_seconds"] > 0).any() and tickets["status"].isin(["open", "new"]).any()
+    for kpis, period in ((report.current, report.period), (report.previous, report.previous_period)):
+        expected = _expected_kpis(tickets, ratings, period.start, period.end, now, business)
+        for name, value in expected.items():
+            _close(getattr(kpis, name), value)
+    assert report.current.created > 10 and report.previous.created > 5  # the data set reaches both ranges
+    if business:  # business hours make a difference on this data, so the switch is really used
+        assert report.current.resolution_median != _report(desk, now).current.resolution_median
+
+
+def test_volume_per_local_day_and_backlog_line_match_pandas(world):
+    desk, now, tickets, _, _ = world
+    report = _report(desk, now)
+    local_created = tickets["created_at"].dt.tz_convert(ZONE).dt.date.value_counts()
+    local_resolved = tickets["resolved_at"].dropna().dt.tz_convert(ZONE).dt.date.value_counts()
+    volume = report.volume
+    assert list(volume["start"]) == [date(2026, 3, 23) + timedelta(days=d) for d in range(10)]
+    assert list(volume["created"]) == [int(local_created.get(d, 0)) for d in volume["start"]]
+    assert list(volume["resolved"]) == [int(local_resolved.get(d, 0)) for d in volume["start"]]
+    for day, backlog in zip(volume["start"], volume["backlog"]):
+        end = min(datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZONE).astimezone(UTC), now)
+        open_then = ((tickets["created_at"] < end)
+                     & (tickets["resolved_at"].isna() | (tickets["resolved_at"] >= end))).sum()
+        assert backlog == open_then, day
+
+
+def test_arrivals_heatmap_uses_local_weekday_and_hour_across_the_clock_change(world):
+    desk, now, tickets, _, _ = world
+    report = _report(desk, now)
+    created = _in(tickets, "created_at", report.period.start, report.period.end)["created_at"].dt.tz_convert(ZONE)
+    expected = pd.crosstab(created.dt.day_of_week, created.dt.hour).reindex(index=range(7), columns=range(24),
+                                                                         fill_value=0)
+    assert report.arrivals.to_numpy().tolist() == expected.to_numpy().tolist()
+    # Tickets raised on Sunday 29 March after the change (02:00 -> 03:00) sit at the local hour.
+    assert report.arrivals.to_numpy().sum() == len(created)
+
+
+def test_breakdowns_and_distributions_match_pandas(world):
+    desk, now, tickets, _, _ = world
+    report = _report(desk, now)
+    start, end = report.period.start, report.period.end
+    created = _in(tickets, "created_at", start, end)
+    resolved = _in(tickets, "resolved_at", start, end)
+    assert dict(zip(report.statuses["status"], report.statuses["tickets"])) == {
+        s.label: int((created["status"] == s.value).sum()) for s in TicketStatus}
+    assert sorted(report.categories["tickets"]) == sorted(created["category_id"].value_counts().tolist())
+    for _, row in report.resolution_by_priority.iterrows():
+        hours = resolved[resolved["priority"] == Priority(row["priority"].lower()).value]["resolution_seconds"] / 3600
+        assert row["resolved"] == hours.notna().sum()
+        for column, q in (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
+            _close(row[column], _pct(hours, q))
+    for _, row in report.resolution_by_category.iterrows():
+        hours = resolved[resolved["category_id"] == row["category_id"]]["resolution_seconds"] / 3600
+        _close(row["median"], _pct(hours, 0.5))
+    ages = now - tickets[tickets["status"].isin([s.value for s in OPEN_STATUSES])]["created_at"]
+    bands = pd.cut(ages.dt.total_seconds() / 86400, [-1, 1, 3, 7, 30, 10**6], right=False,
+                   labels=list(report.backlog_by_age["age"]))
+    assert report.backlog_by_age["tickets"].tolist() == bands.value_counts(sort=False).tolist()
+
+
+def test_per_agent_figures_and_satisfaction_intervals_match_pandas(world):
+    desk, now, tickets, ratings, _ = world
+    report = _report(desk, now)
+    start, end = report.period.start, report.period.end
+    created = _in(tickets, "created_at", start, end)
+    resolved = _in(tickets, "resolved_at", start, end)
+    answers = _in(ratings, "requested_at", start, end)
+    answers = answers[answers["lapsed_at"].isna() & answers["score"].notna()]
+    assert len(report.per_agent) == 2
+    for _, row in report.per_agent.iterrows():
+        mine_created = created[created["assignee_id"] == row["agent_id"]]
+        mine_resolved = resolved[resolved["assignee_id"] == row["agent_id"]]
+        mine_answers = answers[answers["agent_id"] == row["agent_id"]]
+        assert row["assigned"] == len(mine_created) and row["resolved"] == len(mine_resolved)
+        _close(row["first_response_median"], _pct(mine_created["first_response_seconds"] / 3600, 0.5))
+        _close(row["resolution_median"], _pct(mine_resolved["resolution_seconds"] / 3600, 0.5))
+        assert row["satisfaction_n"] == len(mine_answers)
+        happy = int((mine_answers["score"] >= 4).sum())
+        low, high = wilson_interval(happy, len(mine_answers))
+        _close(row["satisfaction_low"], low)
+        assert low <= row["satisfaction"] <= high
+        assert row["few_responses"] == (len(mine_answers) < FEW_RESPONSES)
+
+
+def test_satisfaction_by_first_response_band_matches_pandas(world):
+    desk, now, tickets, ratings, _ = world
+    report = _report(desk, now)
+    answers = _in(ratings, "requested_at", report.period.start, report.period.end)
+    answers = answers[answers["lapsed_at"].isna() & answers["score"].notna()].merge(
+        tickets[["id", "first_response_seconds"]], left_on="ticket_id", right_on="id")
+    answers = answers[answers["first_response_seconds"].notna()]
+    bands = pd.cut(answers["first_response_seconds"] / 3600, [-1, 1, 4, 24, 10**6], right=False, labels=False)
+    frame = report.satisfaction_by_first_response
+    for band in range(4):
+        scores = answers[bands == band]["score"]
+        assert frame.loc[band, "answers"] == len(scores)
+        _close(frame.loc[band, "average"], float(scores.mean()) if len(scores) else None)
+
+
+def test_filters_narrow_every_figure_to_the_chosen_tickets(world):
+    desk, now, tickets, ratings, _ = world
+    only = _report(desk, now, priorities=(Priority.HIGH,), agent_ids=(desk.agent.id,))
+    chosen = tickets[(tickets["priority"] == "high") & (tickets["assignee_id"] == desk.agent.id)]
+    chosen_ratings = ratings[ratings["ticket_id"].isin(chosen["id"]) & (ratings["agent_id"] == desk.agent.id)]
+    expected = _expected_kpis(chosen, chosen_ratings, only.period.start, only.period.end, now, False)
+    expected["backlog"] = expected["backlog"]  # computed over the chosen tickets above
+    for name, value in expected.items():
+        _close(getattr(only.current, name), value)
+    assert int(only.volume["created"].sum()) == only.current.created
+    assert set(only.per_agent["agent_id"]) <= {desk.agent.id}
