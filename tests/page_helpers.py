@@ -152,3 +152,11 @@ def fill(at: AppTest, **values) -> AppTest:
 
 __all__ = ["APP", "RUN_TIMEOUT", "as_read", "fill", "message_at", "messages", "open_app", "page_text", "point_app_at",
            "rerun"]
+
+
+def type_address(at: AppTest, address: str) -> AppTest:
+    """As if the person typed /<address> into the browser: the page the navigation registered
+    under that address for them (AppTest's switch_page only finds pages by file)."""
+    [page_hash] = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == address]
+    at._page_hash = page_hash
+    return rerun(at)

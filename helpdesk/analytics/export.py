@@ -1,0 +1,67 @@
+"""The analytics view as files: each chart's data as CSV, the whole view as one Excel workbook."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from helpdesk.analytics.definitions import DEFINITIONS
+from helpdesk.analytics.report import Report
+
+# (sheet name, DEFINITIONS key, attribute of the report)
+TABLES = (
+    ("Created and resolved", "volume", "volume"),
+    ("Backlog by age", "backlog_by_age", "backlog_by_age"),
+    ("Resolution by priority", "resolution_by_priority", "resolution_by_priority"),
+    ("Resolution by category", "resolution_by_category", "resolution_by_category"),
+    ("Per agent", "per_agent", "per_agent"),
+    ("Arrivals", "arrivals", "arrivals"),
+    ("Statuses", "statuses", "statuses"),
+    ("Categories", "categories", "categories"),
+    ("Satisfaction over time", "satisfaction_over_time", "satisfaction_over_time"),
+    ("Satisfaction by response", "satisfaction_by_first_response", "satisfaction_by_first_response"),
+)
+
+KPI_ROWS = (
+    ("Tickets created", "created"), ("Tickets resolved", "resolved"), ("Open backlog", "backlog"),
+    ("First response, median (h)", "first_response_median"), ("First response, p90 (h)", "first_response_p90"),
+    ("Resolution, median (h)", "resolution_median"), ("Resolution, p90 (h)", "resolution_p90"),
+    ("First-response SLA met", "first_response_sla"), ("Resolution SLA met", "resolution_sla"),
+    ("One-touch resolutions", "one_touch_rate"), ("Reopen rate", "reopen_rate"),
+    ("Satisfaction, average", "satisfaction_average"), ("Satisfaction, rated 4-5", "satisfaction_share_4_5"),
+    ("Satisfaction, response rate", "satisfaction_response_rate"), ("Satisfaction, answers (n)", "rated"),
+)
+_SECONDS = {"first_response_median", "first_response_p90", "resolution_median", "resolution_p90"}
+
+
+def kpi_table(report: Report) -> pd.DataFrame:
+    rows = []
+    for label, name in KPI_ROWS:
+        now, before = getattr(report.current, name), getattr(report.previous, name)
+        if name in _SECONDS:
+            now, before = (None if v is None else v / 3600 for v in (now, before))
+        rows.append({"figure": label, "this range": now, "previous range": before,
+                     "change": None if now is None or before is None else now - before})
+    return pd.DataFrame(rows)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex)) \
+        .encode("utf-8")
+
+
+def workbook_bytes(report: Report) -> bytes:
+    """One sheet per table, the figures first, and a sheet saying what each one counts."""
+    buffer = io.BytesIO()
+    period = report.period
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        kpi_table(report).to_excel(writer, sheet_name="Figures", index=False)
+        for sheet, _, attribute in TABLES:
+            frame = getattr(report, attribute)
+            frame.to_excel(writer, sheet_name=sheet[:31], index=attribute == "arrivals")
+        pd.DataFrame([{"figure": d.title, "dates": d.dates_phrase, "counts": d.counts, "leaves out": d.excludes}
+                      for d in DEFINITIONS.values()]).to_excel(writer, sheet_name="Definitions", index=False)
+        pd.DataFrame([{"from": period.first.isoformat(), "to": period.last.isoformat(), "time zone": str(period.zone),
+                       "business hours": report.filters.business_time}]).to_excel(
+            writer, sheet_name="Range", index=False)
+    return buffer.getvalue()

@@ -1,0 +1,119 @@
+"""Drawing the analytics report: KPI tiles with their change, and chart cards that each say what
+they count, which date puts a ticket in the range, and offer their data as CSV."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from helpdesk.analytics.definitions import DEFINITIONS
+from helpdesk.analytics.export import csv_bytes
+from helpdesk.analytics.kpis import Kpis
+
+HOUR = 3600.0
+CHART_HEIGHT = 320
+# Plotly's default colours, named for what they show, so every chart says the same thing the same way.
+CREATED, RESOLVED, BACKLOG = "#1f77b4", "#2ca02c", "#d62728"
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    hours = seconds / HOUR
+    if hours < 1:
+        return f"{seconds / 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def share_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+NO_CHANGE = "no change"
+TILE_WIDTH = 200
+
+
+def _delta(now, before, *, kind: str) -> str | None:
+    """The change as Streamlit reads it: a leading ASCII "-" for down (it colours by that sign)."""
+    if now is None or before is None:
+        return None
+    change = now - before
+    if abs(change) < 1e-9 or (kind == "share" and abs(change) < 0.0005):
+        return NO_CHANGE
+    if kind == "count":
+        return f"{change:+,.0f}"
+    if kind == "share":
+        return f"{change * 100:+.1f} pts"
+    if kind == "seconds":
+        return ("+" if change >= 0 else "-") + duration_text(abs(change))
+    return f"{change:+.2f}"
+
+
+def _tile(column, label: str, value: str, definition_key: str, delta: str | None, *, lower_is_better=False,
+          versus: str) -> None:
+    definition = DEFINITIONS[definition_key]
+    help_text = f"{definition.counts} {definition.excludes} {definition.dates_phrase}".strip()
+    color = "off" if delta == NO_CHANGE else "inverse" if lower_is_better else "normal"
+    column.metric(label, value, delta, delta_color=color, help=help_text, border=True, width=TILE_WIDTH,
+                  delta_arrow="off" if delta == NO_CHANGE else "auto", delta_description=versus if delta else None)
+
+
+def kpi_grid(current: Kpis, previous: Kpis, *, versus: str) -> None:
+    """Each tile: the figure, its change against the previous range of the same length."""
+    c, p = current, previous
+    tiles = [
+        ("Tickets created", f"{c.created:,}", "created", _delta(c.created, p.created, kind="count"), False),
+        ("Tickets resolved", f"{c.resolved:,}", "resolved", _delta(c.resolved, p.resolved, kind="count"), False),
+        ("Open backlog", f"{c.backlog:,}", "backlog", _delta(c.backlog, p.backlog, kind="count"), True),
+        ("First response, median", duration_text(c.first_response_median), "first_response",
+         _delta(c.first_response_median, p.first_response_median, kind="seconds"), True),
+        ("First response, 90th pct", duration_text(c.first_response_p90), "first_response",
+         _delta(c.first_response_p90, p.first_response_p90, kind="seconds"), True),
+        ("Resolution, median", duration_text(c.resolution_median), "resolution",
+         _delta(c.resolution_median, p.resolution_median, kind="seconds"), True),
+        ("Resolution, 90th pct", duration_text(c.resolution_p90), "resolution",
+         _delta(c.resolution_p90, p.resolution_p90, kind="seconds"), True),
+        ("First-response SLA met", share_text(c.first_response_sla), "first_response_sla",
+         _delta(c.first_response_sla, p.first_response_sla, kind="share"), False),
+        ("Resolution SLA met", share_text(c.resolution_sla), "resolution_sla",
+         _delta(c.resolution_sla, p.resolution_sla, kind="share"), False),
+        ("One-touch resolutions", share_text(c.one_touch_rate), "one_touch",
+         _delta(c.one_touch_rate, p.one_touch_rate, kind="share"), False),
+        ("Reopen rate", share_text(c.reopen_rate), "reopen_rate",
+         _delta(c.reopen_rate, p.reopen_rate, kind="share"), True),
+        ("Satisfaction, rated 4-5", share_text(c.satisfaction_share_4_5), "satisfaction",
+         _delta(c.satisfaction_share_4_5, p.satisfaction_share_4_5, kind="share"), False),
+        ("Satisfaction, average", "–" if c.satisfaction_average is None else f"{c.satisfaction_average:.2f} / 5",
+         "satisfaction", _delta(c.satisfaction_average, p.satisfaction_average, kind="score"), False),
+        ("Rating response rate", share_text(c.satisfaction_response_rate), "satisfaction",
+         _delta(c.satisfaction_response_rate, p.satisfaction_response_rate, kind="share"), False),
+        ("Ratings (n)", f"{c.rated:,}", "satisfaction", _delta(c.rated, p.rated, kind="count"), False),
+    ]
+    # A row of tiles that wraps: five or six abreast on a desktop, two on a phone.
+    with st.container(horizontal=True, wrap=True, gap="small", key="analytics_kpis"):
+        for label, value, key, delta, inverse in tiles:
+            _tile(st, label, value, key, delta, lower_is_better=inverse, versus=versus)
+
+
+def chart_card(name: str, figure: go.Figure | None, data: pd.DataFrame, *, empty: str | None = None,
+               table: pd.DataFrame | None = None, height: int = CHART_HEIGHT) -> None:
+    """A chart with its title, what its dates mean, the definition, and its data (table and CSV)."""
+    definition = DEFINITIONS[name]
+    with st.container(border=True, key=f"analytics_card_{name}"):
+        st.subheader(definition.title, anchor=False)
+        st.caption(definition.dates_phrase)
+        if empty:
+            st.info(empty, icon=":material/info:")
+        elif figure is not None:
+            figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
+                                 legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+            st.plotly_chart(figure, key=f"analytics_chart_{name}", width="stretch",
+                            config={"displaylogo": False, "responsive": True})
+        with st.expander("What this counts, and the numbers", key=f"analytics_about_{name}"):
+            st.markdown(f"{definition.counts}" + (f"\n\n*Left out:* {definition.excludes}" if definition.excludes else ""))
+            st.dataframe(table if table is not None else data, hide_index=True, width="stretch",
+                         key=f"analytics_table_{name}")
+            st.download_button("Download CSV", csv_bytes(data), file_name=f"{name}.csv", mime="text/csv",
+                               key=f"analytics_csv_{name}", icon=":material/download:")

@@ -1,0 +1,125 @@
+"""The analytics page as a manager uses it: the figures of the chosen range and filters, each
+chart drawn with its definition and data, an empty range that says so, and nobody else in."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from helpdesk.analytics.period import RangePreset
+from helpdesk.enums import Priority, Role, TicketStatus
+from helpdesk.tickets import assignment, staff
+from tests.factories import add_user
+from tests.page_helpers import messages, open_app, page_text, rerun, type_address
+
+PAGE = "pages/manager/analytics.py"
+
+
+@pytest.fixture
+def manager(app_desk):
+    return add_user(app_desk.engine, email="mia@support.example.com", role=Role.MANAGER, name="Mia Manager")
+
+
+@pytest.fixture
+def busy(app_desk, clock):
+    """Five tickets this week: three normal (two answered and resolved), two urgent (one answered);
+    Alex has the first four."""
+    clock.now = clock.now.replace(year=2026, month=11, day=30, hour=9)  # a Monday
+    ids = []
+    for n, priority in enumerate([Priority.NORMAL] * 3 + [Priority.URGENT] * 2):
+        ids.append(app_desk.raise_ticket(subject=f"Ticket {n}", priority=priority))
+        clock.advance(minutes=30)
+    for ticket_id in ids[:4]:
+        app_desk.act(app_desk.admin, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=app_desk.agent.id)
+    for ticket_id in ids[:2]:
+        app_desk.act(app_desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Fixed.",
+                     new_status=TicketStatus.RESOLVED)
+        clock.advance(hours=1)
+    app_desk.act(app_desk.agent, staff.add_agent_reply, ticket_id=ids[3], body="Looking.")
+    clock.advance(hours=2)
+    return ids
+
+
+
+def metric(at, label: str) -> str:
+    [found] = [m for m in at.metric if m.label == label]
+    return found.value
+
+
+def test_a_manager_sees_the_figures_and_every_chart_with_its_definition(app_desk, busy, manager):
+    at = open_app(manager, page=PAGE)
+    assert at.title[0].value == "Analytics"
+    assert metric(at, "Tickets created") == "5"
+    assert metric(at, "Tickets resolved") == "2"
+    assert metric(at, "Open backlog") == "3"
+    assert metric(at, "One-touch resolutions") == "100%"
+    drawn = {chart.key.removeprefix("analytics_chart_") for chart in at.get("plotly_chart")}
+    assert drawn == {"volume", "backlog_by_age", "resolution_by_priority", "resolution_by_category", "per_agent",
+                     "arrivals", "statuses", "categories", "forecast"}
+    text = page_text(at)
+    for heading in ("Created and resolved", "Backlog by age", "Resolution time by priority", "Per agent",
+                    "Arrivals by weekday and hour", "Backlog forecast"):
+        assert heading in text
+    assert "Dates mean: when the ticket was raised." in text
+    assert "Dates mean: when the ticket was (last) resolved." in text
+    # Every chart offers its numbers as CSV, and the whole view is one workbook.
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("Download CSV") == 11 and "Download the whole view (Excel)" in labels
+    # No rating yet: the satisfaction charts say so instead of drawing empty axes.
+    assert "No rating was given for resolutions in this range." in messages(at, "info")
+
+
+def test_filters_narrow_the_figures_and_stay_in_the_address(app_desk, busy, manager):
+    at = open_app(manager, page=PAGE)
+    at.multiselect(key="analytics_priority").set_value([Priority.URGENT])
+    rerun(at)
+    assert metric(at, "Tickets created") == "2"
+    assert metric(at, "Tickets resolved") == "0"
+    assert metric(at, "Open backlog") == "2"
+    assert at.query_params["priority"] in ("urgent", ["urgent"])
+    at.multiselect(key="analytics_agent").set_value([app_desk.agent2.id])
+    rerun(at)
+    # Nothing assigned to Bo: the page explains the empty range instead of drawing broken charts.
+    assert any(m.startswith("No ticket was raised, resolved or rated between") and "with these filters" in m
+               for m in messages(at, "info"))
+    assert not at.get("plotly_chart")
+
+
+def test_a_custom_range_needs_both_days_and_says_so_next_to_the_field(app_desk, busy, manager):
+    at = open_app(manager, page=PAGE)
+    [ranges] = [g for g in at.get("button_group") if g.key == "analytics_range"]
+    ranges.set_value(RangePreset.CUSTOM)
+    rerun(at)
+    dates = at.date_input(key="analytics_custom")
+    first = dates.value[1]
+    dates.set_value((first,))
+    rerun(at)
+    assert "Choose the first and the last day." in messages(at, "error")
+    assert at.date_input(key="analytics_custom").value[0] == first  # what was chosen stays
+    dates = at.date_input(key="analytics_custom")
+    dates.set_value((first - timedelta(days=6), first))
+    rerun(at)
+    assert not messages(at, "error") and metric(at, "Tickets created") == "5"
+
+
+def test_an_empty_helpdesk_explains_itself(app_desk, manager):
+    at = open_app(manager, page=PAGE)
+    assert any(m.startswith("No ticket was raised, resolved or rated between") for m in messages(at, "info"))
+    assert "Open backlog now: 0." in " ".join(messages(at, "info"))
+    assert not at.exception
+
+
+@pytest.mark.parametrize("who, home", [("agent", "Queue"), ("customer", "Submit a ticket")])
+def test_agents_and_customers_typing_the_address_are_sent_home(app_desk, busy, who, home):
+    at = open_app(getattr(app_desk, who))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(PAGE)
+    type_address(at, "analytics")
+    assert at.title[0].value == home
+    assert "That page is for managers and administrators. Here is your start page." in messages(at, "info")
+    assert not at.metric
+
+
+def test_an_administrator_sees_analytics_too(app_desk, busy):
+    at = open_app(app_desk.admin, page=PAGE)
+    assert metric(at, "Tickets created") == "5"
