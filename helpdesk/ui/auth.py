@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from helpdesk.access import ensure_admin
+from helpdesk.access import ensure_admin, ensure_reports_reader
 from helpdesk.accounts.users import get_active_user
 from helpdesk.core.errors import PermissionDenied
 from helpdesk.models import User
@@ -48,5 +48,17 @@ def require_admin(session: Session, *, to: str) -> User:
         ensure_admin(user)
     except PermissionDenied:
         st.error(f"Only administrators can {to}.")
+        st.stop()
+    return user
+
+
+def require_reports_reader(session: Session, *, to: str) -> User:
+    """The signed-in manager or administrator, or one refusal ("Only managers and administrators
+    can {to}.") and stop. Navigation hides these pages from others; this covers opening one directly."""
+    user = require_user(session)
+    try:
+        ensure_reports_reader(user)
+    except PermissionDenied:
+        st.error(f"Only managers and administrators can {to}.")
         st.stop()
     return user
