@@ -8,12 +8,13 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.analytics.kpis import _count, first_response_decided, open_at
+from helpdesk.analytics.kpis import _count, open_at
 from helpdesk.analytics.period import Period
 from helpdesk.analytics.sql import TicketFilter, bucket_table, in_range, seconds_between
 from helpdesk.core.percentile import percentile
 from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, Priority, TicketStatus
 from helpdesk.models import Category, SatisfactionRating, Ticket, User
+from helpdesk.tickets.figures import first_response_decided, resolution_met
 
 HOUR = 3600.0
 # Fewer answers than this and a satisfaction figure says so instead of ranking people on noise.
@@ -122,7 +123,7 @@ def per_agent(session: Session, period: Period, filters: TicketFilter, now: date
                *filters.conditions()).group_by(Ticket.assignee_id))}
     resolved = {r[0]: r for r in session.execute(
         select(Ticket.assignee_id, func.count(), percentile(res, 0.5), _count(Ticket.resolution_due_at.is_not(None)),
-               _count(Ticket.resolved_at <= Ticket.resolution_due_at))
+               _count(resolution_met()))
         .where(in_range(Ticket.resolved_at, period.start, period.end), Ticket.assignee_id.is_not(None),
                *filters.conditions()).group_by(Ticket.assignee_id))}
     rating_query = (_ratings(filters, SatisfactionRating.agent_id, func.count(SatisfactionRating.score),

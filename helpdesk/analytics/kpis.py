@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from helpdesk.analytics.period import Period
@@ -12,6 +12,7 @@ from helpdesk.analytics.sql import TicketFilter, in_range
 from helpdesk.core.percentile import percentile
 from helpdesk.enums import OPEN_STATUSES
 from helpdesk.models import SatisfactionRating, Ticket
+from helpdesk.tickets.figures import first_response_decided, one_touch, resolution_met
 
 
 def _share(part, whole) -> float | None:
@@ -69,16 +70,6 @@ class Kpis:
         return _share(self.rated, self.rating_requests)
 
 
-def first_response_decided(now: datetime):
-    """(decided, met) for a ticket's first-response target: decided once answered, resolved
-    without an answer (the clock stopped), or overdue while unanswered."""
-    done = func.coalesce(Ticket.first_response_at, Ticket.resolved_at)
-    decided = and_(Ticket.first_response_due_at.is_not(None),
-                   or_(done.is_not(None), Ticket.first_response_due_at < now))
-    met = and_(decided, done.is_not(None), done <= Ticket.first_response_due_at)
-    return decided, met
-
-
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -106,8 +97,8 @@ def resolved_figures(session: Session, period: Period, filters: TicketFilter) ->
                percentile(res, 0.5).label("resolution_median"),
                percentile(res, 0.9).label("resolution_p90"),
                _count(Ticket.resolution_due_at.is_not(None)).label("resolution_sla_decided"),
-               _count(Ticket.resolved_at <= Ticket.resolution_due_at).label("resolution_sla_met"),
-               _count(and_(Ticket.staff_reply_count == 1, Ticket.reopen_count == 0)).label("one_touch"))
+               _count(resolution_met()).label("resolution_sla_met"),
+               _count(one_touch()).label("one_touch"))
         .where(in_range(Ticket.resolved_at, period.start, period.end), *filters.conditions())).one()
     return dict(row._mapping)
 

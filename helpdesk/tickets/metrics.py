@@ -21,7 +21,12 @@ from helpdesk.sla.clock import working_time_between
 
 def _calendar(ticket: Ticket) -> BusinessHours | None:
     session = object_session(ticket)
-    return business_hours(session) if session is not None else None
+    if session is None:
+        return None
+    # Reading the setting must not flush the half-changed ticket: that would be a second UPDATE
+    # (and a second version step) in one save.
+    with session.no_autoflush:
+        return business_hours(session)
 
 
 def _seconds(span: timedelta) -> int:

@@ -20,6 +20,7 @@ from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, RUNNING_CLOCK_STATUSES,
 from helpdesk.models import Category, Ticket, User, format_reference, parse_reference
 from helpdesk.search import text_index
 from helpdesk.sla import clock
+from helpdesk.tickets.figures import TicketFigure, figure_conditions
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -33,11 +34,14 @@ class QueueView(StrEnum):
     ALL_OPEN = "all_open"
     BREACHING_SOON = "breaching_soon"
     RECENTLY_RESOLVED = "recently_resolved"
+    # Every ticket, whatever its status: where an analytics figure's tickets are listed.
+    ALL_TICKETS = "all"
 
     @property
     def label(self) -> str:
         return {"my_open": "My open tickets", "unassigned": "Unassigned", "all_open": "All open",
-                "breaching_soon": "Breaching soon", "recently_resolved": "Recently resolved"}[self.value]
+                "breaching_soon": "Breaching soon", "recently_resolved": "Recently resolved",
+                "all": "All tickets"}[self.value]
 
 
 class QueueSort(StrEnum):
@@ -63,6 +67,10 @@ class QueueFilters:
     created_to: date | None = None  # inclusive
     # A reference (CCR-000042, #42, 42), or text found in the subject or the customer's name or e-mail.
     text: str = ""
+    # The tickets an analytics figure counts, its date (created or resolved) in [since, until).
+    figure: TicketFigure | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,8 @@ def _view_conditions(view: QueueView, actor: User, now: datetime) -> list:
     if view == QueueView.RECENTLY_RESOLVED:
         # Only resolved (and later closed) tickets carry resolved_at; reopening clears it.
         return [Ticket.resolved_at >= now - timedelta(days=RECENTLY_RESOLVED_DAYS)]
+    if view == QueueView.ALL_TICKETS:
+        return []
     raise ValidationError({"view": "Choose a queue view."})
 
 
@@ -152,9 +162,11 @@ def _text_condition(session: Session, text: str):
     return text_index.subject_or_customer_contains(session, text)
 
 
-def _filter_conditions(session: Session, filters: QueueFilters) -> list:
+def _filter_conditions(session: Session, filters: QueueFilters, now: datetime) -> list:
     errors = {}
     conditions = []
+    if filters.figure is not None:
+        conditions += figure_conditions(TicketFigure(filters.figure), filters.since, filters.until, now)
     if filters.statuses:
         conditions.append(Ticket.status.in_([TicketStatus(s) for s in filters.statuses]))
     if filters.priorities:
@@ -193,11 +205,13 @@ def _order_by(sort: QueueSort) -> list:
 
 
 def default_sort(view: QueueView) -> QueueSort:
-    return QueueSort.RESOLVED if view == QueueView.RECENTLY_RESOLVED else QueueSort.SLA_DUE
+    if view == QueueView.RECENTLY_RESOLVED:
+        return QueueSort.RESOLVED
+    return QueueSort.CREATED if view == QueueView.ALL_TICKETS else QueueSort.SLA_DUE
 
 
 def _conditions(session: Session, actor: User, view: QueueView, filters: QueueFilters, now: datetime) -> list:
-    return _view_conditions(QueueView(view), actor, now) + _filter_conditions(session, filters)
+    return _view_conditions(QueueView(view), actor, now) + _filter_conditions(session, filters, now)
 
 
 def build_queue_queries(*, session: Session, actor: User, view: QueueView, filters: QueueFilters,

@@ -2,6 +2,8 @@
 they count, which date puts a ticket in the range, and offer their data as CSV."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -9,8 +11,13 @@ import streamlit as st
 from helpdesk.analytics.definitions import DEFINITIONS
 from helpdesk.analytics.export import csv_bytes
 from helpdesk.analytics.kpis import Kpis
+from helpdesk.analytics.period import Period
+from helpdesk.analytics.sql import TicketFilter
+from helpdesk.enums import TicketStatus
+from helpdesk.tickets.figures import TicketFigure
 
 HOUR = 3600.0
+QUEUE_PAGE = "pages/agent/queue.py"
 CHART_HEIGHT = 320
 # Plotly's default colours, named for what they show, so every chart says the same thing the same way.
 CREATED, RESOLVED, BACKLOG = "#1f77b4", "#2ca02c", "#d62728"
@@ -98,22 +105,112 @@ def kpi_grid(current: Kpis, previous: Kpis, *, versus: str) -> None:
 
 
 def chart_card(name: str, figure: go.Figure | None, data: pd.DataFrame, *, empty: str | None = None,
-               table: pd.DataFrame | None = None, height: int = CHART_HEIGHT) -> None:
-    """A chart with its title, what its dates mean, the definition, and its data (table and CSV)."""
+               table: pd.DataFrame | None = None, height: int = CHART_HEIGHT,
+               links: Sequence[tuple[str, dict | None]] = (),
+               on_pick: Callable[[dict], tuple[str, dict | None] | None] | None = None) -> None:
+    """A chart with its title, what its dates mean, the definition, and its data (table and CSV).
+    links: the tickets the whole chart counts; on_pick: the tickets of one clicked bar or cell."""
     definition = DEFINITIONS[name]
     with st.container(border=True, key=f"analytics_card_{name}"):
         st.subheader(definition.title, anchor=False)
-        st.caption(definition.dates_phrase)
+        st.caption(definition.dates_phrase + (" Click a bar to list its tickets." if on_pick and not empty else ""))
         if empty:
             st.info(empty, icon=":material/info:")
         elif figure is not None:
             figure.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
                                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-            st.plotly_chart(figure, key=f"analytics_chart_{name}", width="stretch",
-                            config={"displaylogo": False, "responsive": True})
+            state = st.plotly_chart(figure, key=f"analytics_chart_{name}", width="stretch",
+                                    on_select="rerun" if on_pick else "ignore",
+                                    selection_mode="points" if on_pick else ("points", "box", "lasso"),
+                                    config={"displaylogo": False, "responsive": True})
+            points = (state or {}).get("selection", {}).get("points", []) if on_pick else []
+            picked = on_pick(points[0]) if points else None
+            if picked is not None:
+                queue_link(*picked)
         with st.expander("What this counts, and the numbers", key=f"analytics_about_{name}"):
             st.markdown(f"{definition.counts}" + (f"\n\n*Left out:* {definition.excludes}" if definition.excludes else ""))
+            for label, params in links:
+                queue_link(label, params)
             st.dataframe(table if table is not None else data, hide_index=True, width="stretch",
                          key=f"analytics_table_{name}")
             st.download_button("Download CSV", csv_bytes(data), file_name=f"{name}.csv", mime="text/csv",
                                key=f"analytics_csv_{name}", icon=":material/download:")
+
+
+# --- the tickets behind a number ---------------------------------------------------------
+
+def queue_params(figure: TicketFigure, period: Period | None, filters: TicketFilter, *,
+                 since=None, until=None, status: TicketStatus | None = None, category_id: int | None = None,
+                 agent_id: int | None = None, priority=None) -> dict[str, str] | None:
+    """The queue address listing exactly the tickets `figure` counts (None when the queue can't
+    say it: it filters on one agent at most)."""
+    agents = (agent_id,) if agent_id is not None else filters.agent_ids
+    if len(agents) > 1:
+        return None
+    since = since if since is not None else (period.start if period is not None else None)
+    until = until if until is not None else (period.end if period is not None else None)
+    params = {"view": "all", "figure": figure.value}
+    if figure.dates != "now":
+        if since is not None:
+            params["since"] = str(int(since.timestamp()))  # local midnights: whole seconds
+        if until is not None:
+            params["until"] = str(-int(-until.timestamp() // 1))  # rounded up: "now" keeps its last second
+    categories = (category_id,) if category_id is not None else filters.category_ids
+    if categories:
+        params["category"] = ",".join(str(c) for c in categories)
+    priorities = (priority,) if priority is not None else filters.priorities
+    if priorities:
+        params["priority"] = ",".join(p.value for p in priorities)
+    if agents:
+        params["agent"] = str(agents[0])
+    if status is not None:
+        params["status"] = status.value
+    return params
+
+
+def queue_link(label: str, params: dict[str, str] | None) -> None:
+    if params is None:
+        st.caption(f"{label}: choose one agent (or none) to list these tickets in the queue.")
+        return
+    st.page_link(QUEUE_PAGE, label=label, query_params=params, icon=":material/list:")
+
+
+# The KPIs' tickets: (definition, [(link label, figure)]).
+KPI_TICKETS = (
+    ("created", [("Raised in the range", TicketFigure.CREATED)]),
+    ("resolved", [("Resolved in the range", TicketFigure.RESOLVED)]),
+    ("backlog", [("Open now", TicketFigure.OPEN)]),
+    ("first_response", [("Answered, raised in the range", TicketFigure.RESPONDED)]),
+    ("resolution", [("Resolved in the range", TicketFigure.RESOLVED)]),
+    ("first_response_sla", [("First response missed", TicketFigure.FIRST_RESPONSE_MISSED),
+                            ("First response met", TicketFigure.FIRST_RESPONSE_MET)]),
+    ("resolution_sla", [("Resolution missed", TicketFigure.RESOLUTION_MISSED),
+                        ("Resolution met", TicketFigure.RESOLUTION_MET)]),
+    ("one_touch", [("Resolved in one touch", TicketFigure.ONE_TOUCH)]),
+    ("reopen_rate", [("Reopened, raised in the range", TicketFigure.REOPENED)]),
+)
+
+
+def kpi_definitions(period: Period, filters: TicketFilter) -> None:
+    """Each headline figure in words, and links to the tickets it counts."""
+    with st.expander("What these numbers count, and their tickets", icon=":material/help:",
+                     key="analytics_kpi_definitions"):
+        for name, links in KPI_TICKETS:
+            definition = DEFINITIONS[name]
+            st.markdown(f"**{definition.title}.** {definition.counts}"
+                        + (f" *Left out:* {definition.excludes}" if definition.excludes else "")
+                        + f" {definition.dates_phrase}")
+            with st.container(horizontal=True, key=f"analytics_links_{name}"):
+                for label, figure in links:
+                    queue_link(label, queue_params(figure, period, filters))
+        satisfaction = DEFINITIONS["satisfaction"]
+        st.markdown(f"**{satisfaction.title}.** {satisfaction.counts} *Left out:* {satisfaction.excludes} "
+                    f"{satisfaction.dates_phrase}")
+
+
+def point_row(point: dict) -> int | None:
+    """The row of the chart's data a clicked bar or cell stands for."""
+    for name in ("point_index", "point_number", "pointIndex", "pointNumber"):
+        if point.get(name) is not None:
+            return int(point[name])
+    return None

@@ -1,4 +1,6 @@
 """The agent queue: pick a view, narrow it down, open the next ticket, or change several at once."""
+from datetime import UTC, datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,7 @@ from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.bulk import bulk_update
 from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.changes import UNCHANGED
+from helpdesk.tickets.figures import TicketFigure
 from helpdesk.tickets.queue import (TEXT_MAX, QueueFilters, QueueSort, QueueView, default_sort, find_by_reference,
                                     list_queue)
 from helpdesk.ui.address_state import date_field, enum_field, int_field, publish, restore, text_field
@@ -24,7 +27,8 @@ from helpdesk.ui.ticket_table import clear_choice, ticket_table
 TICKET_PAGE = "pages/agent/ticket.py"
 PAGE_SIZES = [25, 50, 100]
 FILTER_KEYS = {"queue_search": "", "queue_status": [], "queue_priority": [], "queue_category": [],
-               "queue_assignee": None, "queue_created_from": None, "queue_created_to": None}
+               "queue_assignee": None, "queue_created_from": None, "queue_created_to": None,
+               "queue_figure": None, "queue_since": None, "queue_until": None}
 EMPTY_VIEW = {
     QueueView.MY_OPEN: "Nothing is assigned to you right now. Unassigned tickets are waiting for someone "
                        "to claim them.",
@@ -32,6 +36,7 @@ EMPTY_VIEW = {
     QueueView.ALL_OPEN: "There are no open tickets. New tickets from customers show up here.",
     QueueView.BREACHING_SOON: "No ticket is overdue or due within the next 2 hours.",
     QueueView.RECENTLY_RESOLVED: "No ticket was resolved in the last 7 days.",
+    QueueView.ALL_TICKETS: "There are no tickets yet. New tickets from customers show up here.",
 }
 
 
@@ -44,6 +49,9 @@ ADDRESS_FIELDS = [
     enum_field("queue_priority", "priority", Priority, many=True),
     int_field("queue_category", "category", many=True), int_field("queue_assignee", "agent"),
     date_field("queue_created_from", "from"), date_field("queue_created_to", "to"), int_field("queue_page", "page"),
+    # From the analytics page: the tickets one figure counts, its date in [since, until) (epoch seconds).
+    enum_field("queue_figure", "figure", TicketFigure), int_field("queue_since", "since"),
+    int_field("queue_until", "until"),
 ]
 
 
@@ -84,6 +92,12 @@ with db_session() as session:
 st.title("Queue")
 
 # --- what to show -----------------------------------------------------------------------
+for key in ("queue_figure", "queue_since", "queue_until"):
+    st.session_state.setdefault(key, None)  # no widget keeps these; restore() needs every field present
+if "figure" in st.query_params and st.session_state.get(f"{ADDRESS}__address") != {
+        f.name: st.query_params[f.name] for f in ADDRESS_FIELDS if f.name in st.query_params}:
+    # Arriving from an analytics figure: exactly its tickets, not those narrowed by filters left from before.
+    clear_filters()
 restore(ADDRESS, ADDRESS_FIELDS)
 if st.session_state.get("queue_page_size") not in PAGE_SIZES:
     st.session_state.pop("queue_page_size", None)
@@ -131,8 +145,20 @@ with st.expander("More filters: status, priority, category, agent, created", ico
                                    format="YYYY-MM-DD")
     dates_error = st.empty()
 
+figure = st.session_state.get("queue_figure")
+since, until = (datetime.fromtimestamp(st.session_state[k], UTC) if st.session_state.get(k) else None
+                for k in ("queue_since", "queue_until"))
+if figure is not None:
+    # What the analytics page counted, in words, and the way back to the ordinary queue.
+    span = "" if figure.dates == "now" else (
+        f", {'raised' if figure.dates == 'created' else 'resolved'} "
+        f"{when(since) if since else 'any time'} – {when(until) if until else 'now'}")
+    note_col, clear_col = st.columns([4, 1], vertical_alignment="center")
+    note_col.info(f"From the analytics: {figure.label}{span}, with the filters below.", icon=":material/monitoring:")
+    clear_col.button("Show the whole queue", key="queue_clear_figure", on_click=clear_filters, icon=":material/close:")
 filters = QueueFilters(statuses=tuple(statuses), priorities=tuple(priorities), category_ids=tuple(category_ids),
-                       assignee_id=assignee_id, created_from=created_from, created_to=created_to, text=search)
+                       assignee_id=assignee_id, created_from=created_from, created_to=created_to, text=search,
+                       figure=figure, since=since, until=until)
 filtered = filters != QueueFilters()
 
 # --- one page of rows -------------------------------------------------------------------

@@ -15,7 +15,10 @@ from helpdesk.settings import business_hours
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.categories import list_categories
 from helpdesk.ui.address_state import enum_field, int_field, publish, restore
-from helpdesk.ui.analytics_view import BACKLOG, CREATED, RESOLVED, chart_card, duration_text, kpi_grid, share_text
+from helpdesk.enums import TicketStatus
+from helpdesk.tickets.figures import TicketFigure as F
+from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, chart_card, duration_text, kpi_definitions,
+                                        kpi_grid, point_row, queue_params, share_text)
 from helpdesk.ui.auth import require_reports_reader
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import viewer_zone
@@ -93,6 +96,7 @@ if report.is_empty:
     st.stop()
 
 kpi_grid(report.current, report.previous, versus=versus)
+kpi_definitions(period, filters)
 st.download_button("Download the whole view (Excel)", workbook_bytes(report),
                    file_name=f"analytics_{period.first}_{period.last}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -108,11 +112,26 @@ with left:
                                    line=dict(color=BACKLOG), yaxis="y2")])
     figure.update_layout(barmode="group", yaxis=dict(title="Tickets"),
                          yaxis2=dict(title="Open", overlaying="y", side="right", rangemode="tozero"))
-    chart_card("volume", figure, volume)
+    buckets = period.buckets()
+
+    def pick_bucket(point):
+        row = point_row(point)
+        if row is None or row >= len(buckets) or point.get("curve_number", 0) > 1:
+            return None
+        day, lo, hi = buckets[row]
+        figure_kind = F.CREATED if point.get("curve_number", 0) == 0 else F.RESOLVED
+        word = "raised" if figure_kind == F.CREATED else "resolved"
+        return (f"The {volume.iloc[row][figure_kind.value]:,} tickets {word} in the {period.bucket.value} of "
+                f"{day:%d %b}", queue_params(figure_kind, None, filters, since=lo, until=hi))
+
+    chart_card("volume", figure, volume, on_pick=pick_bucket,
+               links=[("Raised in the range", queue_params(F.CREATED, period, filters)),
+                      ("Resolved in the range", queue_params(F.RESOLVED, period, filters))])
 with right:
     ages = report.backlog_by_age
     chart_card("backlog_by_age", go.Figure(go.Bar(x=ages["age"], y=ages["tickets"], marker_color=BACKLOG)), ages,
-               empty=None if ages["tickets"].sum() else "No ticket is open right now.")
+               empty=None if ages["tickets"].sum() else "No ticket is open right now.",
+               links=[("Open now", queue_params(F.OPEN, period, filters))])
 
 left, right = st.columns(2)
 with left:
@@ -122,15 +141,25 @@ with left:
                               marker_color=RESOLVED))
     figure.update_layout(yaxis=dict(title="Hours to resolve"))
     chart_card("resolution_by_priority", figure, spread,
-               empty=None if len(spread) else "No ticket was resolved in this range.")
+               empty=None if len(spread) else "No ticket was resolved in this range.",
+               links=[("Resolved in the range", queue_params(F.RESOLVED, period, filters))])
 with right:
     by_category = report.resolution_by_category
     figure = go.Figure(go.Bar(x=by_category["median"], y=by_category["category"], orientation="h",
                               marker_color=RESOLVED, customdata=by_category["resolved"],
                               hovertemplate="%{y}: %{x:.1f} h median (%{customdata} resolved)<extra></extra>"))
     figure.update_layout(xaxis=dict(title="Median hours to resolve"), yaxis=dict(autorange="reversed"))
-    chart_card("resolution_by_category", figure, by_category.drop(columns="category_id"),
-               empty=None if len(by_category) else "No ticket was resolved in this range.")
+    def pick_category_resolved(point):
+        row = point_row(point)
+        if row is None or row >= len(by_category):
+            return None
+        picked = by_category.iloc[row]
+        return (f"The {picked['resolved']:,} {picked['category']} tickets resolved in the range",
+                queue_params(F.RESOLVED, period, filters, category_id=int(picked["category_id"])))
+
+    chart_card("resolution_by_category", figure, by_category.drop(columns="category_id"), on_pick=pick_category_resolved,
+               empty=None if len(by_category) else "No ticket was resolved in this range.",
+               links=[("Resolved in the range", queue_params(F.RESOLVED, period, filters))])
 
 per_agent = report.per_agent
 agent_table = per_agent.assign(
@@ -150,7 +179,19 @@ figure = go.Figure([go.Bar(y=per_agent["agent"], x=per_agent["assigned"], name="
                     go.Bar(y=per_agent["agent"], x=per_agent["resolved"], name="Resolved", orientation="h",
                            marker_color=RESOLVED)])
 figure.update_layout(barmode="group", yaxis=dict(autorange="reversed"), xaxis=dict(title="Tickets"))
+def pick_agent(point):
+    row = point_row(point)
+    if row is None or row >= len(per_agent):
+        return None
+    picked = per_agent.iloc[row]
+    kind = F.CREATED if point.get("curve_number", 0) == 0 else F.RESOLVED
+    count = picked["assigned" if kind == F.CREATED else "resolved"]
+    return (f"{picked['agent']}: the {count:,} tickets {'raised and assigned' if kind == F.CREATED else 'resolved'} "
+            "in the range", queue_params(kind, period, filters, agent_id=int(picked["agent_id"])))
+
+
 chart_card("per_agent", figure, per_agent, table=agent_table, height=max(320, 60 + 34 * len(per_agent)),
+           on_pick=pick_agent,
            empty=None if len(per_agent) else "No assigned ticket was raised or resolved in this range.")
 
 left, right = st.columns(2)
@@ -160,18 +201,39 @@ with left:
                                   colorscale="Blues", hovertemplate="%{y} %{x}:00 — %{z} tickets<extra></extra>"))
     figure.update_layout(yaxis=dict(autorange="reversed"), xaxis=dict(title=f"Hour ({zone_name})"))
     chart_card("arrivals", figure, arrivals.rename(columns=lambda h: f"{h:02d}:00").reset_index(names="weekday"),
-               empty=None if arrivals.to_numpy().sum() else "No ticket was raised in this range.")
+               empty=None if arrivals.to_numpy().sum() else "No ticket was raised in this range.",
+               links=[("Raised in the range", queue_params(F.CREATED, period, filters))])
 with right:
     statuses = report.statuses
+    status_order = list(TicketStatus)
+
+    def pick_status(point):
+        row = point_row(point)
+        if row is None or row >= len(status_order):
+            return None
+        return (f"The {statuses.iloc[row]['tickets']:,} raised in the range and {status_order[row].label.lower()} now",
+                queue_params(F.CREATED, period, filters, status=status_order[row]))
+
     chart_card("statuses", go.Figure(go.Bar(x=statuses["status"], y=statuses["tickets"], marker_color=CREATED)),
-               statuses, empty=None if statuses["tickets"].sum() else "No ticket was raised in this range.")
+               statuses, empty=None if statuses["tickets"].sum() else "No ticket was raised in this range.",
+               on_pick=pick_status)
 
 left, right = st.columns(2)
 with left:
     by_cat = report.categories
+
+    def pick_category_raised(point):
+        row = point_row(point)
+        if row is None or row >= len(by_cat):
+            return None
+        picked = by_cat.iloc[row]
+        return (f"The {picked['tickets']:,} {picked['category']} tickets raised in the range",
+                queue_params(F.CREATED, period, filters, category_id=int(picked["category_id"])))
+
     chart_card("categories", go.Figure(go.Bar(x=by_cat["tickets"], y=by_cat["category"], orientation="h",
                                               marker_color=CREATED)).update_layout(yaxis=dict(autorange="reversed")),
-               by_cat.drop(columns="category_id"), empty=None if len(by_cat) else "No ticket was raised in this range.")
+               by_cat.drop(columns="category_id"), empty=None if len(by_cat) else "No ticket was raised in this range.",
+               on_pick=pick_category_raised)
 with right:
     forecast = report.forecast
     clear = ("Nothing to clear." if forecast.backlog_now == 0 else
@@ -184,7 +246,7 @@ with right:
     with st.container(key="analytics_forecast_summary"):
         st.markdown(f"**{forecast.arrivals_per_day:,.1f}** arrive and **{forecast.resolutions_per_day:,.1f}** are "
                     f"resolved per day. {clear}")
-    chart_card("forecast", figure, forecast.projection)
+    chart_card("forecast", figure, forecast.projection, links=[("Open now", queue_params(F.OPEN, period, filters))])
 
 left, right = st.columns(2)
 over_time = report.satisfaction_over_time

@@ -276,3 +276,31 @@ def test_filters_narrow_every_figure_to_the_chosen_tickets(world):
         _close(getattr(only.current, name), value)
     assert int(only.volume["created"].sum()) == only.current.created
     assert set(only.per_agent["agent_id"]) <= {desk.agent.id}
+
+
+def test_each_figure_lists_in_the_queue_exactly_the_tickets_it_counts(world):
+    """The link under a number opens the queue on the same tickets: same count, for every figure."""
+    from helpdesk.tickets.figures import TicketFigure as F
+    from helpdesk.tickets.queue import QueueFilters, QueueView, list_queue
+
+    desk, now, tickets, _, reader = world
+    for filters in ({}, {"priorities": (Priority.HIGH,)}, {"agent_ids": (desk.agent.id,)}):
+        report = _report(desk, now, **filters)
+        k, period = report.current, report.period
+        expected = {
+            F.CREATED: k.created, F.RESOLVED: k.resolved, F.OPEN: report.forecast.backlog_now,
+            F.RESPONDED: k.responded, F.FIRST_RESPONSE_MET: k.first_response_sla_met,
+            F.FIRST_RESPONSE_MISSED: k.first_response_sla_decided - k.first_response_sla_met,
+            F.RESOLUTION_MET: k.resolution_sla_met,
+            F.RESOLUTION_MISSED: k.resolution_sla_decided - k.resolution_sla_met,
+            F.ONE_TOUCH: k.one_touch, F.REOPENED: k.reopened,
+        }
+        assert expected[F.FIRST_RESPONSE_MISSED] > 0 or filters  # the data set has misses to list
+        for figure, count in expected.items():
+            queue_filters = QueueFilters(figure=figure, since=period.start, until=period.end,
+                                         priorities=filters.get("priorities", ()),
+                                         assignee_id=filters.get("agent_ids", (None,))[0])
+            with session_scope(desk.engine) as session:
+                listed = list_queue(session=session, actor=session.get(User, reader.id), view=QueueView.ALL_TICKETS,
+                                    filters=queue_filters, page_size=100, now=now)
+            assert listed.total == count, (figure, filters)

@@ -123,3 +123,31 @@ def test_agents_and_customers_typing_the_address_are_sent_home(app_desk, busy, w
 def test_an_administrator_sees_analytics_too(app_desk, busy):
     at = open_app(app_desk.admin, page=PAGE)
     assert metric(at, "Tickets created") == "5"
+
+
+def link_params(at, label: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+    link, *_ = [link for link in at.get("page_link") if link.proto.label == label]  # the same tickets wherever it is
+    return dict(parse_qsl(link.proto.query_string))
+
+
+def test_a_numbers_link_opens_the_queue_on_exactly_its_tickets(app_desk, busy, manager):
+    at = open_app(manager, page=PAGE)
+    params = link_params(at, "Raised in the range")
+    assert params["view"] == "all" and params["figure"] == "created"
+    at.multiselect(key="analytics_priority").set_value([Priority.URGENT])
+    rerun(at)
+    urgent = link_params(at, "Raised in the range")
+    assert urgent["priority"] == "urgent"
+
+    queue = open_app(manager)
+    queue.query_params.update(urgent)
+    queue.switch_page("pages/agent/queue.py").run()
+    assert not queue.exception
+    text = page_text(queue)
+    assert "From the analytics: Raised, raised" in text
+    assert "All tickets: 2 tickets" in text  # the two urgent ones, whatever their status
+    # "Show the whole queue" goes back to the ordinary lists.
+    queue.button(key="queue_clear_figure").click()
+    rerun(queue)
+    assert "From the analytics" not in page_text(queue)
