@@ -39,7 +39,7 @@ def share_text(value: float | None) -> str:
 
 
 NO_CHANGE = "no change"
-TILE_WIDTH = 200
+TILE_WIDTH = 170  # two abreast on a 390 px phone, six or seven on a desktop
 
 
 def _delta(now, before, *, kind: str) -> str | None:
