@@ -53,6 +53,9 @@ admin_sla = page("pages/admin/sla.py", title="SLA targets", icon=":material/time
 admin_settings = page("pages/admin/settings.py", title="Settings", icon=":material/settings:",
                          url_path="admin_settings")
 admin_mail = page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
+# The resolved mail's rating link: anyone's, signed in or out (its signed token is the permission).
+rate = page("pages/customer/rate.py", title="Rate the help", icon=":material/star:", url_path="rate",
+            visibility="hidden")
 
 # Who may open which address; "ticket_view" is each role's own ticket page (mailed links).
 CUSTOMER_PAGES = [submit, my_tickets, ticket_view, profile]
@@ -77,6 +80,7 @@ else:
     mine = {ADDRESS[id(p)] for p in own}
     elsewhere = [st.Page(SCRIPT["sign_in" if role is None else ADDRESS[id(own[0])]], title=own[0].title,
                          url_path=address, visibility="hidden") for address in FOR_WHOM if address not in mine]
+    elsewhere.append(rate)  # in no FOR_WHOM: never sent to sign-in or away
     pages = own + elsewhere
     if role == Role.MANAGER:
         pages = {"Workspace": AGENT_PAGES + elsewhere, "Reports": REPORT_PAGES}

@@ -113,16 +113,43 @@ class SatisfactionReason(StrEnum):
 
 
 class AuditAction(StrEnum):
-    """What an administrator did (the audit log's "what"); stored as the value."""
+    """What an administrator did (the audit log's "what"); stored as the value (at most 32 characters)."""
 
     USER_CREATED = "user_created"
     USER_ACTIVATED = "user_activated"
     USER_DEACTIVATED = "user_deactivated"
     USER_ROLE_CHANGED = "user_role_changed"
+    CATEGORY_CREATED = "category_created"
+    CATEGORY_RENAMED = "category_renamed"
+    CATEGORY_DESCRIPTION_CHANGED = "category_description_changed"
+    CATEGORY_ACTIVATED = "category_activated"
+    CATEGORY_DEACTIVATED = "category_deactivated"
+    AGENT_SKILLS_CHANGED = "agent_skills_changed"
+    SLA_TARGETS_CHANGED = "sla_targets_changed"
+    BUSINESS_HOURS_CHANGED = "business_hours_changed"
+    SETTING_CHANGED = "setting_changed"
+    CANNED_REPLY_CREATED = "canned_reply_created"
+    CANNED_REPLY_RENAMED = "canned_reply_renamed"
+    CANNED_REPLY_EDITED = "canned_reply_edited"
+    CANNED_REPLY_DELETED = "canned_reply_deleted"
+    MAIL_RETRIED = "mail_retried"
+    TEST_MAIL_QUEUED = "test_mail_queued"
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """As the audit log's "What" column and filter read it."""
+        return {
+            "user_created": "Account created", "user_activated": "Account activated",
+            "user_deactivated": "Account deactivated", "user_role_changed": "Role changed",
+            "category_created": "Category created", "category_renamed": "Category renamed",
+            "category_description_changed": "Category description changed",
+            "category_activated": "Category activated", "category_deactivated": "Category deactivated",
+            "agent_skills_changed": "Agent skills changed", "sla_targets_changed": "SLA targets changed",
+            "business_hours_changed": "Business hours changed", "setting_changed": "Setting changed",
+            "canned_reply_created": "Canned reply created", "canned_reply_renamed": "Canned reply renamed",
+            "canned_reply_edited": "Canned reply text changed", "canned_reply_deleted": "Canned reply deleted",
+            "mail_retried": "Failed mail retried", "test_mail_queued": "Test mail queued",
+        }[self.value]
 
 
 class OutboxEvent(StrEnum):

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
-from helpdesk.core.clock import utcnow
+from helpdesk.core import clock
 from helpdesk.enums import AuditAction, EventKind, OutboxStatus, Priority, Role, TicketStatus
 
 # Alembic needs named constraints to alter them (and SQLite batch mode to recreate tables).
@@ -31,6 +31,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+def _now():
+    # Looked up at each insert, not bound once: the package has one clock (tests stop it).
+    return clock.utcnow()
+
 
 REFERENCE_PREFIX = "CCR-"
 _REFERENCE_DIGITS = re.compile(r"[0-9]{1,12}")
@@ -90,7 +95,7 @@ class User(Base):
     role: Mapped[Role] = mapped_column(index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
     last_login_at: Mapped[datetime | None]
     # Round-robin tie-break for automatic assignment: the least recently assigned agent wins.
     last_assigned_at: Mapped[datetime | None]
@@ -123,7 +128,7 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
 
 class AgentSkill(Base):
@@ -148,8 +153,8 @@ class Ticket(Base):
     status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.NEW)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    updated_at: Mapped[datetime] = mapped_column(default=_now)
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -237,7 +242,7 @@ class TicketMessage(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
     author: Mapped[User] = relationship(lazy="joined")
     attachments: Mapped[list[Attachment]] = relationship(
@@ -262,7 +267,7 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     # Deferred: listing a thread must not pull megabytes of file content.
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
     message: Mapped[TicketMessage | None] = relationship(back_populates="attachments")
 
@@ -278,7 +283,7 @@ class TicketEvent(Base):
     kind: Mapped[EventKind]
     old_value: Mapped[str | None] = mapped_column(String(255))
     new_value: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 
@@ -301,7 +306,7 @@ class CannedReply(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120), unique=True)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
 
 class AppSetting(Base):
@@ -329,11 +334,11 @@ class OutboxMessage(Base):
     html_body: Mapped[str] = mapped_column(Text)
     status: Mapped[OutboxStatus] = mapped_column(default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=_now)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
     __table_args__ = (Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),)
 
@@ -350,7 +355,7 @@ class SatisfactionRating(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(default=_now)
     score: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Chosen reasons for a score of 3 or less, comma-separated values of enums.SatisfactionReason.
@@ -377,7 +382,7 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(255))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 

@@ -4,14 +4,20 @@ A missing row means the default, so a fresh install behaves sensibly without see
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_admin
+from helpdesk.audit import record
+from helpdesk.core import signing
 from helpdesk.core.errors import ValidationError
+from helpdesk.enums import AuditAction
 from helpdesk.models import AppSetting, User
 
 AUTO_ASSIGN = "auto_assign"
@@ -46,6 +52,18 @@ class BusinessHours:
         data = json.loads(raw)
         return cls(start=time.fromisoformat(data["start"]), end=time.fromisoformat(data["end"]),
                    weekdays=frozenset(int(d) for d in data["weekdays"]), timezone=data["timezone"])
+
+    def describe(self) -> str:
+        """In words: "Mon-Fri 09:00-17:00 Europe/Amsterdam", "Mon, Wed-Fri 08:30-16:00 UTC"."""
+        runs: list[list[int]] = []
+        for day in sorted(self.weekdays):
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        days = ", ".join(WEEKDAY_NAMES[run[0]] + (f"-{WEEKDAY_NAMES[run[-1]]}" if len(run) > 1 else "")
+                         for run in runs)
+        return f"{days} {self.start:%H:%M}-{self.end:%H:%M} {self.timezone}"
 
 
 @dataclass(frozen=True)
@@ -100,8 +118,24 @@ def get_settings(*, session: Session) -> AppSettings:
                        business_hours=business_hours(session))
 
 
+def _on_off(enabled: bool) -> str:
+    return "On" if enabled else "Off"
+
+
+def _days(days: int) -> str:
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def _hours_text(hours: BusinessHours | None) -> str:
+    return hours.describe() if hours is not None else "Off (around the clock)"
+
+
 def set_auto_assign(*, session: Session, actor: User, enabled: bool) -> None:
     ensure_admin(actor)
+    was = auto_assign_enabled(session)
+    if bool(enabled) != was:
+        record(session, actor=actor, action=AuditAction.SETTING_CHANGED, target="Automatic assignment",
+               old=_on_off(was), new=_on_off(enabled))
     _store(session, AUTO_ASSIGN, "true" if enabled else "false")
 
 
@@ -109,6 +143,10 @@ def set_auto_close_days(*, session: Session, actor: User, days: int) -> None:
     ensure_admin(actor)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_AUTO_CLOSE_DAYS:
         raise ValidationError({"auto_close_days": f"Enter a whole number of days from 1 to {MAX_AUTO_CLOSE_DAYS}."})
+    was = auto_close_days(session)
+    if days != was:
+        record(session, actor=actor, action=AuditAction.SETTING_CHANGED, target="Close resolved tickets after",
+               old=_days(was), new=_days(days))
     _store(session, AUTO_CLOSE_DAYS, str(days))
 
 
@@ -127,4 +165,39 @@ def set_business_hours(*, session: Session, actor: User, hours: BusinessHours | 
             errors["timezone"] = f"“{hours.timezone}” is not a known time zone, e.g. Europe/Amsterdam."
         if errors:
             raise ValidationError(errors)
+    was = business_hours(session)
+    if hours != was:
+        record(session, actor=actor, action=AuditAction.BUSINESS_HOURS_CHANGED, target="Business hours",
+               old=_hours_text(was), new=_hours_text(hours))
     _store(session, BUSINESS_HOURS, hours.to_json() if hours is not None else None)
+
+
+# --- the server secret ---------------------------------------------------------------------
+
+# The generated secret that signs links working without sign-in, when none is configured. Not an
+# admin setting: no page shows it, no setter writes it, nothing logs it.
+SERVER_SECRET = "server_secret"
+_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def server_secret(session: Session, *, create: bool = True) -> bytes | None:
+    """The secret behind signed links (helpdesk.core.signing): from the configuration when it is
+    set there, otherwise generated once (32 random bytes) and kept in app_settings; None
+    when there is none yet and `create` is False (a link checked before any was ever made).
+
+    Read and written on the session's connection, so a caller in the middle of a change (a ticket
+    being resolved) has nothing flushed early. Two processes creating it at once keep one: the
+    insert does nothing when the row exists, and both then read the row that won."""
+    configured = signing.configured_secret()
+    if configured is not None:
+        return configured
+    connection = session.connection()
+    table = AppSetting.__table__
+    read = select(table.c.value).where(table.c.key == SERVER_SECRET)
+    stored = connection.scalar(read)
+    if stored is None and create:
+        fresh = secrets.token_urlsafe(32)
+        connection.execute(_INSERT[connection.dialect.name](table).values(key=SERVER_SECRET, value=fresh)
+                           .on_conflict_do_nothing(index_elements=[table.c.key]))
+        stored = connection.scalar(read)
+    return stored.encode() if stored else None

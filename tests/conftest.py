@@ -171,7 +171,8 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch) -> FakeClock:
     """Time under the test's control: every helpdesk module that imported utcnow reads this one
-    (model column defaults included), starting on a Monday at 09:00 UTC."""
+    (model column defaults call helpdesk.core.clock.utcnow at each insert), starting on a Monday
+    at 09:00 UTC."""
     import sys
     from datetime import UTC, datetime
 
@@ -182,10 +183,4 @@ def clock(monkeypatch) -> FakeClock:
     for name, module in list(sys.modules.items()):
         if (name == "helpdesk" or name.startswith("helpdesk.")) and getattr(module, "utcnow", None) is original:
             monkeypatch.setattr(module, "utcnow", fake)
-    from helpdesk.models import Base
-    for table in Base.metadata.tables.values():
-        for column in table.columns:
-            default = column.default
-            if default is not None and default.is_callable and getattr(default.arg, "__name__", "") == "utcnow":
-                monkeypatch.setattr(default, "arg", lambda ctx, _fake=fake: _fake())
     return fake

@@ -10,9 +10,10 @@ from helpdesk.core.text_checks import checked_email, text_problem
 from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from helpdesk.accounts import throttle
+from helpdesk.audit import person, record
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
-from helpdesk.enums import OPEN_STATUSES, Role
+from helpdesk.enums import OPEN_STATUSES, AuditAction, Role
 from helpdesk.models import Ticket, User
 
 SIGN_IN_FAILED = "That e-mail and password don't match an account."
@@ -71,7 +72,11 @@ def _add_user(session: Session, data: NewAccount, role: Role) -> User:
 def create_first_admin(*, session: Session, data: NewAccount) -> User:
     if not needs_first_admin(session=session):
         raise PermissionDenied("An administrator already exists; sign in instead.")
-    return _add_user(session, data, Role.ADMIN)
+    user = _add_user(session, data, Role.ADMIN)
+    # Nobody was signed in: the new administrator made their own account.
+    record(session, actor=user, action=AuditAction.USER_CREATED, target=person(user),
+           new=f"{Role.ADMIN.label} (first-run setup)")
+    return user
 
 
 def sign_up(*, session: Session, data: NewAccount) -> User:
@@ -83,7 +88,9 @@ def create_user(*, session: Session, actor: User | None, data: NewAccount, role:
     """Admins create accounts of any role. `actor=None` is the trusted CLI on the server."""
     if actor is not None:
         ensure_admin(actor)
-    return _add_user(session, data, role)
+    user = _add_user(session, data, role)
+    record(session, actor=actor, action=AuditAction.USER_CREATED, target=person(user), new=user.role.label)
+    return user
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User:
@@ -145,6 +152,10 @@ def set_user_active(*, session: Session, actor: User, user_id: int, active: bool
         raise ValidationError("No such account.")
     if user.id == actor.id and not active:
         raise ValidationError("You can't deactivate your own account.")
+    if user.is_active == active:
+        return user
+    record(session, actor=actor, action=AuditAction.USER_ACTIVATED if active else AuditAction.USER_DEACTIVATED,
+           target=person(user), old="Inactive" if active else "Active", new="Active" if active else "Inactive")
     user.is_active = active
     session.flush()
     return user
@@ -175,6 +186,8 @@ def set_user_role(*, session: Session, actor: User, user_id: int, role: Role | s
         if held:
             raise ValidationError({"role": f"{user.name} still has {held:,} open ticket{'s' if held != 1 else ''}; "
                                            "reassign them first."})
+    record(session, actor=actor, action=AuditAction.USER_ROLE_CHANGED, target=person(user), old=user.role.label,
+           new=role.label)
     user.role = role
     session.flush()
     return user

@@ -49,6 +49,11 @@ def ticket_url(ticket_id: int) -> str:
     return f"{config.base_url()}/ticket_view?{urlencode({'ticket': ticket_id})}"
 
 
+def rating_url(token: str) -> str:
+    """The resolved mail's link to rate the help, working without sign-in (the token is signed)."""
+    return f"{config.base_url()}/rate?{urlencode({'token': token})}"
+
+
 def one_line(text: str) -> str:
     """Header-safe user text: one line, no encoded-word syntax (see mail_policy)."""
     return header_text(text)
@@ -111,9 +116,12 @@ def customer_reply(ticket: Ticket, recipient: User, message: TicketMessage, auth
                   author_name=author.name, body=message.body, **_ticket_context(ticket, recipient))
 
 
-def status_changed(ticket: Ticket, recipient: User, new_status: TicketStatus) -> ComposedMail:
+def status_changed(ticket: Ticket, recipient: User, new_status: TicketStatus,
+                   rating_token: str | None = None) -> ComposedMail:
+    """`rating_token`: a resolution's rating request; the resolved mail then links to it."""
+    link = rating_url(rating_token) if rating_token and new_status == TicketStatus.RESOLVED else None
     return render("status_changed", ticket_subject(ticket, STATUS_SUFFIX[new_status]),
-                  new_status=new_status.value, **_ticket_context(ticket, recipient))
+                  new_status=new_status.value, rating_url=link, **_ticket_context(ticket, recipient))
 
 
 def sla_alert(ticket: Ticket, recipient: User, *, missed: bool, target: str, due_at: datetime | None) -> ComposedMail:

@@ -122,8 +122,10 @@ def notify_customer_reply(*, session: Session, ticket: Ticket, message: TicketMe
 
 
 def notify_status_changed(*, session: Session, ticket: Ticket, actor: User | None,
-                          old_status: TicketStatus, new_status: TicketStatus) -> list[OutboxMessage]:
-    """Called by tickets.transition, the one place statuses change."""
+                          old_status: TicketStatus, new_status: TicketStatus,
+                          rating_token: str | None = None) -> list[OutboxMessage]:
+    """Called by tickets.transition, the one place statuses change. `rating_token`: the signed
+    token of the rating request a resolution made (the resolved mail links to it)."""
     reopened = old_status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and new_status in OPEN_STATUSES
     if new_status not in CUSTOMER_STATUS_MAILS and not reopened:
         return []
@@ -135,7 +137,8 @@ def notify_status_changed(*, session: Session, ticket: Ticket, actor: User | Non
         new_status == TicketStatus.CLOSED and old_status != TicketStatus.RESOLVED)
     mail_status = TicketStatus.OPEN if reopened else new_status
     return _kept([enqueue(session, event=OutboxEvent.STATUS_CHANGED, recipient=customer, ticket_id=ticket.id,
-                          essential=essential, mail=compose.status_changed(ticket, customer, mail_status))])
+                          essential=essential,
+                          mail=compose.status_changed(ticket, customer, mail_status, rating_token=rating_token))])
 
 
 def notify_sla_risk(*, session: Session, ticket: Ticket, missed: bool,

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session, defer
 
 from helpdesk.core.text_checks import checked_email
 from helpdesk.access import ensure_admin, get_by_id
+from helpdesk.audit import record
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import NotFound, ValidationError
-from helpdesk.enums import OutboxEvent, OutboxStatus
+from helpdesk.enums import AuditAction, OutboxEvent, OutboxStatus
 from helpdesk.models import OutboxMessage, User
 from helpdesk.notifications import compose, outbox
 from helpdesk.notifications.smtp_settings import SmtpConfigError, smtp_settings
@@ -83,6 +84,9 @@ def retry_failed(*, session: Session, actor: User, message_id: int) -> OutboxMes
     row = get_outbox_message(session=session, actor=actor, message_id=message_id)
     if row.status != OutboxStatus.FAILED:
         raise ValidationError({"status": f"Only failed mail can be retried; this one is {row.status.value}."})
+    record(session, actor=actor, action=AuditAction.MAIL_RETRIED,
+           target=f"Mail #{row.id} to {row.recipient_email}: {row.subject}",
+           old=f"Failed after {row.attempts} attempt{'s' if row.attempts != 1 else ''}", new="Queued again")
     row.status, row.attempts, row.next_attempt_at, row.claimed_at = OutboxStatus.PENDING, 0, utcnow(), None
     session.flush()
     return row
@@ -95,8 +99,12 @@ def retry_all_failed(*, session: Session, actor: User) -> int:
         update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=utcnow(), claimed_at=None)
         .execution_options(synchronize_session=False))
+    retried = result.rowcount or 0
+    if retried:
+        record(session, actor=actor, action=AuditAction.MAIL_RETRIED,
+               target=f"Every failed mail ({retried:,})", old="Failed", new="Queued again")
     session.flush()
-    return result.rowcount or 0
+    return retried
 
 
 def enqueue_test_mail(*, session: Session, actor: User, to_email: str | None = None) -> OutboxMessage:
@@ -110,5 +118,6 @@ def enqueue_test_mail(*, session: Session, actor: User, to_email: str | None = N
     row = outbox.enqueue(session, event=OutboxEvent.TEST_MAIL, recipient=None, recipient_email=address, mail=mail)
     if recipient is not None:
         row.recipient_id = recipient.id  # the admin asked for it, whatever their opt-out says
+    record(session, actor=actor, action=AuditAction.TEST_MAIL_QUEUED, target=f"Test mail to {address}")
     session.flush()
     return row

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_admin, ensure_staff
+from helpdesk.audit import record
 from helpdesk.core.errors import ValidationError
-from helpdesk.enums import Priority
+from helpdesk.enums import AuditAction, Priority
 from helpdesk.models import SlaPolicy, User
 from helpdesk.sla.clock import DEFAULT_TARGETS_HOURS, targets_for
 
@@ -31,6 +32,20 @@ def list_policies(*, session: Session, actor: User) -> list[SlaTargets]:
         first, resolution = targets_for(session, priority)
         result.append(SlaTargets(priority, first, resolution, (first, resolution) == DEFAULT_TARGETS_HOURS[priority]))
     return result
+
+
+def _targets_text(priority: Priority, targets: tuple[int, int]) -> str:
+    """As the audit log shows a priority's targets: "first response 4 h, resolution 24 h (default)"."""
+    first, resolution = targets
+    default = " (default)" if targets == DEFAULT_TARGETS_HOURS[priority] else ""
+    return f"first response {first} h, resolution {resolution} h{default}"
+
+
+def _record_change(session: Session, actor: User, priority: Priority, old: tuple[int, int],
+                   new: tuple[int, int]) -> None:
+    if old != new:
+        record(session, actor=actor, action=AuditAction.SLA_TARGETS_CHANGED, target=f"{priority.label} priority",
+               old=_targets_text(priority, old), new=_targets_text(priority, new))
 
 
 def _hours_problem(value) -> str | None:
@@ -57,6 +72,7 @@ def update_policy(*, session: Session, actor: User, priority: Priority | str, fi
         errors["resolution_hours"] = "Resolution can't be due before the first response; use at least as many hours."
     if errors:
         raise ValidationError(errors)
+    _record_change(session, actor, priority, targets_for(session, priority), (first_response_hours, resolution_hours))
     policy = session.get(SlaPolicy, priority)
     if policy is None:
         policy = SlaPolicy(priority=priority)
@@ -71,9 +87,11 @@ def update_policy(*, session: Session, actor: User, priority: Priority | str, fi
 def reset_policy(*, session: Session, actor: User, priority: Priority) -> SlaTargets:
     """Back to the built-in default for this priority."""
     ensure_admin(actor)
-    policy = session.get(SlaPolicy, Priority(priority))
+    priority = Priority(priority)
+    policy = session.get(SlaPolicy, priority)
     if policy is not None:
+        _record_change(session, actor, priority, targets_for(session, priority), DEFAULT_TARGETS_HOURS[priority])
         session.delete(policy)
         session.flush()
-    first, resolution = DEFAULT_TARGETS_HOURS[Priority(priority)]
-    return SlaTargets(Priority(priority), first, resolution, True)
+    first, resolution = DEFAULT_TARGETS_HOURS[priority]
+    return SlaTargets(priority, first, resolution, True)

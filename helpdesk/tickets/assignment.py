@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from helpdesk import settings
 from helpdesk.access import ensure_admin, ensure_staff, get_by_id, plausible_ids
+from helpdesk.audit import person, record
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
-from helpdesk.enums import EventKind, OPEN_STATUSES, STAFF_ROLES
+from helpdesk.enums import AuditAction, EventKind, OPEN_STATUSES, STAFF_ROLES
 from helpdesk.models import AgentSkill, Category, Ticket, User
 from helpdesk.notifications import outbox
 from helpdesk.tickets.lifecycle import flush_or_conflict, load_ticket_for_staff, record_event
@@ -119,6 +120,11 @@ def uncovered_categories(*, session: Session, actor: User) -> list[Category]:
                                 .order_by(Category.name)))
 
 
+def _skill_names(names) -> str:
+    """Skills as the audit log shows them: category names in alphabetical order."""
+    return ", ".join(sorted(names, key=str.casefold)) or "None"
+
+
 def set_agent_skills(*, session: Session, actor: User, agent_id: int, category_ids: list[int]) -> User:
     """Admins choose which categories an agent handles (what automatic assignment looks at)."""
     ensure_admin(actor)
@@ -126,9 +132,17 @@ def set_agent_skills(*, session: Session, actor: User, agent_id: int, category_i
     if agent is None or agent.role not in STAFF_ROLES:
         raise ValidationError({"agent": "Choose an agent."})
     wanted = set(category_ids)
-    known = set(session.scalars(select(Category.id).where(Category.id.in_(plausible_ids(wanted))))) if wanted else set()
-    if known != wanted:
+    known = dict(session.execute(select(Category.id, Category.name)
+                                 .where(Category.id.in_(plausible_ids(wanted)))).all()) if wanted else {}
+    if set(known) != wanted:
         raise ValidationError({"categories": "Choose existing categories."})
+    had = dict(session.execute(select(Category.id, Category.name)
+                               .join(AgentSkill, AgentSkill.category_id == Category.id)
+                               .where(AgentSkill.agent_id == agent.id)).all())
+    if set(had) == wanted:
+        return agent
+    record(session, actor=actor, action=AuditAction.AGENT_SKILLS_CHANGED, target=person(agent),
+           old=_skill_names(had.values()), new=_skill_names(known.values()))
     session.execute(delete(AgentSkill).where(AgentSkill.agent_id == agent.id))
     session.add_all(AgentSkill(agent_id=agent.id, category_id=c) for c in sorted(wanted))
     session.flush()

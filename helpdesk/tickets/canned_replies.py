@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from helpdesk.core.text_checks import text_problem
 from helpdesk.access import ensure_admin, ensure_staff, get_by_id
+from helpdesk.audit import record
 from helpdesk.core.errors import NotFound, ValidationError
+from helpdesk.enums import AuditAction
 from helpdesk.models import CannedReply, Ticket, User
 
 TITLE_MAX = 120
@@ -85,6 +87,7 @@ def create_canned_reply(*, session: Session, actor: User, title: str, body: str)
     title, body = _validate(session, title, body, None)
     reply = CannedReply(title=title, body=body)
     session.add(reply)
+    record(session, actor=actor, action=AuditAction.CANNED_REPLY_CREATED, target=title, new=body)
     session.flush()
     return reply
 
@@ -94,7 +97,13 @@ def update_canned_reply(*, session: Session, actor: User, reply_id: int, title: 
     reply = get_by_id(session, CannedReply, reply_id)
     if reply is None:
         raise NotFound("No such canned reply.")
-    reply.title, reply.body = _validate(session, title, body, reply.id)
+    title, body = _validate(session, title, body, reply.id)
+    if title != reply.title:
+        record(session, actor=actor, action=AuditAction.CANNED_REPLY_RENAMED, target=title, old=reply.title,
+               new=title)
+    if body != reply.body:
+        record(session, actor=actor, action=AuditAction.CANNED_REPLY_EDITED, target=title, old=reply.body, new=body)
+    reply.title, reply.body = title, body
     session.flush()
     return reply
 
@@ -104,6 +113,7 @@ def delete_canned_reply(*, session: Session, actor: User, reply_id: int) -> None
     reply = get_by_id(session, CannedReply, reply_id)
     if reply is None:
         raise NotFound("No such canned reply.")
+    record(session, actor=actor, action=AuditAction.CANNED_REPLY_DELETED, target=reply.title, old=reply.body)
     session.delete(reply)
     session.flush()
 

@@ -6,7 +6,9 @@ from sqlalchemy.orm import Session
 
 from helpdesk.core.text_checks import text_problem
 from helpdesk.access import ensure_admin, ensure_staff, get_by_id
+from helpdesk.audit import record
 from helpdesk.core.errors import NotFound, ValidationError
+from helpdesk.enums import AuditAction
 from helpdesk.models import Category, User
 
 NAME_MAX = 80
@@ -45,6 +47,8 @@ def create_category(*, session: Session, actor: User, name: str, description: st
     ensure_admin(actor)
     category = Category(name=_clean_name(session, name), description=(description or "").strip())
     session.add(category)
+    record(session, actor=actor, action=AuditAction.CATEGORY_CREATED, target=category.name,
+           new=category.description or None)
     session.flush()
     return category
 
@@ -56,8 +60,18 @@ def update_category(*, session: Session, actor: User, category_id: int, name: st
     category = get_by_id(session, Category, category_id)
     if category is None:
         raise NotFound("No such category.")
-    category.name = _clean_name(session, name, exclude_id=category.id)
-    category.description = (description or "").strip()
-    category.is_active = is_active
+    new_name, new_description = _clean_name(session, name, exclude_id=category.id), (description or "").strip()
+    # One entry per field that changed, each named by the category's name from now on.
+    if new_name != category.name:
+        record(session, actor=actor, action=AuditAction.CATEGORY_RENAMED, target=new_name, old=category.name,
+               new=new_name)
+    if new_description != category.description:
+        record(session, actor=actor, action=AuditAction.CATEGORY_DESCRIPTION_CHANGED, target=new_name,
+               old=category.description or None, new=new_description or None)
+    if bool(is_active) != category.is_active:
+        record(session, actor=actor,
+               action=AuditAction.CATEGORY_ACTIVATED if is_active else AuditAction.CATEGORY_DEACTIVATED,
+               target=new_name, old="Inactive" if is_active else "Active", new="Active" if is_active else "Inactive")
+    category.name, category.description, category.is_active = new_name, new_description, is_active
     session.flush()
     return category

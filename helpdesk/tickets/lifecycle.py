@@ -16,7 +16,7 @@ from helpdesk.enums import EventKind, OPEN_STATUSES, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.notifications import outbox
 from helpdesk.sla import clock
-from helpdesk.tickets import metrics
+from helpdesk.tickets import metrics, satisfaction
 from helpdesk.tickets.workflow import transition_refusal
 
 
@@ -62,6 +62,7 @@ def transition(session: Session, ticket: Ticket, actor: User | None, new_status:
     if refusal:
         raise ValidationError({"status": refusal})
     now = utcnow()
+    rating_token = None  # the resolved mail's link to rate the help
     if old_status == TicketStatus.WAITING_ON_CUSTOMER:
         if ticket.waiting_since is not None:
             metrics.on_wait_ended(ticket, ticket.waiting_since, now)
@@ -71,6 +72,7 @@ def transition(session: Session, ticket: Ticket, actor: User | None, new_status:
     if new_status == TicketStatus.RESOLVED:
         ticket.resolved_at = now
         metrics.on_resolved(ticket, now)
+        rating_token = satisfaction.on_resolved(session, ticket, now)
     elif new_status == TicketStatus.CLOSED:
         ticket.closed_at = now
         if ticket.resolved_at is None:
@@ -79,8 +81,9 @@ def transition(session: Session, ticket: Ticket, actor: User | None, new_status:
     elif new_status in OPEN_STATUSES and old_status == TicketStatus.RESOLVED:
         ticket.resolved_at = None  # reopened: it is not resolved any more
         metrics.on_reopened(ticket)
+        satisfaction.on_reopened(session, ticket, now)
     ticket.status = new_status
     ticket.updated_at = now
     record_event(session, ticket, actor, EventKind.STATUS_CHANGED, old_status.value, new_status.value)
     outbox.notify_status_changed(session=session, ticket=ticket, actor=actor, old_status=old_status,
-                                 new_status=new_status)
+                                 new_status=new_status, rating_token=rating_token)

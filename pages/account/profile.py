@@ -1,16 +1,21 @@
-"""Your own settings: name, which e-mails you get, password."""
+"""Your own settings: name, which e-mails you get, password; for staff, the ratings customers gave you."""
+import pandas as pd
 import streamlit as st
 
 from helpdesk.accounts.profile import change_password, update_profile
 from helpdesk.core.errors import ValidationError
+from helpdesk.tickets.satisfaction import list_agent_ratings
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
+from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.plain_text import plain
+from helpdesk.ui.satisfaction import stars
 
 with db_session() as session:
     user = require_user(session)
+    ratings = list_agent_ratings(session=session, actor=user) if user.is_staff else None
 
 st.title("Profile")
 show_notice("profile_notice")
@@ -58,3 +63,22 @@ if changed:
         request_reset("password")
         leave_notice("profile_notice", "Your password was changed.")
     st.rerun()
+
+if ratings is not None:
+    with st.container(border=True, key="profile_ratings"):
+        st.markdown("**Your satisfaction ratings**")
+        st.caption("What customers said about the tickets you had when they were resolved.")
+        if not ratings.count:
+            st.caption("No ratings yet.")
+        else:
+            with st.container(horizontal=True):
+                st.metric("Ratings", f"{ratings.count:,}")
+                st.metric("Average", f"{ratings.average:.1f} / 5")
+                st.metric("Rated 4 or 5", f"{ratings.satisfied / ratings.count:.0%}")
+            st.dataframe(pd.DataFrame([{
+                "Ticket": r.reference, "Subject": r.ticket_subject, "Score": stars(r.score),
+                "Why": "; ".join(reason.label for reason in r.reasons), "Comment": r.comment,
+                "Rated": when(r.rated_at)} for r in ratings.latest]),
+                hide_index=True, key="profile_ratings_table", width="stretch")
+            if ratings.count > len(ratings.latest):
+                st.caption(f"The latest {len(ratings.latest)} of {ratings.count:,}.")

@@ -15,6 +15,7 @@ from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.canned_replies import list_canned_replies
 from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.customer import get_ticket_details
+from helpdesk.tickets.satisfaction import get_ticket_satisfaction
 from helpdesk.tickets.staff import customer_ticket_history
 from helpdesk.ui.address_state import address_of
 from helpdesk.ui.auth import require_user
@@ -30,6 +31,7 @@ from helpdesk.ui.workspace.context import LOCK, Workspace
 from helpdesk.ui.workspace.customer_card import customer_card
 from helpdesk.ui.workspace.fields_box import fields_box, show_ticket_as_it_is
 from helpdesk.ui.workspace.reply_box import reply_box, start_fresh
+from helpdesk.ui.workspace.satisfaction_box import satisfaction_box
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 
@@ -47,6 +49,7 @@ with db_session() as session:
     canned = {c.id: c.title for c in list_canned_replies(session=session, actor=user)}
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
     categories = {c.id: c.name for c in list_categories(session=session)}
+    csat = get_ticket_satisfaction(session=session, actor=user, ticket_id=ticket.id)
     # Everything below is drawn after the session closes: load what the page shows now.
     for message in thread:
         _ = message.author.name, message.attachments
@@ -110,6 +113,7 @@ with side_col:
     customer_card(ticket, customer, others)
     with st.container(border=True, key="agent_fields_box"):
         fields_box(workspace, categories=categories, agents=agents)
+    satisfaction_box(csat)
 
 # --- the audit trail, full width so each line reads whole ----------------------------------
 with st.container(border=True, key="agent_history"):

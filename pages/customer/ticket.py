@@ -1,4 +1,5 @@
-"""One ticket: details, public conversation with attachments, status history, reply, close, reopen."""
+"""One ticket: details, public conversation with attachments, status history, reply, close, reopen,
+and rating the help once it is resolved."""
 import streamlit as st
 
 from helpdesk.core.errors import ConflictError, ValidationError
@@ -6,6 +7,7 @@ from helpdesk.enums import TicketStatus
 from helpdesk.models import parse_reference
 from helpdesk.tickets.customer import add_customer_reply, close_ticket, get_ticket_details, reopen_ticket
 from helpdesk.tickets.messages import MESSAGE_MAX
+from helpdesk.tickets.satisfaction import get_ticket_satisfaction, rate_ticket
 from helpdesk.ui.auth import require_user
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import status_text, when
@@ -13,6 +15,7 @@ from helpdesk.ui.forms import apply_reset, attachments_input, field_error, form_
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.thread import show_thread, ticket_or_not_found
 from helpdesk.ui.plain_text import plain
+from helpdesk.ui.satisfaction import rating_form, show_rating
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 
@@ -24,6 +27,7 @@ with db_session() as session:
                                   back_icon=":material/list_alt:")
     ticket, messages, ticket_files, history = (details.ticket, details.conversation, details.ticket_files,
                                             details.history)
+    csat = get_ticket_satisfaction(session=session, actor=user, ticket_id=ticket.id)
 
 st.page_link("pages/customer/my_tickets.py", label="My tickets", icon=":material/arrow_back:")
 st.title(f"{ticket.reference}")
@@ -55,6 +59,30 @@ with history_col:
         st.markdown(f"**{when(event.created_at)}**  \n{label} · {plain(who)}")
 
 st.divider()
+if csat.can_rate:
+    with st.container(border=True, key="csat_box"):
+        st.markdown("#### How did we do?")
+        show_notice("csat_notice")
+        st.caption("You can change your rating until the ticket is closed." if csat.current.answered else
+                   "Rate the help you got on this ticket. You can change it until the ticket is closed.")
+        csat_errors = st.session_state.get("csat_errors")
+        answer = rating_form("csat", csat.current, csat_errors)
+    if answer is not None:
+        try:
+            with db_session() as session:
+                rate_ticket(session=session, actor=user, ticket_id=ticket.id, score=answer.score,
+                            comment=answer.comment, reasons=answer.reasons)
+        except ValidationError as exc:  # what was chosen and typed stays in the form
+            st.session_state["csat_errors"] = exc.field_errors
+        else:
+            st.session_state.pop("csat_errors", None)
+            leave_notice("csat_notice", "Thank you! Your rating was saved.")
+        st.rerun()
+elif ticket.status == TicketStatus.CLOSED and csat.answered:
+    with st.container(border=True, key="csat_given"):
+        st.markdown("#### Your rating")
+        show_rating(csat.answered[0])
+
 is_owner = ticket.customer_id == user.id
 if ticket.status == TicketStatus.CLOSED:
     st.info("This ticket is closed. If you need more help, raise a new ticket.", icon=":material/lock:")
