@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpdesk import settings
+from helpdesk.accounts import users as accounts_users
 from helpdesk.core.clock import utcnow
 from helpdesk.core.db import session_scope
 from helpdesk.core.errors import NotFound, PermissionDenied
@@ -649,3 +650,43 @@ def test_permission_matrix(workspace, role):
             if EXPECTED[role][action.name] == "allowed":
                 action.effect(workspace, prepared, actor, result)
     assert outcomes == EXPECTED[role]
+
+
+# --- the manager role -----------------------------------------------------------------------
+
+MANAGER_REFUSED = {
+    "create a user": lambda d: dict(service=accounts_users.create_user, role=Role.AGENT, data=accounts_users.NewAccount(
+        "Zed", "zed@example.com", "a long enough passphrase 42", "a long enough passphrase 42")),
+    "deactivate a user": lambda d: dict(service=accounts_users.set_user_active,
+                                        user_id=d.customer.id, active=False),
+    "change a role": lambda d: dict(service=accounts_users.set_user_role,
+                                    user_id=d.agent.id, role=Role.ADMIN),
+    "change business hours": lambda d: dict(service=settings.set_business_hours, hours=None),
+    "switch auto-assignment": lambda d: dict(service=settings.set_auto_assign, enabled=False),
+    "change an SLA target": lambda d: dict(service=update_policy, priority=Priority.HIGH, first_response_hours=2,
+                                           resolution_hours=10),
+    "set skills": lambda d: dict(service=assignment.set_agent_skills, agent_id=d.agent.id, category_ids=[]),
+    "add a canned reply": lambda d: dict(service=canned_replies.create_canned_reply, title="Hi", body="Hello"),
+}
+
+
+@pytest.mark.parametrize("what", list(MANAGER_REFUSED))
+def test_a_manager_cannot_change_users_settings_or_sla(desk, what):
+    manager = add_user(desk.engine, email="mia@support.example.com", role=Role.MANAGER, name="Mia Manager")
+    call = MANAGER_REFUSED[what](desk)
+    with pytest.raises(PermissionDenied):
+        desk.act(manager, call.pop("service"), **call)
+
+
+def test_a_manager_works_tickets_like_an_agent(desk):
+    manager = add_user(desk.engine, email="mia@support.example.com", role=Role.MANAGER, name="Mia Manager")
+    ticket_id = desk.raise_ticket()
+    desk.act(manager, assignment.claim_ticket, ticket_id=ticket_id)
+    desk.act(manager, staff.add_agent_reply, ticket_id=ticket_id, body="On it.")
+    assert desk.ticket(ticket_id).assignee_id == manager.id
+    with session_scope(desk.engine) as session:
+        seen = queue.list_queue(session=session, actor=session.get(User, manager.id), view=queue.QueueView.ALL_OPEN)
+        assert [row.id for row in seen.rows] == [ticket_id]
+        # Assignable like any agent: listed for the assignee box.
+        assert manager.id in {u.id for u in assignment.list_assignable_agents(session=session,
+                                                                              actor=session.get(User, desk.agent.id))}

@@ -161,6 +161,47 @@ def test_admin_deactivates_a_customer_and_the_list_filters(app_desk):
     assert open_app(carla).title[0].value == "Customer Care Registry"
 
 
+def test_admin_makes_an_agent_a_manager_who_then_sees_the_reports(app_desk):
+    at = open_app(app_desk.admin, page="pages/admin/users.py")
+    at.text_input(key="users_search").input("alex@")
+    rerun(at)
+    assert at.selectbox(key="users_new_role").value == Role.AGENT  # starts at the account's role
+    at.selectbox(key="users_new_role").set_value(Role.MANAGER)
+    rerun(at)
+    at.button(key="users_change_role").click()
+    rerun(at)
+    assert "alex@support.example.com is now manager." in messages(at, "success")
+    assert at.dataframe[0].value["Role"].tolist() == ["Manager"]
+    bar = [link.proto.label for link in open_app(app_desk.agent).get("page_link")]
+    assert "Analytics" in bar and "Audit log" in bar and "Users" not in bar
+
+
+def test_a_role_change_that_would_strand_open_tickets_is_explained_at_the_field(app_desk):
+    app_desk.raise_ticket(assignee_id=app_desk.agent.id)
+    at = open_app(app_desk.admin, page="pages/admin/users.py")
+    at.text_input(key="users_search").input("alex@")
+    rerun(at)
+    at.selectbox(key="users_new_role").set_value(Role.CUSTOMER)
+    rerun(at)
+    at.button(key="users_change_role").click()
+    rerun(at)
+    assert "Alex Agent still has 1 open ticket; reassign them first." in messages(at, "error")
+    assert at.selectbox(key="users_new_role").value == Role.CUSTOMER  # the choice stays
+    assert at.dataframe[0].value["Role"].tolist() == ["Agent"]  # nothing changed
+
+
+def test_an_admin_cannot_change_their_own_role(app_desk):
+    at = open_app(app_desk.admin, page="pages/admin/users.py")
+    at.text_input(key="users_search").input("ada@")
+    rerun(at)
+    at.selectbox(key="users_new_role").set_value(Role.AGENT)
+    rerun(at)
+    at.button(key="users_change_role").click()
+    rerun(at)
+    assert "You can't change your own role; another administrator can." in messages(at, "error")
+    assert at.dataframe[0].value["Role"].tolist() == ["Admin"]
+
+
 @pytest.mark.parametrize("page, refusal", [("pages/admin/users.py", "Only administrators can manage users."),
                                            ("pages/admin/categories.py",
                                             "Only administrators can manage categories.")])

@@ -16,7 +16,7 @@ from helpdesk.models import AuditEntry
 from helpdesk.settings import set_auto_assign
 from streamlit.testing.v1 import AppTest
 from tests.factories import add_user, new_account
-from tests.page_helpers import APP, RUN_TIMEOUT, messages, open_app, page_text, rerun
+from tests.page_helpers import APP, RUN_TIMEOUT, messages, open_app, page_text, rerun, type_address
 
 PAGE = "pages/manager/audit_log.py"
 COLUMNS = ["When", "Who", "What", "Target", "From", "To"]
@@ -64,14 +64,6 @@ def table(at: AppTest) -> list[dict]:
 
 def targets(at: AppTest) -> list[str]:
     return [row["Target"] for row in table(at)] if at.dataframe else []
-
-
-def type_address(at: AppTest, address: str) -> AppTest:
-    """As if the person typed /<address> into the browser: the page the navigation registered
-    under that address for them (AppTest's switch_page only finds pages by file)."""
-    [page_hash] = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == address]
-    at._page_hash = page_hash
-    return rerun(at)
 
 
 def test_a_manager_reads_every_entry_newest_first_in_words(logged, manager):
