@@ -75,5 +75,8 @@ def _seconds_postgresql(element, compiler, **kw) -> str:
 
 @compiles(seconds_between)
 def _seconds_sqlite(element, compiler, **kw) -> str:
+    # julianday is a float of days: ten hours come back as 35999.9999995 s, which floor() would put
+    # in the hour before. Rounded to the millisecond, whole hours stay whole.
     earlier, later = element.clauses.clauses
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
+    return (f"round((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}))"
+            " * 86400.0, 3)")
