@@ -70,9 +70,17 @@ def volume(session: Session, period: Period, filters: TicketFilter, now: datetim
     return pd.DataFrame(rows[::-1], columns=["start", "created", "resolved", "backlog"])
 
 
+def age_band_window(index: int, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """When the open tickets of band `index` were raised: [since, until)."""
+    limits = [limit for limit, _ in AGE_BANDS]
+    until = now - limits[index - 1] if index > 0 else None
+    since = now - limits[index] if limits[index] is not None else None
+    return since, until
+
+
 def backlog_by_age(session: Session, filters: TicketFilter, now: datetime) -> pd.DataFrame:
     """Open tickets now, by how long ago they were raised."""
-    whens = [(Ticket.created_at > now - limit, index) for index, (limit, _) in enumerate(AGE_BANDS) if limit]
+    whens = [(Ticket.created_at >= now - limit, index) for index, (limit, _) in enumerate(AGE_BANDS) if limit]
     band = case(*whens, else_=len(AGE_BANDS) - 1)
     counts = dict(session.execute(
         select(band, func.count()).where(Ticket.status.in_(OPEN_STATUSES), *filters.conditions())

@@ -68,17 +68,18 @@ def one_touch():
 
 def figure_conditions(figure: TicketFigure, since: datetime | None, until: datetime | None,
                       now: datetime) -> list:
-    """The tickets `figure` counts with its date in [since, until) (no bound where None)."""
+    """The tickets `figure` counts with its date in [since, until) (no bound where None); for the
+    open tickets, whose date is "now", since and until bound when they were raised (an age band)."""
     figure = TicketFigure(figure)
     conditions: list = []
-    date_column = {"created": Ticket.created_at, "resolved": Ticket.resolved_at}.get(figure.dates)
-    if date_column is not None:
-        if figure.dates == "resolved":
-            conditions.append(Ticket.resolved_at.is_not(None))
-        if since is not None:
-            conditions.append(date_column >= since)
-        if until is not None:
-            conditions.append(date_column < until)
+    date_column = {"created": Ticket.created_at, "resolved": Ticket.resolved_at,
+                   "now": Ticket.created_at}[figure.dates]
+    if figure.dates == "resolved":
+        conditions.append(Ticket.resolved_at.is_not(None))
+    if since is not None:
+        conditions.append(date_column >= since)
+    if until is not None:
+        conditions.append(date_column < until)
     decided, met = first_response_decided(now)
     conditions += {
         TicketFigure.CREATED: [],

@@ -147,14 +147,14 @@ def queue_params(figure: TicketFigure, period: Period | None, filters: TicketFil
     agents = (agent_id,) if agent_id is not None else filters.agent_ids
     if len(agents) > 1:
         return None
-    since = since if since is not None else (period.start if period is not None else None)
-    until = until if until is not None else (period.end if period is not None else None)
+    if figure.dates != "now":  # open tickets are open now, raised whenever (unless since/until say)
+        since = since if since is not None else (period.start if period is not None else None)
+        until = until if until is not None else (period.end if period is not None else None)
     params = {"view": "all", "figure": figure.value}
-    if figure.dates != "now":
-        if since is not None:
-            params["since"] = str(int(since.timestamp()))  # local midnights: whole seconds
-        if until is not None:
-            params["until"] = str(-int(-until.timestamp() // 1))  # rounded up: "now" keeps its last second
+    if since is not None:
+        params["since"] = str(int(since.timestamp()))  # local midnights: whole seconds
+    if until is not None:
+        params["until"] = str(-int(-until.timestamp() // 1))  # rounded up: "now" keeps its last second
     categories = (category_id,) if category_id is not None else filters.category_ids
     if categories:
         params["category"] = ",".join(str(c) for c in categories)

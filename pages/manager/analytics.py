@@ -4,6 +4,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 import streamlit as st
 
+from helpdesk.analytics.charts import age_band_window
 from helpdesk.analytics.export import workbook_bytes
 from helpdesk.analytics.period import RangePreset, make_period
 from helpdesk.analytics.report import build_report
@@ -129,8 +130,17 @@ with left:
                       ("Resolved in the range", queue_params(F.RESOLVED, period, filters))])
 with right:
     ages = report.backlog_by_age
+
+    def pick_age(point):
+        row = point_row(point)
+        if row is None or row >= len(ages):
+            return None
+        since, until = age_band_window(row, now)
+        return (f"The {ages.iloc[row]['tickets']:,} open tickets raised {ages.iloc[row]['age'].lower()} ago",
+                queue_params(F.OPEN, None, filters, since=since, until=until))
+
     chart_card("backlog_by_age", go.Figure(go.Bar(x=ages["age"], y=ages["tickets"], marker_color=BACKLOG)), ages,
-               empty=None if ages["tickets"].sum() else "No ticket is open right now.",
+               on_pick=pick_age, empty=None if ages["tickets"].sum() else "No ticket is open right now.",
                links=[("Open now", queue_params(F.OPEN, period, filters))])
 
 left, right = st.columns(2)
@@ -140,7 +150,15 @@ with left:
                               lowerfence=spread["p10"], upperfence=spread["p90"], name="Hours",
                               marker_color=RESOLVED))
     figure.update_layout(yaxis=dict(title="Hours to resolve"))
-    chart_card("resolution_by_priority", figure, spread,
+    def pick_priority(point):
+        row = point_row(point)
+        if row is None or row >= len(spread):
+            return None
+        picked = spread.iloc[row]
+        return (f"The {picked['resolved']:,} {picked['priority'].lower()} tickets resolved in the range",
+                queue_params(F.RESOLVED, period, filters, priority=Priority(picked["priority"].lower())))
+
+    chart_card("resolution_by_priority", figure, spread, on_pick=pick_priority,
                empty=None if len(spread) else "No ticket was resolved in this range.",
                links=[("Resolved in the range", queue_params(F.RESOLVED, period, filters))])
 with right:
