@@ -72,8 +72,10 @@ SIGNED_OUT_PAGES = [sign_in, sign_up]
 if first_run or st.session_state.get("setup_submit"):
     pages, own = [setup], [setup]
 else:
+    # A role missing here gets what a signed-out visitor gets: never more than it should.
     own = {None: SIGNED_OUT_PAGES, Role.CUSTOMER: CUSTOMER_PAGES, Role.AGENT: AGENT_PAGES,
-           Role.MANAGER: AGENT_PAGES + REPORT_PAGES}.get(role, AGENT_PAGES + REPORT_PAGES + ADMIN_PAGES)
+           Role.MANAGER: AGENT_PAGES + REPORT_PAGES,
+           Role.ADMIN: AGENT_PAGES + REPORT_PAGES + ADMIN_PAGES}.get(role, SIGNED_OUT_PAGES)
     # Every other address still has a page, hidden: typed, bookmarked or reloaded, it never
     # meets "Page not found". Signed out it is the sign-in page (then on to the address);
     # signed in it sends the person home with a word on why (below, before any page runs).

@@ -74,7 +74,10 @@ class AppSettings:
 
 
 def _raw(session: Session, key: str) -> str | None:
-    row = session.get(AppSetting, key)
+    # Settings are read in the middle of ticket changes (SLA clocks, stored durations): a read
+    # must not flush the half-changed ticket, which would be a second UPDATE and version step.
+    with session.no_autoflush:
+        row = session.get(AppSetting, key)
     return row.value if row is not None else None
 
 

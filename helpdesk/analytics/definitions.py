@@ -10,9 +10,13 @@ class Definition:
     dates: str  # "created", "resolved", "now" or "rated": which date puts a ticket in the range
     counts: str
     excludes: str = ""
+    # For a chart whose parts are dated differently: says so instead of the one phrase.
+    dates_note: str = ""
 
     @property
     def dates_phrase(self) -> str:
+        if self.dates_note:
+            return f"Dates mean: {self.dates_note}"
         return {"created": "Dates mean: when the ticket was raised.",
                 "resolved": "Dates mean: when the ticket was (last) resolved.",
                 "now": "As it stands now, whatever the range.",
@@ -26,7 +30,8 @@ DEFINITIONS: dict[str, Definition] = {
                            "A ticket reopened and not resolved again is not counted: it is open."),
     "backlog": Definition("Open backlog", "now",
                           "Tickets not resolved or closed at the end of the range: new, open, in progress, "
-                          "waiting on the customer. The change compares it with the end of the previous range.",
+                          "waiting on the customer. The change compares it with the end of the previous range; "
+                          "its link lists the tickets open now.",
                           "A ticket reopened and still open counts as open since it was raised."),
     "first_response": Definition(
         "First-response time", "created",
@@ -66,7 +71,9 @@ DEFINITIONS: dict[str, Definition] = {
     "volume": Definition("Created and resolved", "created",
                          "Bars: tickets raised (by the day they were raised) and resolved (by the day they were "
                          "resolved) per day, or per week for long ranges. Line: the open backlog at the end of "
-                         "each day or week."),
+                         "each day or week.",
+                         dates_note="the Created bars by the day raised, the Resolved bars by the day "
+                                    "resolved; the line is the backlog at each day's (or week's) end."),
     "backlog_by_age": Definition("Backlog by age", "now", "Open tickets now, by how long ago they were raised."),
     "resolution_by_priority": Definition(
         "Resolution time by priority", "resolved",
@@ -79,10 +86,12 @@ DEFINITIONS: dict[str, Definition] = {
     "per_agent": Definition(
         "Per agent", "created",
         "Assigned: raised in the range and assigned to the agent now, with the median first response. "
-        "Resolved: resolved in the range while assigned to them, with the median resolution time. SLA: "
+        "Resolved: resolved in the range and assigned to them now, with the median resolution time. SLA: "
         "targets met of both. Satisfaction: the share of answers rated 4-5 credited to them, with a 95% "
         "interval (Wilson) and n.",
-        "With fewer than 10 answers the satisfaction is shown as too few to compare."),
+        "With fewer than 10 answers the satisfaction is shown as too few to compare.",
+        dates_note="Assigned by the day raised, Resolved by the day resolved, satisfaction by the "
+                   "resolution it rates."),
     "arrivals": Definition("Arrivals by weekday and hour", "created",
                            "Tickets raised in the range, by local weekday and hour of the day."),
     "statuses": Definition("Status of the tickets raised", "created",
@@ -99,5 +108,6 @@ DEFINITIONS: dict[str, Definition] = {
         "Backlog forecast", "created",
         "The open backlog now, moved each day by the range's daily arrivals less its daily resolutions, for the "
         "next 14 days; and how long clearing it takes at that pace.",
-        "A straight line: it knows nothing of weekends, seasons or staffing changes."),
+        "A straight line: it knows nothing of weekends, seasons or staffing changes.",
+        dates_note="the rates come from the range (raised and resolved per day); the start is the backlog now."),
 }

@@ -45,7 +45,30 @@ def kpi_table(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (=HYPERLINK(...) in an
+# agent's name would run when the manager opens the file): such text gets a leading apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell that a spreadsheet would run as a formula made plain text."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(_as_text)
+    if safe.index.dtype == object or pd.api.types.is_string_dtype(safe.index):
+        safe.index = safe.index.map(_as_text)
+    return safe
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
+    frame = spreadsheet_safe(frame)
     return frame.to_csv(index=frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex)) \
         .encode("utf-8")
 
@@ -57,7 +80,7 @@ def workbook_bytes(report: Report) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         kpi_table(report).to_excel(writer, sheet_name="Figures", index=False)
         for sheet, _, attribute in TABLES:
-            frame = getattr(report, attribute)
+            frame = spreadsheet_safe(getattr(report, attribute))
             frame.to_excel(writer, sheet_name=sheet[:31], index=attribute == "arrivals")
         pd.DataFrame([{"figure": d.title, "dates": d.dates_phrase, "counts": d.counts, "leaves out": d.excludes}
                       for d in DEFINITIONS.values()]).to_excel(writer, sheet_name="Definitions", index=False)

@@ -51,11 +51,18 @@ class Period:
         return Bucket.DAY if self.days <= DAY_BUCKETS_UP_TO else Bucket.WEEK
 
     def previous(self) -> Period:
-        """The same number of days just before, cut at the same time of day when this one ends now."""
+        """The same number of days just before; when this one ends now (part of today), the
+        previous one ends at the same local time of its last day. Local days, so a change of
+        the clocks in either range moves nothing by an hour."""
         first = self.first - timedelta(days=self.days)
         last = self.first - timedelta(days=1)
         start = local_midnight(first, self.zone)
-        return Period(first, last, self.zone, start, start + (self.end - self.start))
+        if self.end >= local_midnight(self.last + timedelta(days=1), self.zone):
+            end = self.start
+        else:
+            cut = self.end.astimezone(self.zone).time()
+            end = datetime.combine(last, cut, tzinfo=self.zone).astimezone(UTC)
+        return Period(first, last, self.zone, start, end)
 
     def buckets(self) -> list[tuple[date, datetime, datetime]]:
         """(label day, UTC start, UTC end) per day or per week (weeks start on Monday, the

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from helpdesk.enums import EventKind, TicketStatus
@@ -21,12 +21,7 @@ from helpdesk.sla.clock import working_time_between
 
 def _calendar(ticket: Ticket) -> BusinessHours | None:
     session = object_session(ticket)
-    if session is None:
-        return None
-    # Reading the setting must not flush the half-changed ticket: that would be a second UPDATE
-    # (and a second version step) in one save.
-    with session.no_autoflush:
-        return business_hours(session)
+    return business_hours(session) if session is not None else None  # read without an autoflush
 
 
 def _seconds(span: timedelta) -> int:
@@ -40,7 +35,10 @@ def on_first_response(ticket: Ticket, at: datetime) -> None:
 
 
 def on_staff_public_reply(ticket: Ticket) -> None:
-    ticket.staff_reply_count = (ticket.staff_reply_count or 0) + 1
+    """Replies that worked the ticket: one written after it was resolved (a thank-you, a note on
+    a closed matter) does not undo a one-touch resolution."""
+    if ticket.resolved_at is None:
+        ticket.staff_reply_count = (ticket.staff_reply_count or 0) + 1
 
 
 def on_wait_ended(ticket: Ticket, waiting_since: datetime, now: datetime) -> None:
@@ -78,11 +76,27 @@ FIGURES = ("first_response_seconds", "first_response_business_seconds", "resolut
            "staff_reply_count")
 
 
+def _while_unresolved(replies: Sequence[datetime], changes: Sequence[StatusChange]) -> int:
+    """How many of the staff replies were written while the ticket was not resolved (a reply in
+    the same moment as the resolution belongs to the save that resolved it)."""
+    resolved_spans: list[tuple[datetime, datetime | None]] = []
+    for change in changes:
+        if change.new in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and (
+                not resolved_spans or resolved_spans[-1][1] is not None):
+            resolved_spans.append((change.at, None))
+        elif change.old == TicketStatus.RESOLVED and change.new != TicketStatus.CLOSED and resolved_spans:
+            resolved_spans[-1] = (resolved_spans[-1][0], change.at)
+    return sum(1 for at in replies
+               if not any(start < at and (end is None or at < end) for start, end in resolved_spans))
+
+
 def replay(*, created_at: datetime, first_response_at: datetime | None, resolved_at: datetime | None,
-           changes: Sequence[StatusChange], staff_replies: int, hours: BusinessHours | None) -> dict[str, int | None]:
-    """A ticket's figures (FIGURES) from its status history, as the on_* calls would have stored them."""
+           changes: Sequence[StatusChange], staff_replies: Sequence[datetime],
+           hours: BusinessHours | None) -> dict[str, int | None]:
+    """A ticket's figures (FIGURES) from its status history and the times of its public staff
+    replies, as the on_* calls would have stored them."""
     figures: dict[str, int | None] = dict.fromkeys(FIGURES)
-    figures["staff_reply_count"] = staff_replies
+    figures["staff_reply_count"] = _while_unresolved(staff_replies, changes)
     if first_response_at is not None:
         figures["first_response_seconds"] = _seconds(first_response_at - created_at)
         figures["first_response_business_seconds"] = _seconds(
@@ -122,14 +136,15 @@ def rebuild(session: Session, ticket_ids: Iterable[int]) -> int:
             .order_by(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.id)):
         changes.setdefault(event.ticket_id, []).append(
             StatusChange(event.created_at, TicketStatus(event.old_value), TicketStatus(event.new_value)))
-    staff_replies = dict(session.execute(
-        select(TicketMessage.ticket_id, func.count()).join(Ticket, Ticket.id == TicketMessage.ticket_id)
-        .where(TicketMessage.ticket_id.in_(ids), TicketMessage.is_public,
-               TicketMessage.author_id != Ticket.customer_id)
-        .group_by(TicketMessage.ticket_id)).all())
+    staff_replies: dict[int, list[datetime]] = {}
+    for message in session.execute(
+            select(TicketMessage.ticket_id, TicketMessage.created_at).join(Ticket, Ticket.id == TicketMessage.ticket_id)
+            .where(TicketMessage.ticket_id.in_(ids), TicketMessage.is_public,
+                   TicketMessage.author_id != Ticket.customer_id)):
+        staff_replies.setdefault(message.ticket_id, []).append(message.created_at)
     rows = [{"ticket_id": t.id, **replay(created_at=t.created_at, first_response_at=t.first_response_at,
                                          resolved_at=t.resolved_at, changes=changes.get(t.id, []),
-                                         staff_replies=staff_replies.get(t.id, 0), hours=hours)}
+                                         staff_replies=staff_replies.get(t.id, []), hours=hours)}
             for t in tickets]
     table = Ticket.__table__
     session.execute(table.update().where(table.c.id == bindparam("ticket_id"))

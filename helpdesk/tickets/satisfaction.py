@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_active, ensure_can_view_ticket, ensure_staff, get_by_id
@@ -218,10 +218,12 @@ def _checked(score: object, comment: object, reasons: Iterable[object] | None) -
 def _answer(session: Session, row: SatisfactionRating, ticket: Ticket, score: object, comment: object,
             reasons: Iterable[object] | None) -> Rating:
     score, comment, stored = _checked(score, comment, reasons)
-    # Only while the request is open: a reopen that lapsed it first (at the same moment) wins.
+    # Only while the request is open and the ticket resolved: a reopen that lapsed it, or a close,
+    # that got in first (at the same moment) wins.
+    still_resolved = exists().where(Ticket.id == SatisfactionRating.ticket_id, Ticket.status == TicketStatus.RESOLVED)
     result = session.execute(
         update(SatisfactionRating)
-        .where(SatisfactionRating.id == row.id, SatisfactionRating.lapsed_at.is_(None))
+        .where(SatisfactionRating.id == row.id, SatisfactionRating.lapsed_at.is_(None), still_resolved)
         .values(score=score, comment=comment, reasons=stored, rated_at=utcnow())
         .execution_options(synchronize_session="fetch"))
     if result.rowcount != 1:

@@ -2,6 +2,7 @@
 they count, which date puts a ticket in the range, and offer their data as CSV."""
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -206,6 +207,12 @@ def kpi_definitions(period: Period, filters: TicketFilter) -> None:
         satisfaction = DEFINITIONS["satisfaction"]
         st.markdown(f"**{satisfaction.title}.** {satisfaction.counts} *Left out:* {satisfaction.excludes} "
                     f"{satisfaction.dates_phrase}")
+
+
+def chart_text(values) -> list[str]:
+    """Names people typed (agents, categories) as Plotly text: it reads <a>, <b> and <br> as
+    markup, so they are escaped."""
+    return [html.escape(str(value)) for value in values]
 
 
 def point_row(point: dict) -> int | None:

@@ -11,15 +11,15 @@ from helpdesk.analytics.report import build_report
 from helpdesk.analytics.sql import TicketFilter
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
-from helpdesk.enums import Priority
-from helpdesk.settings import business_hours
+from helpdesk.settings import get_settings
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.categories import list_categories
 from helpdesk.ui.address_state import enum_field, int_field, publish, restore
-from helpdesk.enums import TicketStatus
+from helpdesk.enums import Priority, TicketStatus
 from helpdesk.tickets.figures import TicketFigure as F
-from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, chart_card, duration_text, kpi_definitions,
-                                        kpi_grid, point_row, queue_params, share_text)
+from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, chart_card, chart_text, duration_text,
+                                        kpi_definitions, kpi_grid, point_row, queue_params, share_text)
+from helpdesk.ui.plain_text import plain
 from helpdesk.ui.auth import require_reports_reader
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import viewer_zone
@@ -36,7 +36,7 @@ with db_session() as session:
     categories = {c.id: c.name if c.is_active else f"{c.name} (retired)"
                   for c in list_categories(session=session, actor=user, include_inactive=True)}
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
-    hours_set = business_hours(session) is not None
+    hours_set = get_settings(session=session).business_hours is not None
 
 st.title("Analytics")
 
@@ -163,7 +163,7 @@ with left:
                links=[("Resolved in the range", queue_params(F.RESOLVED, period, filters))])
 with right:
     by_category = report.resolution_by_category
-    figure = go.Figure(go.Bar(x=by_category["median"], y=by_category["category"], orientation="h",
+    figure = go.Figure(go.Bar(x=by_category["median"], y=chart_text(by_category["category"]), orientation="h",
                               marker_color=RESOLVED, customdata=by_category["resolved"],
                               hovertemplate="%{y}: %{x:.1f} h median (%{customdata} resolved)<extra></extra>"))
     figure.update_layout(xaxis=dict(title="Median hours to resolve"), yaxis=dict(autorange="reversed"))
@@ -172,7 +172,7 @@ with right:
         if row is None or row >= len(by_category):
             return None
         picked = by_category.iloc[row]
-        return (f"The {picked['resolved']:,} {picked['category']} tickets resolved in the range",
+        return (f"The {picked['resolved']:,} {plain(picked['category'])} tickets resolved in the range",
                 queue_params(F.RESOLVED, period, filters, category_id=int(picked["category_id"])))
 
     chart_card("resolution_by_category", figure, by_category.drop(columns="category_id"), on_pick=pick_category_resolved,
@@ -192,9 +192,9 @@ agent_table = per_agent.assign(
 )[["agent", "assigned", "resolved", "first_response", "resolution", "sla_met", "satisfaction_text"]].rename(
     columns={"agent": "Agent", "assigned": "Assigned", "resolved": "Resolved", "first_response": "Median first response",
              "resolution": "Median resolution", "sla_met": "SLA met", "satisfaction_text": "Rated 4-5 (95% interval, n)"})
-figure = go.Figure([go.Bar(y=per_agent["agent"], x=per_agent["assigned"], name="Assigned", orientation="h",
+figure = go.Figure([go.Bar(y=chart_text(per_agent["agent"]), x=per_agent["assigned"], name="Assigned", orientation="h",
                            marker_color=CREATED),
-                    go.Bar(y=per_agent["agent"], x=per_agent["resolved"], name="Resolved", orientation="h",
+                    go.Bar(y=chart_text(per_agent["agent"]), x=per_agent["resolved"], name="Resolved", orientation="h",
                            marker_color=RESOLVED)])
 figure.update_layout(barmode="group", yaxis=dict(autorange="reversed"), xaxis=dict(title="Tickets"))
 def pick_agent(point):
@@ -204,7 +204,7 @@ def pick_agent(point):
     picked = per_agent.iloc[row]
     kind = F.CREATED if point.get("curve_number", 0) == 0 else F.RESOLVED
     count = picked["assigned" if kind == F.CREATED else "resolved"]
-    return (f"{picked['agent']}: the {count:,} tickets {'raised and assigned' if kind == F.CREATED else 'resolved'} "
+    return (f"{plain(picked['agent'])}: the {count:,} tickets {'raised and assigned' if kind == F.CREATED else 'resolved'} "
             "in the range", queue_params(kind, period, filters, agent_id=int(picked["agent_id"])))
 
 
@@ -245,10 +245,10 @@ with left:
         if row is None or row >= len(by_cat):
             return None
         picked = by_cat.iloc[row]
-        return (f"The {picked['tickets']:,} {picked['category']} tickets raised in the range",
+        return (f"The {picked['tickets']:,} {plain(picked['category'])} tickets raised in the range",
                 queue_params(F.CREATED, period, filters, category_id=int(picked["category_id"])))
 
-    chart_card("categories", go.Figure(go.Bar(x=by_cat["tickets"], y=by_cat["category"], orientation="h",
+    chart_card("categories", go.Figure(go.Bar(x=by_cat["tickets"], y=chart_text(by_cat["category"]), orientation="h",
                                               marker_color=CREATED)).update_layout(yaxis=dict(autorange="reversed")),
                by_cat.drop(columns="category_id"), empty=None if len(by_cat) else "No ticket was raised in this range.",
                on_pick=pick_category_raised)

@@ -53,3 +53,23 @@ def test_a_charts_csv_is_its_table(desk, clock):
     heatmap = pd.read_csv(io.BytesIO(csv_bytes(report.arrivals)), index_col=0)
     assert heatmap.loc["Mon"].sum() == 3  # raised on Monday 30 November, 10:00 in Amsterdam
     assert heatmap.loc["Mon", "10"] == 3
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_both_files(desk, clock):
+    from helpdesk.models import User as UserRow
+    from helpdesk.tickets import assignment
+    with session_scope(desk.engine) as session:
+        session.get(UserRow, desk.agent.id).name = '=HYPERLINK("http://evil.example","Click")'
+    clock.now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    ticket_id = desk.raise_ticket()
+    desk.act(desk.admin, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=desk.agent.id)
+    clock.advance(hours=1)
+    period = make_period(preset=RangePreset.LAST_7, now=clock.now, zone=ZoneInfo("Europe/Amsterdam"))
+    with session_scope(desk.engine) as session:
+        report = build_report(session=session, actor=session.get(User, desk.admin.id), period=period,
+                              filters=TicketFilter(), now=clock.now)
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(report)))
+    cell = book["Per agent"]["B2"]
+    assert cell.data_type == "s" and cell.value == "'" + '=HYPERLINK("http://evil.example","Click")'
+    frame = pd.read_csv(io.BytesIO(csv_bytes(report.per_agent)))
+    assert frame.loc[0, "agent"] == "'" + '=HYPERLINK("http://evil.example","Click")'  # text, not a formula

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import time
 
+import pytest
+
 from sqlalchemy import select
 
 from helpdesk import settings
@@ -118,3 +120,45 @@ def test_rebuild_keeps_ticket_versions_and_covers_every_ticket(desk, clock):
                                       Ticket.staff_reply_count)).all()
     assert {r.id: r.version for r in rows} == versions
     assert {(r.first_response_seconds, r.staff_reply_count) for r in rows} == {(HOUR, 1)}
+
+
+@pytest.mark.parametrize("leave", ["change_status_open", "change_status_resolved", "reply_and_resolve",
+                                   "customer_reply"])
+def test_leaving_waiting_on_the_customer_is_one_save_one_version_step(desk, clock, leave):
+    """Storing the wait's figures must not flush the half-changed ticket on the way (a second
+    UPDATE would make anyone's open form stale for no reason), with business hours set."""
+    desk.act(desk.admin, settings.set_business_hours, hours=settings.BusinessHours(
+        start=time(9), end=time(17), timezone="Europe/Amsterdam"))
+    ticket_id = desk.raise_ticket()
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Which invoice?",
+             new_status=TicketStatus.WAITING_ON_CUSTOMER)
+    clock.advance(hours=2)
+    before = desk.ticket(ticket_id).version
+    if leave == "change_status_open":
+        desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.OPEN)
+    elif leave == "change_status_resolved":
+        desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
+    elif leave == "reply_and_resolve":
+        desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Refunded.",
+                 new_status=TicketStatus.RESOLVED)
+    else:
+        desk.act(desk.customer, customer.add_customer_reply, ticket_id=ticket_id, body="Number 42.")
+    after = desk.ticket(ticket_id)
+    assert after.waiting_seconds == 2 * HOUR
+    assert after.version == before + 1
+
+
+def test_a_reply_after_the_resolution_keeps_it_one_touch(desk, clock):
+    ticket_id = desk.raise_ticket()
+    clock.advance(hours=1)
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Refunded.",
+             new_status=TicketStatus.RESOLVED)
+    clock.advance(hours=1)
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Glad to help, have a nice day.")
+    assert figures(desk, ticket_id)["staff_reply_count"] == 1
+    # Reopened and answered again: that reply worked the ticket, so it counts.
+    desk.act(desk.customer, customer.reopen_ticket, ticket_id=ticket_id)
+    clock.advance(hours=1)
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Sent again.")
+    assert figures(desk, ticket_id)["staff_reply_count"] == 2
+    assert rebuilt(desk, ticket_id) == figures(desk, ticket_id)

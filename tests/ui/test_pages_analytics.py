@@ -151,3 +151,14 @@ def test_a_numbers_link_opens_the_queue_on_exactly_its_tickets(app_desk, busy, m
     queue.button(key="queue_clear_figure").click()
     rerun(queue)
     assert "From the analytics" not in page_text(queue)
+
+
+def test_names_people_typed_are_text_in_the_charts(app_desk, busy, manager):
+    from helpdesk.core.db import session_scope
+    from helpdesk.models import User
+    with session_scope(app_desk.engine) as session:
+        session.get(User, app_desk.agent.id).name = '<a href="https://evil.example">Alex</a> ![](https://evil.example/p.png)'
+    at = open_app(manager, page=PAGE)
+    [chart] = [c for c in at.get("plotly_chart") if c.key == "analytics_chart_per_agent"]
+    spec = chart.proto.spec
+    assert "&lt;a href=" in spec and '<a href=\\"https://evil.example\\">' not in spec
