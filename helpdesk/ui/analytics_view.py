@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,15 +14,35 @@ from helpdesk.analytics.definitions import DEFINITIONS
 from helpdesk.analytics.export import csv_bytes
 from helpdesk.analytics.kpis import Kpis
 from helpdesk.analytics.period import Period
+from helpdesk.analytics.report import Report, build_report
 from helpdesk.analytics.sql import TicketFilter
+from helpdesk.accounts.users import get_active_user
 from helpdesk.enums import TicketStatus
 from helpdesk.tickets.figures import TicketFigure
 
 HOUR = 3600.0
 QUEUE_PAGE = "pages/agent/queue.py"
+# Figures are "as of" the minute: every click within it (a filter, a bar) reuses the report
+# instead of counting again.
+REPORT_TTL_S = 60
 CHART_HEIGHT = 320
 # Plotly's default colours, named for what they show, so every chart says the same thing the same way.
 CREATED, RESOLVED, BACKLOG = "#1f77b4", "#2ca02c", "#d62728"
+
+
+def as_of_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+@st.cache_data(ttl=REPORT_TTL_S, max_entries=64, show_spinner="Counting…")
+def cached_report(*, database: str, reader_id: int, period: Period, filters: TicketFilter, now: datetime) -> Report:
+    """build_report, kept for a minute per database, reader, range and filters. The reader is
+    checked again whenever it is built (the page checks them on every run anyway)."""
+    from helpdesk.ui.engine import db_session
+
+    with db_session() as session:
+        reader = get_active_user(session=session, user_id=reader_id)
+        return build_report(session=session, actor=reader, period=period, filters=filters, now=now)
 
 
 def duration_text(seconds: float | None) -> str:

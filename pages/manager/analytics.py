@@ -7,7 +7,6 @@ import streamlit as st
 from helpdesk.analytics.charts import age_band_window
 from helpdesk.analytics.export import workbook_bytes
 from helpdesk.analytics.period import RangePreset, make_period
-from helpdesk.analytics.report import build_report
 from helpdesk.analytics.sql import TicketFilter
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
@@ -17,11 +16,11 @@ from helpdesk.tickets.categories import list_categories
 from helpdesk.ui.address_state import enum_field, int_field, publish, restore
 from helpdesk.enums import Priority, TicketStatus
 from helpdesk.tickets.figures import TicketFigure as F
-from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, chart_card, chart_text, duration_text,
-                                        kpi_definitions, kpi_grid, point_row, queue_params, share_text)
+from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, as_of_minute, cached_report, chart_card, chart_text,
+                                        duration_text, kpi_definitions, kpi_grid, point_row, queue_params, share_text)
 from helpdesk.ui.plain_text import plain
 from helpdesk.ui.auth import require_reports_reader
-from helpdesk.ui.engine import db_session
+from helpdesk.ui.engine import db_session, get_engine
 from helpdesk.ui.format import viewer_zone
 
 ADDRESS = "analytics"
@@ -48,7 +47,7 @@ for key, known in (("analytics_category", categories), ("analytics_agent", agent
         st.session_state[key] = [v for v in st.session_state[key] if v in known]
 zone = viewer_zone()
 zone_name = getattr(zone, "key", None) or "UTC"
-now = utcnow()
+now = as_of_minute(utcnow())
 today = now.astimezone(zone).date()
 
 range_col, dates_col = st.columns([3, 2], vertical_alignment="bottom")
@@ -80,13 +79,14 @@ except ValidationError as exc:
 
 filters = TicketFilter(category_ids=tuple(chosen_categories), priorities=tuple(chosen_priorities),
                        agent_ids=tuple(chosen_agents), business_time=bool(business and hours_set))
-with db_session() as session:
-    report = build_report(session=session, actor=user, period=period, filters=filters, now=now)
+report = cached_report(database=get_engine().url.render_as_string(hide_password=True), reader_id=user.id,
+                       period=period, filters=filters, now=now)
 
 previous = report.previous_period
 versus = f"vs {previous.first:%d %b} – {previous.last:%d %b}"
 st.caption(f"{period.first:%a %d %b %Y} – {period.last:%a %d %b %Y} ({period.days} days, {zone_name}), "
-           f"{'business hours' if filters.business_time else 'calendar time'}. Changes compare with "
+           f"{'business hours' if filters.business_time else 'calendar time'}, as of {now.astimezone(zone):%H:%M}. "
+           f"Changes compare with "
            f"{previous.first:%d %b} – {previous.last:%d %b}, the {period.days} days before.")
 
 if report.is_empty:
@@ -98,7 +98,7 @@ if report.is_empty:
 
 kpi_grid(report.current, report.previous, versus=versus)
 kpi_definitions(period, filters)
-st.download_button("Download the whole view (Excel)", workbook_bytes(report),
+st.download_button("Download the whole view (Excel)", lambda: workbook_bytes(report),  # built on the click
                    file_name=f"analytics_{period.first}_{period.last}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    key="analytics_workbook", icon=":material/table_view:")

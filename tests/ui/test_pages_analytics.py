@@ -162,3 +162,18 @@ def test_names_people_typed_are_text_in_the_charts(app_desk, busy, manager):
     [chart] = [c for c in at.get("plotly_chart") if c.key == "analytics_chart_per_agent"]
     spec = chart.proto.spec
     assert "&lt;a href=" in spec and '<a href=\\"https://evil.example\\">' not in spec
+
+
+def test_clicks_within_the_minute_reuse_the_report_and_new_filters_count_again(app_desk, busy, manager, monkeypatch):
+    from helpdesk.ui import analytics_view
+    builds = []
+    real = analytics_view.build_report
+    monkeypatch.setattr(analytics_view, "build_report", lambda **kw: builds.append(kw["filters"]) or real(**kw))
+    analytics_view.cached_report.clear()
+    at = open_app(manager, page=PAGE)
+    rerun(at)  # e.g. a click on a bar: same range, same filters
+    assert len(builds) == 1
+    at.multiselect(key="analytics_priority").set_value([Priority.URGENT])
+    rerun(at)
+    assert len(builds) == 2 and builds[-1].priorities == (Priority.URGENT,)
+    assert metric(at, "Tickets created") == "2"
