@@ -29,10 +29,11 @@ def enum_field(key: str, name: str, enum_cls, *, many: bool = False) -> AddressF
     return AddressField(key, name, enum_cls, lambda member: member.value, many)
 
 
-def int_field(key: str, name: str, *, minimum: int = 1, many: bool = False) -> AddressField:
+def int_field(key: str, name: str, *, minimum: int = 1, maximum: int = 2**31 - 1, many: bool = False) -> AddressField:
+    """Ids by default (a database INTEGER); moments as epoch seconds pass a larger maximum."""
     def read(text: str) -> int:
         value = int(text)
-        if not text.isascii() or not minimum <= value < 2**31:
+        if not text.isascii() or not minimum <= value <= maximum:
             raise ValueError(text)
         return value
     return AddressField(key, name, read, str, many)

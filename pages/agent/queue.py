@@ -26,6 +26,7 @@ from helpdesk.ui.ticket_table import clear_choice, ticket_table
 
 TICKET_PAGE = "pages/agent/ticket.py"
 PAGE_SIZES = [25, 50, 100]
+LAST_MOMENT = 253_402_300_799  # 9999-12-31 23:59:59 UTC in epoch seconds: past 2038, within datetime
 FILTER_KEYS = {"queue_search": "", "queue_status": [], "queue_priority": [], "queue_category": [],
                "queue_assignee": None, "queue_created_from": None, "queue_created_to": None,
                "queue_figure": None, "queue_since": None, "queue_until": None}
@@ -50,8 +51,8 @@ ADDRESS_FIELDS = [
     int_field("queue_category", "category", many=True), int_field("queue_assignee", "agent"),
     date_field("queue_created_from", "from"), date_field("queue_created_to", "to"), int_field("queue_page", "page"),
     # From the analytics page: the tickets one figure counts, its date in [since, until) (epoch seconds).
-    enum_field("queue_figure", "figure", TicketFigure), int_field("queue_since", "since"),
-    int_field("queue_until", "until"),
+    enum_field("queue_figure", "figure", TicketFigure), int_field("queue_since", "since", maximum=LAST_MOMENT),
+    int_field("queue_until", "until", maximum=LAST_MOMENT),
 ]
 
 

@@ -177,3 +177,11 @@ def test_clicks_within_the_minute_reuse_the_report_and_new_filters_count_again(a
     rerun(at)
     assert len(builds) == 2 and builds[-1].priorities == (Priority.URGENT,)
     assert metric(at, "Tickets created") == "2"
+
+
+def test_a_link_to_a_range_after_2038_still_opens(app_desk, busy, manager):
+    queue = open_app(manager)
+    queue.query_params.update({"view": "all", "figure": "created", "since": "2200000000"})  # May 2039
+    queue.switch_page("pages/agent/queue.py").run()
+    assert "From the analytics: Raised, raised 2039-" in page_text(queue)
+    assert "No tickets in “All tickets” match these filters." in messages(queue, "info")
