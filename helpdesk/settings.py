@@ -23,6 +23,8 @@ from helpdesk.models import AppSetting, User
 AUTO_ASSIGN = "auto_assign"
 AUTO_CLOSE_DAYS = "auto_close_days"
 BUSINESS_HOURS = "business_hours"
+# Set by migration 0004 on an install that had tickets; cleared by `rebuild-metrics`.
+METRICS_PENDING = "metrics_pending"
 
 DEFAULT_AUTO_ASSIGN = True
 DEFAULT_AUTO_CLOSE_DAYS = 7
@@ -204,3 +206,12 @@ def server_secret(session: Session, *, create: bool = True) -> bytes | None:
                            .on_conflict_do_nothing(index_elements=[table.c.key]))
         stored = connection.scalar(read)
     return stored.encode() if stored else None
+
+
+def metrics_pending(session: Session) -> bool:
+    """Tickets from before the stored durations exist that have none yet (run rebuild-metrics)."""
+    return _raw(session, METRICS_PENDING) is not None
+
+
+def clear_metrics_pending(session: Session) -> None:
+    _store(session, METRICS_PENDING, None)

@@ -15,6 +15,7 @@ from helpdesk.analytics.period import Period
 from helpdesk.analytics.sql import TicketFilter
 from helpdesk.core.clock import utcnow
 from helpdesk.models import User
+from helpdesk.settings import metrics_pending
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Report:
     satisfaction_over_time: pd.DataFrame
     satisfaction_by_first_response: pd.DataFrame
     forecast: Forecast
+    # True on an upgraded install until `rebuild-metrics` ran: older tickets have no durations yet.
+    metrics_pending: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -67,4 +70,5 @@ def build_report(*, session: Session, actor: User | None, period: Period, filter
         satisfaction_over_time=charts.satisfaction_over_time(session, period, filters),
         satisfaction_by_first_response=charts.satisfaction_by_first_response(session, period, filters),
         forecast=forecast(backlog_now=backlog_now, created=current.created, resolved=current.resolved, days=days),
+        metrics_pending=metrics_pending(session),
     )

@@ -89,6 +89,11 @@ st.caption(f"{period.first:%a %d %b %Y} – {period.last:%a %d %b %Y} ({period.d
            f"Changes compare with "
            f"{previous.first:%d %b} – {previous.last:%d %b}, the {period.days} days before.")
 
+if report.metrics_pending:
+    st.warning("Tickets from before this version have no response and resolution times yet, so the times, "
+               "SLA, one-touch and reopen figures leave them out. Run `python -m helpdesk rebuild-metrics` once "
+               "on the server to fill them in.", icon=":material/warning:")
+
 if report.is_empty:
     st.info(f"No ticket was raised, resolved or rated between {period.first:%d %b %Y} and {period.last:%d %b %Y}"
             f"{' with these filters' if chosen_categories or chosen_priorities or chosen_agents else ''}. "

@@ -185,3 +185,12 @@ def test_a_link_to_a_range_after_2038_still_opens(app_desk, busy, manager):
     queue.switch_page("pages/agent/queue.py").run()
     assert "From the analytics: Raised, raised 2039-" in page_text(queue)
     assert "No tickets in “All tickets” match these filters." in messages(queue, "info")
+
+
+def test_an_upgraded_install_is_told_its_older_tickets_have_no_times_yet(app_desk, busy, manager):
+    from helpdesk.core.db import session_scope
+    from helpdesk.models import AppSetting
+    with session_scope(app_desk.engine) as session:
+        session.add(AppSetting(key="metrics_pending", value="yes"))
+    at = open_app(manager, page=PAGE)
+    assert any("Run `python -m helpdesk rebuild-metrics` once" in m for m in messages(at, "warning"))

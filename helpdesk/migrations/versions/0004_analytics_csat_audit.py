@@ -4,7 +4,8 @@ The tickets table gains the durations analytics aggregates (first response, reso
 in calendar and business time), the reopen and staff-reply counts, and an (assignee, resolved)
 index. Columns are added in place (ALTER TABLE ADD COLUMN), not by recreating the table, so
 the subject-search triggers of 0003 stay. Existing tickets get their figures from
-`python -m helpdesk rebuild-metrics`, which replays each ticket's events.
+`python -m helpdesk rebuild-metrics`, which replays each ticket's events; until it has run, the
+setting `metrics_pending` says so and the analytics page warns that its figures leave them out.
 
 Revision ID: 0004
 Revises: 0003
@@ -29,6 +30,9 @@ def upgrade() -> None:
     for name in COUNTERS:
         op.add_column('tickets', sa.Column(name, sa.Integer(), server_default='0', nullable=False))
     op.create_index('ix_tickets_assignee_resolved', 'tickets', ['assignee_id', 'resolved_at'], unique=False)
+    # Tickets from before this version have no figures yet (see the docstring).
+    op.execute("INSERT INTO app_settings (key, value) SELECT 'metrics_pending', 'yes' "
+               "WHERE EXISTS (SELECT 1 FROM tickets)")
 
     op.create_table(
         'satisfaction_ratings',
@@ -73,6 +77,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM app_settings WHERE key = 'metrics_pending'")
     op.drop_table('audit_entries')
     op.drop_table('satisfaction_ratings')
     op.drop_index('ix_tickets_assignee_resolved', table_name='tickets')
