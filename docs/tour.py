@@ -74,7 +74,8 @@ def seed(repo: Path, db_url: str) -> dict[str, str]:
     cli(repo, db_url, "init-db")
     out = cli(repo, db_url, "seed-demo", "--tickets", "40", "--customers", "3", "--agents", "2", "--days", "30",
               "--seed", "42")
-    found = re.search(r"manager \(admin\) (\S+), an agent such as (\S+), or a customer such as (\S+?)\.\n", out)
+    found = re.search(r"the administrator (\S+), the manager \S+, an agent such as (\S+), "
+                      r"or a customer such as (\S+?)\.\n", out)
     password = re.search(r"shown only this once\): (\S+)", out)
     if not (found and password):
         sys.exit(f"could not read the demo accounts from seed-demo's output:\n{out}")

@@ -193,13 +193,17 @@ def test_seed_demo_creates_consistent_realistic_data(db):
     with session_scope(engine) as session:
         users = session.scalars(select(User)).all()
         roles = [u.role for u in users]
-        assert (roles.count(Role.CUSTOMER), roles.count(Role.AGENT), roles.count(Role.ADMIN)) == (40, 6, 1)
+        assert [roles.count(role) for role in (Role.CUSTOMER, Role.AGENT, Role.MANAGER, Role.ADMIN)] == [40, 6, 1, 1]
         # One password for everyone, hashed once, never stored in clear.
         assert len({u.password_hash for u in users}) == 1
         assert verify_password(users[0].password_hash, password)
         assert password not in users[0].password_hash
         manager = accounts_users.authenticate(session=session, email="manager@support.example.com", password=password)
-        assert manager.role == Role.ADMIN
+        assert manager.role == Role.MANAGER
+        admin = accounts_users.authenticate(session=session, email="admin@support.example.com", password=password)
+        assert admin.role == Role.ADMIN
+        assert ("Sign in as the administrator admin@support.example.com, the manager manager@support.example.com, "
+                "an agent such as ") in result.stdout
 
         assert {c.name for c in session.scalars(select(Category))} >= {
             "Billing", "Account access", "Shipping & delivery", "Returns & refunds", "Technical problem",
@@ -280,7 +284,7 @@ def test_seed_demo_again_adds_tickets_and_reuses_accounts(db):
     assert "No new accounts" in second.stdout
     assert "Ticket ids 121 to 200" in second.stdout
     assert count(engine, Ticket) == 200
-    assert count(engine, User) == 15 + 3 + 1
+    assert count(engine, User) == 15 + 3 + 2  # customers, agents, the manager and the administrator
 
     # Explicit ids must not trip up the app's own inserts afterwards (PostgreSQL sequences).
     seeded_messages = count(engine, TicketMessage)

@@ -25,12 +25,13 @@ def _count(minimum: int):
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "seed-demo",
-        help="add realistic demo data (categories, agents, customers, tickets)",
-        description="Add realistic demo data: 8 categories, agents with category skills, customers, and "
-                    "tickets over the last DAYS days with conversations, assignments, SLA due dates and "
-                    "status history. Running it again ADDS more tickets: the demo accounts and categories "
-                    "are created once and reused, and existing demo accounts keep the password printed when "
-                    "they were created. One random password is printed for the accounts created by this "
+        help="add realistic demo data (categories, staff, customers, tickets, satisfaction ratings)",
+        description="Add realistic demo data: 8 categories, an administrator and a manager, agents with "
+                    "category skills, customers, and tickets over the last DAYS days with conversations, "
+                    "assignments, SLA due dates, status history (some reopened) and satisfaction ratings. "
+                    "Running it again ADDS more tickets: the demo accounts and categories are created once and "
+                    "reused, and existing demo accounts keep the password printed when they were created. "
+                    "One random password is printed for the accounts created by this "
                     "run; it is stored nowhere else. Don't run it while people are using the app: it assigns "
                     "ticket ids after the current highest one.",
     )
@@ -48,19 +49,26 @@ def run(args) -> int:
         migrate(engine)
         with tqdm(total=args.tickets, unit="ticket", unit_scale=True, file=sys.stderr,
                   desc="Seeding tickets", dynamic_ncols=True) as bar:
-            summary = seed_demo(engine, tickets=args.tickets, customers=args.customers, agents=args.agents,
-                                days=args.days, seed=args.seed, progress=bar.update)
+            try:
+                summary = seed_demo(engine, tickets=args.tickets, customers=args.customers, agents=args.agents,
+                                    days=args.days, seed=args.seed, progress=bar.update,
+                                    stage=lambda words: bar.set_description(words, refresh=True))
+            except KeyboardInterrupt:
+                bar.close()
+                print(f"Stopped. The {bar.n:,} tickets written before are kept; run seed-demo again to add more.",
+                      file=sys.stderr)
+                return 130
     finally:
         engine.dispose()
 
-    print(f"Added {summary.tickets:,} tickets, {summary.messages:,} messages and {summary.events:,} events "
-          f"in {summary.seconds:.1f} s.")
+    print(f"Added {summary.tickets:,} tickets, {summary.messages:,} messages, {summary.events:,} events and "
+          f"{summary.ratings:,} satisfaction ratings in {summary.seconds:.1f} s.")
     if summary.first_ticket_id is not None:
         print(f"Ticket ids {summary.first_ticket_id} to {summary.last_ticket_id}.")
     print(f"New: {summary.categories_created} categories, {summary.agents_created} agents, "
           f"{summary.customers_created} customers.")
-    print(f"Sign in as the manager (admin) {summary.manager_email}, an agent such as {summary.agent_emails[0]}, "
-          f"or a customer such as {summary.customer_emails[0]}.")
+    print(f"Sign in as the administrator {summary.admin_email}, the manager {summary.manager_email}, "
+          f"an agent such as {summary.agent_emails[0]}, or a customer such as {summary.customer_emails[0]}.")
     if summary.password:
         print(f"Password for the demo accounts created now (shown only this once): {summary.password}")
     else:

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 CUSTOMER_DOMAINS = ("example.com", "example.org", "example.net")
 STAFF_DOMAIN = "support.example.com"
-MANAGER_EMAIL = f"manager@{STAFF_DOMAIN}"
+MANAGER_EMAIL = f"manager@{STAFF_DOMAIN}"  # Role.MANAGER: analytics, the audit log, every ticket
+ADMIN_EMAIL = f"admin@{STAFF_DOMAIN}"  # Role.ADMIN: also users, settings and SLA policies
+MANAGER_NAME = ("Alex", "Morgan")
+ADMIN_NAME = ("Sam", "Rivera")
 
 # name, description, share of tickets
 CATEGORIES: list[tuple[str, str, int]] = [
@@ -273,6 +276,64 @@ INTERNAL_NOTES = (
     "Payment provider confirms one successful capture only. Will refund the other one.",
 )
 
+
+# The customer is back after a resolution (the ticket reopens), and the agent's second answer.
+REOPEN_MESSAGES = (
+    "Sorry, but this isn't solved. It happened again this morning, exactly as before.",
+    "I tried what you suggested, but nothing has changed on my side.",
+    "Thanks, but I still haven't received anything. Could you check again?",
+    "It worked for a day and now the same problem is back.",
+    "I think there's been a misunderstanding: my question was about order {order}, not the other one.",
+)
+REOPEN_SOLUTIONS = (
+    "Sorry that it came back. I've looked again with a colleague and found the real cause: it was on our "
+    "side, and it's fixed now. I've also added a note to your account so it doesn't happen again.",
+    "Thanks for letting me know. I've escalated it and we've now corrected it properly; you should see the "
+    "change within the hour.",
+    "You're right, I mixed up two orders. I've now done it for order {order}; sorry for the extra trouble.",
+)
+# The agent gives up waiting for details the customer never sent.
+NO_REPLY_RESOLUTIONS = (
+    "I haven't heard back from you, so I'm marking this as resolved for now. Just reply here if you still "
+    "need help and I'll pick it up again.",
+    "As I didn't get the details I asked for, I'll close this for now. If the problem is still there, reply "
+    "to this message and we'll continue where we left off.",
+)
+
+# Satisfaction comments: for a low score (1-3), by the reason that comes first; for a high one (4-5).
+LOW_SCORE_COMMENTS: dict[str, tuple[str, ...]] = {
+    "too_slow": (  # {wait}: the first response, or the resolution, whichever missed its target
+        "It took {wait} before anyone even answered.",
+        "Far too slow. I had to wait {wait} while I couldn't use my account.",
+        "The answer was fine in the end, but waiting {wait} for it is not acceptable.",
+        "{wait} for something this simple is too long.",
+    ),
+    "not_solved": (
+        "The problem isn't actually solved, it came back the next day.",
+        "Marked as resolved, but nothing has changed for me.",
+        "I got a standard answer that didn't fix anything.",
+    ),
+    "asked_twice": (
+        "I had already written all of this in my first message and had to explain it again.",
+        "Why ask me for details that were in my ticket from the start?",
+    ),
+    "hard_to_understand": (
+        "I didn't understand what I was supposed to do from the answer.",
+        "Too many steps and no explanation of why. A short how-to would have helped.",
+    ),
+    "unfriendly": (
+        "The reply felt copied and pasted, not very friendly.",
+        "A bit curt. I'm a customer, not a ticket number.",
+    ),
+}
+HIGH_SCORE_COMMENTS = (
+    "Quick and friendly, thank you {agent}!",
+    "Solved in one reply. Great service.",
+    "{agent} was very helpful, thanks.",
+    "Fast answer and it worked straight away.",
+    "Thanks for sorting this out so quickly.",
+    "Clear explanation, problem gone.",
+)
 
 SIGN_OFFS = ("Best regards,", "Kind regards,", "Thanks for your patience,", "All the best,")
 

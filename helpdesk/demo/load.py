@@ -1,33 +1,55 @@
 """Realistic demo data at any scale, from templates (no external data): the loader.
 
-`seed_demo(engine, tickets=...)` adds categories, agents with skills, customers and
-tickets spread over the last `days` days. The words come from corpus.py; each ticket's
-life is simulated by simulate.py (cut off at "now", so its status, timestamps, SLA due
-dates, messages and events always agree). Rows go in with bulk Core inserts in chunks,
-with explicit ids continuing after the existing rows, so a million tickets take
-minutes, not hours. Demo accounts and categories are created once and reused by
-later runs, which only add tickets.
+`seed_demo(engine, tickets=...)` adds categories, an administrator and a manager, agents with
+skills, customers and tickets spread over the last `days` days. The words come from corpus.py;
+each ticket's life is simulated by simulate.py (cut off at "now", so its status, timestamps, SLA
+due dates, stored durations, messages, events and satisfaction ratings always agree). Demo
+accounts and categories are created once and reused by later runs, which only add tickets.
+
+Speed (a million tickets in about a minute): worker processes simulate chunks of tickets while
+this process writes the previous ones with the backend's bulk path (bulk.py: executemany on
+SQLite, COPY on PostgreSQL), one transaction per chunk, ticket ids continuing after the existing
+rows. A big load sets the secondary indexes (and PostgreSQL's foreign keys) aside and builds them
+once at the end, and indexes the new subjects for search in one statement.
 """
 from __future__ import annotations
 
+import os
 import random
 import secrets
+import signal
 import string
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, column, func, select, table as table_clause, text, update
+from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy.orm import Session
 
 from helpdesk.accounts.passwords import hash_password, password_problem
 from helpdesk.core.clock import utcnow
-from helpdesk.demo.corpus import CATEGORIES, MANAGER_EMAIL, Person, agent_email, customer_email, person, person_name
-from helpdesk.demo.simulate import DAY, TicketFactory, creation_times
+from helpdesk.demo import bulk
+from helpdesk.demo.corpus import (ADMIN_EMAIL, ADMIN_NAME, CATEGORIES, MANAGER_EMAIL, MANAGER_NAME, Person,
+                                  agent_email, customer_email, person, person_name)
+from helpdesk.demo.simulate import DAY, Plan, creation_times
+from helpdesk.demo.workers import simulated_chunks
 from helpdesk.enums import Priority, Role
-from helpdesk.models import AgentSkill, Category, SlaPolicy, Ticket, TicketEvent, TicketMessage, User
+from helpdesk.models import (AgentSkill, Category, SatisfactionRating, SlaPolicy, Ticket, TicketEvent, TicketMessage,
+                             User)
 from helpdesk.search import text_index
+from helpdesk.settings import business_hours
 from helpdesk.sla.clock import DEFAULT_TARGETS_HOURS
+
+# A load of at least this many tickets (and at least half as many as there are) sets the
+# indexes aside and builds them at the end; smaller ones keep them (rebuilding would cost more).
+BULK_MIN_TICKETS = 50_000
+# Worker processes are worth starting from this many tickets on (a spawn costs about half a second).
+PARALLEL_MIN_TICKETS = 20_000
+SQLITE_CACHE_KB = 256 * 1024  # the page cache of the loading connection (the default is 2 MB)
+SQLITE_BULK_CACHE_KB = 1024 * 1024  # a million tickets' table is about 360 MB
 
 
 @dataclass
@@ -35,11 +57,13 @@ class SeedSummary:
     tickets: int
     messages: int
     events: int
+    ratings: int
     first_ticket_id: int | None
     last_ticket_id: int | None
     categories_created: int
     agents_created: int
     customers_created: int
+    admin_email: str
     manager_email: str
     agent_emails: list[str]
     customer_emails: list[str]
@@ -64,28 +88,12 @@ def aware_stamp(seconds: float | None) -> datetime | None:
 def sqlite_stamp(seconds: float | None) -> str | None:
     """Epoch seconds as the exact text UTCDateTime stores on SQLite (naive UTC, microseconds).
 
-    The bulk insert on SQLite writes this text directly: the type's bind processing costs
-    about 4 µs per value, a third of the run at a million tickets (16 million timestamps)."""
+    The bulk insert on SQLite writes such text directly (the type's bind processing costs about
+    4 µs per value); the simulation makes it for whole seconds from tables
+    (simulate.stamp_function), and the tests hold the two to this one."""
     if seconds is None:
         return None
     return datetime.fromtimestamp(seconds, UTC).isoformat(" ", "microseconds")[:26]  # without "+00:00"
-
-
-def _bulk_tables(dialect_name: str):
-    """(tickets, messages, events, stamp) for the bulk insert on this backend."""
-    tables = (Ticket.__table__, TicketMessage.__table__, TicketEvent.__table__)
-    if dialect_name != "sqlite":
-        return (*tables, aware_stamp)
-    # Untyped twins: values go to the driver as given (text timestamps, enum values, ints).
-    twins = tuple(table_clause(t.name, *(column(c.name) for c in t.columns)) for t in tables)
-    return (*twins, sqlite_stamp)
-
-
-def _check_columns(table, rows: list[dict]) -> None:
-    """Every column gets a value from the generator: the untyped SQLite twins have no defaults,
-    so a column added to the model later must be added here too, not silently left NULL."""
-    if rows and (missing := {c.name for c in table.columns} - rows[0].keys()):
-        raise RuntimeError(f"demo data has no value for {table.name}.{', '.join(sorted(missing))}")
 
 
 def _sla_targets(connection) -> dict[Priority, tuple[int, int]]:
@@ -111,7 +119,7 @@ def _ensure_accounts(connection, *, rng: random.Random, agents: int, customers: 
                      now: datetime, categories: dict[str, int]):
     """Create the demo accounts that don't exist yet. Returns (agents, customers, created, password)."""
     table = User.__table__
-    specs = [(MANAGER_EMAIL, ("Alex", "Morgan"), Role.ADMIN)]
+    specs = [(ADMIN_EMAIL, ADMIN_NAME, Role.ADMIN), (MANAGER_EMAIL, MANAGER_NAME, Role.MANAGER)]
     specs += [(agent_email(i), person_name("agent", i), Role.AGENT) for i in range(agents)]
     specs += [(customer_email(i), person_name("customer", i), Role.CUSTOMER) for i in range(customers)]
     emails = [email for email, _, _ in specs]
@@ -174,74 +182,131 @@ def _next_id(connection, table) -> int:
     return (connection.scalar(select(func.max(table.c.id))) or 0) + 1
 
 
+
 def _reset_sequences(connection) -> None:
     """PostgreSQL sequences don't move when ids are given explicitly; move them past the rows."""
     if connection.dialect.name != "postgresql":
         return
-    for table in (Ticket.__table__, TicketMessage.__table__, TicketEvent.__table__):
+    for table in (Ticket.__table__, TicketMessage.__table__, TicketEvent.__table__, SatisfactionRating.__table__):
         connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"))
 
 
+@contextmanager
+def _stop_between_chunks(stage: Callable[[str], None] | None) -> Iterator[threading.Event]:
+    """Ctrl-C during the load stops it after the chunk being written, not inside a database call:
+    an interrupt there leaves the connection unusable (SQLAlchemy gives it up, its transaction
+    still holding the tables) for putting the indexes back. A second Ctrl-C stops at once (the
+    next run then finishes what this one set aside)."""
+    requested = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
+        yield requested
+        return
+
+    def later(_signum, _frame) -> None:
+        requested.set()
+        signal.signal(signal.SIGINT, previous)
+        if stage:
+            stage("Stopping after this chunk (Ctrl-C again to stop at once)")
+
+    signal.signal(signal.SIGINT, later)
+    try:
+        yield requested
+    finally:
+        if signal.getsignal(signal.SIGINT) is later:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _count(rows) -> int:
+    """Rows in a chunk's table: a list of tuples, or COPY text (one line a row)."""
+    return len(rows) if isinstance(rows, list) else rows.count(b"\n")
+
+
+def _processes(tickets: int, chunk_size: int, backend: str) -> int:
+    """Worker processes for the simulation, none for a small run. On SQLite this process writes,
+    in SQLite's C code, about as long as the simulation of the same rows takes: a core for each,
+    so one worker on two cores. PostgreSQL's server writes faster than that: a worker per core.
+    (Measured on 2 cores: 1 or 2 workers the same on SQLite, 2 workers 15-40 % faster on PostgreSQL.)"""
+    if tickets < PARALLEL_MIN_TICKETS or tickets <= chunk_size:
+        return 0
+    cores = os.cpu_count() or 1
+    return max(1, min(cores - 1 if backend == "sqlite" else cores, 4))
+
+
 def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agents: int = 20, days: int = 180,
               seed: int = 42, now: datetime | None = None, chunk_size: int = 10_000,
-              progress: Callable[[int], None] | None = None) -> SeedSummary:
-    """Add demo data. `progress(n)` is called after each chunk with the tickets just written.
+              progress: Callable[[int], None] | None = None, stage: Callable[[str], None] | None = None,
+              processes: int | None = None, bulk_load: bool | None = None) -> SeedSummary:
+    """Add demo data. `progress(n)` is called after each chunk with the tickets just written, and
+    `stage(words)` when a slow step without tickets begins (building the indexes).
 
+    `processes` (worker processes simulating tickets) and `bulk_load` (set the indexes aside
+    during the load) are chosen from the size of the run when None; neither changes the data.
     Run it while nobody else writes tickets: ids are assigned here, after the current maximum."""
     if tickets < 0 or customers < 1 or agents < 1 or days < 1:
         raise ValueError("tickets must be >= 0; customers, agents and days >= 1")
+    bulk.check_columns()
     started = time.monotonic()
     now = now or utcnow()
     rng = random.Random(seed)
 
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # A big page cache keeps the ticket indexes in memory while they grow.
-            connection.exec_driver_sql("PRAGMA cache_size=-262144")
+        bulk.restore_paused_indexes(connection, stage)  # what a killed earlier run left dropped
+        with Session(bind=connection) as session:  # the SLA business hours, for the working-time figures
+            hours = business_hours(session)
+        connection.commit()
         categories, categories_created = _ensure_categories(connection, now)
         agent_people, customer_people, new_accounts, password = _ensure_accounts(
             connection, rng=rng, agents=agents, customers=customers, days=days, now=now, categories=categories)
         agents_by_category = _agents_by_category(connection, agent_people)
         targets = _sla_targets(connection)
         ticket_id = _next_id(connection, Ticket.__table__)
-        message_id = _next_id(connection, TicketMessage.__table__)
-        event_id = _next_id(connection, TicketEvent.__table__)
+        existing_tickets = ticket_id - 1
         connection.commit()
 
-        ticket_table, message_table, event_table, stamp = _bulk_tables(connection.dialect.name)
-        factory = TicketFactory(rng=rng, now=now.timestamp(), categories=categories,
-                                 agents_by_category=agents_by_category, all_agents=agent_people,
-                                 customers=customer_people, targets=targets, stamp=stamp)
         times = creation_times(rng, tickets, days, now)
+        plan = Plan(now=int(now.timestamp()), first_created=int(times[0]) if times else int(now.timestamp()),
+                    seed=seed, backend=connection.dialect.name, categories=categories,
+                    agents_by_category=agents_by_category, agents=agent_people, customers=customer_people,
+                    targets=targets, hours=hours)
+        tasks = [(number, ticket_id + start, times[start:start + chunk_size])
+                 for number, start in enumerate(range(0, tickets, chunk_size))]
+        if processes is None:
+            processes = _processes(tickets, chunk_size, connection.dialect.name)
+        if bulk_load is None:
+            bulk_load = tickets >= BULK_MIN_TICKETS and tickets >= existing_tickets / 2
+        if connection.dialect.name == "sqlite":
+            # A big page cache keeps the ticket indexes in memory while they grow, and, for a bulk
+            # load, the tickets table while its indexes are built (each build reads it once).
+            connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KB if bulk_load else SQLITE_CACHE_KB}")
         first_ticket_id = ticket_id if tickets else None
-        message_count = event_count = 0
+        written = message_count = event_count = rating_count = 0
+        last_assigned: dict[int, int] = {}
         try:
             # Subjects are indexed for search at the end, in one statement (see subject_search).
-            with text_index.indexed_after_bulk_insert(connection, ticket_id):
-                for start in range(0, tickets, chunk_size):
-                    ticket_rows, message_rows, event_rows = [], [], []
-                    for created in times[start:start + chunk_size]:
-                        ticket, messages, events = factory.build(ticket_id, created, message_id, event_id)
-                        ticket_rows.append(ticket)
-                        message_rows += messages
-                        event_rows += events
-                        ticket_id += 1
-                        message_id += len(messages)
-                        event_id += len(events)
-                    for model, rows in ((Ticket, ticket_rows), (TicketMessage, message_rows), (TicketEvent, event_rows)):
-                        _check_columns(model.__table__, rows)
-                    connection.execute(ticket_table.insert(), ticket_rows)
-                    if message_rows:
-                        connection.execute(message_table.insert(), message_rows)
-                    connection.execute(event_table.insert(), event_rows)
+            # closing(): the worker processes stop first when the load stops early.
+            with (bulk.paused_indexes(connection, stage) if bulk_load else nullcontext()), \
+                    text_index.indexed_after_bulk_insert(connection, ticket_id), \
+                    bulk.Writer(connection) as writer, \
+                    closing(simulated_chunks(plan, tasks, processes)) as chunks, \
+                    _stop_between_chunks(stage) as stop_requested:
+                for chunk in chunks:
+                    writer.write(chunk)
                     # One transaction per chunk: the WAL stays small and an interrupted run keeps whole tickets.
                     connection.commit()
-                    message_count += len(message_rows)
-                    event_count += len(event_rows)
+                    count = len(tasks[written][2])
+                    written += 1
+                    message_count += _count(chunk.messages)
+                    event_count += _count(chunk.events)
+                    rating_count += _count(chunk.ratings)
+                    for agent_id, at in chunk.last_assigned.items():
+                        last_assigned[agent_id] = max(at, last_assigned.get(agent_id, 0))
                     if progress:
-                        progress(len(ticket_rows))
+                        progress(count)
+                    if stop_requested.is_set():
+                        raise KeyboardInterrupt
         finally:
             # Also after an interrupted run: the chunks already committed must not collide with
             # the ids the app's next inserts get from the PostgreSQL sequences.
@@ -250,7 +315,7 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
             connection.commit()
 
         users = User.__table__
-        for agent_id, at in factory.last_assigned.items():
+        for agent_id, at in last_assigned.items():
             assigned_at = aware_stamp(at)
             connection.execute(update(users).where(users.c.id == agent_id)
                                .where(users.c.last_assigned_at.is_(None) | (users.c.last_assigned_at < assigned_at))
@@ -261,11 +326,12 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
 
     created_roles = [role for _, _, role in new_accounts]
     return SeedSummary(
-        tickets=tickets, messages=message_count, events=event_count,
-        first_ticket_id=first_ticket_id, last_ticket_id=ticket_id - 1 if tickets else None,
+        tickets=tickets, messages=message_count, events=event_count, ratings=rating_count,
+        first_ticket_id=first_ticket_id, last_ticket_id=ticket_id + tickets - 1 if tickets else None,
         categories_created=categories_created,
         agents_created=created_roles.count(Role.AGENT),
         customers_created=created_roles.count(Role.CUSTOMER),
+        admin_email=ADMIN_EMAIL,
         manager_email=MANAGER_EMAIL,
         agent_emails=[agent_email(i) for i in range(min(agents, 3))],
         customer_emails=[customer_email(i) for i in range(min(customers, 3))],
