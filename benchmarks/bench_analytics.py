@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,7 @@ def naive_view(engine, period, now) -> None:
         frame = pd.read_sql(select(*columns), connection)
     for name in ("created_at", "resolved_at", "first_response_at", "first_response_due_at", "resolution_due_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True, format="mixed")
+    warnings.simplefilter("ignore", RuntimeWarning)  # a previous range before the data: empty percentiles
     for start, end in ((period.start, period.end), (period.previous().start, period.previous().end)):
         created = frame[(frame.created_at >= start) & (frame.created_at < end)]
         resolved = frame[(frame.resolved_at >= start) & (frame.resolved_at < end)]

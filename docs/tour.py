@@ -40,6 +40,7 @@ TOUR = {
     "customer": [("submit", "", "Submit a ticket"), ("my_tickets", "my_tickets", "My tickets"),
                  ("ticket", "ticket_view?ticket={ticket}", TICKET), ("profile", "profile", "Profile")],
     "agent": [("queue", "", "Queue"), ("ticket", "ticket_view?ticket={ticket}", TICKET)],
+    "manager": [("analytics", "analytics", "Analytics"), ("audit_log", "audit_log", "Audit log")],
     "admin": [("queue", "", "Queue"), ("ticket", "ticket_view?ticket={ticket}", TICKET),
               ("users", "admin_users", "Users"), ("categories", "admin_categories", "Categories"),
               ("agent_skills", "admin_skills", "Agent skills"),
@@ -72,15 +73,16 @@ def cli(repo: Path, db_url: str, *args: str) -> str:
 def seed(repo: Path, db_url: str) -> dict[str, str]:
     """A small demo world; returns the accounts and their one password as printed by seed-demo."""
     cli(repo, db_url, "init-db")
-    out = cli(repo, db_url, "seed-demo", "--tickets", "40", "--customers", "3", "--agents", "2", "--days", "30",
+    # Enough tickets over a month for the analytics charts to have a shape.
+    out = cli(repo, db_url, "seed-demo", "--tickets", "600", "--customers", "30", "--agents", "4", "--days", "45",
               "--seed", "42")
-    found = re.search(r"the administrator (\S+), the manager \S+, an agent such as (\S+), "
+    found = re.search(r"the administrator (\S+), the manager (\S+), an agent such as (\S+), "
                       r"or a customer such as (\S+?)\.\n", out)
     password = re.search(r"shown only this once\): (\S+)", out)
     if not (found and password):
         sys.exit(f"could not read the demo accounts from seed-demo's output:\n{out}")
-    admin, agent, customer = found.groups()
-    return {"admin": admin, "agent": agent, "customer": customer, "password": password.group(1)}
+    admin, manager, agent, customer = found.groups()
+    return {"admin": admin, "manager": manager, "agent": agent, "customer": customer, "password": password.group(1)}
 
 
 def free_port() -> int:
