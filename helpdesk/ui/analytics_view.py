@@ -85,8 +85,9 @@ def _tile(column, label: str, value: str, definition_key: str, delta: str | None
     definition = DEFINITIONS[definition_key]
     help_text = f"{definition.counts} {definition.excludes} {definition.dates_phrase}".strip()
     color = "off" if delta == NO_CHANGE else "inverse" if lower_is_better else "normal"
-    column.metric(label, value, delta, delta_color=color, help=help_text, border=True, width=TILE_WIDTH,
-                  delta_arrow="off" if delta == NO_CHANGE else "auto", delta_description=versus if delta else None)
+    # The range compared with is named once above the tiles ("versus" goes in the help): in a tile it was cut off.
+    column.metric(label, value, delta, delta_color=color, help=f"{help_text} Change: {versus}.", border=True,
+                  width=TILE_WIDTH, delta_arrow="off" if delta == NO_CHANGE else "auto")
 
 
 def kpi_grid(current: Kpis, previous: Kpis, *, versus: str) -> None:
@@ -96,27 +97,27 @@ def kpi_grid(current: Kpis, previous: Kpis, *, versus: str) -> None:
         ("Tickets created", f"{c.created:,}", "created", _delta(c.created, p.created, kind="count"), False),
         ("Tickets resolved", f"{c.resolved:,}", "resolved", _delta(c.resolved, p.resolved, kind="count"), False),
         ("Open backlog", f"{c.backlog:,}", "backlog", _delta(c.backlog, p.backlog, kind="count"), True),
-        ("First response, median", duration_text(c.first_response_median), "first_response",
+        ("First resp. median", duration_text(c.first_response_median), "first_response",
          _delta(c.first_response_median, p.first_response_median, kind="seconds"), True),
-        ("First response, 90th pct", duration_text(c.first_response_p90), "first_response",
+        ("First resp. p90", duration_text(c.first_response_p90), "first_response",
          _delta(c.first_response_p90, p.first_response_p90, kind="seconds"), True),
-        ("Resolution, median", duration_text(c.resolution_median), "resolution",
+        ("Resolution median", duration_text(c.resolution_median), "resolution",
          _delta(c.resolution_median, p.resolution_median, kind="seconds"), True),
-        ("Resolution, 90th pct", duration_text(c.resolution_p90), "resolution",
+        ("Resolution p90", duration_text(c.resolution_p90), "resolution",
          _delta(c.resolution_p90, p.resolution_p90, kind="seconds"), True),
-        ("First-response SLA met", share_text(c.first_response_sla), "first_response_sla",
+        ("First-resp. SLA met", share_text(c.first_response_sla), "first_response_sla",
          _delta(c.first_response_sla, p.first_response_sla, kind="share"), False),
         ("Resolution SLA met", share_text(c.resolution_sla), "resolution_sla",
          _delta(c.resolution_sla, p.resolution_sla, kind="share"), False),
-        ("One-touch resolutions", share_text(c.one_touch_rate), "one_touch",
+        ("One-touch", share_text(c.one_touch_rate), "one_touch",
          _delta(c.one_touch_rate, p.one_touch_rate, kind="share"), False),
         ("Reopen rate", share_text(c.reopen_rate), "reopen_rate",
          _delta(c.reopen_rate, p.reopen_rate, kind="share"), True),
-        ("Satisfaction, rated 4-5", share_text(c.satisfaction_share_4_5), "satisfaction",
+        ("Rated 4-5", share_text(c.satisfaction_share_4_5), "satisfaction",
          _delta(c.satisfaction_share_4_5, p.satisfaction_share_4_5, kind="share"), False),
-        ("Satisfaction, average", "–" if c.satisfaction_average is None else f"{c.satisfaction_average:.2f} / 5",
+        ("Average rating", "–" if c.satisfaction_average is None else f"{c.satisfaction_average:.2f} / 5",
          "satisfaction", _delta(c.satisfaction_average, p.satisfaction_average, kind="score"), False),
-        ("Rating response rate", share_text(c.satisfaction_response_rate), "satisfaction",
+        ("Rating response", share_text(c.satisfaction_response_rate), "satisfaction",
          _delta(c.satisfaction_response_rate, p.satisfaction_response_rate, kind="share"), False),
         ("Ratings (n)", f"{c.rated:,}", "satisfaction", _delta(c.rated, p.rated, kind="count"), False),
     ]

@@ -117,7 +117,7 @@ with left:
                         go.Scatter(x=volume["start"], y=volume["backlog"], name="Open backlog", mode="lines+markers",
                                    line=dict(color=BACKLOG), yaxis="y2")])
     figure.update_layout(barmode="group", yaxis=dict(title="Tickets"),
-                         yaxis2=dict(title="Open", overlaying="y", side="right", rangemode="tozero"))
+                         yaxis2=dict(title="Open", overlaying="y", side="right", rangemode="tozero", tickformat=",d"))
     buckets = period.buckets()
 
     def pick_bucket(point):
@@ -280,7 +280,7 @@ with left:
                         go.Bar(x=over_time["start"], y=over_time["answers"], name="Answers", yaxis="y2",
                                marker_color="rgba(31,119,180,0.3)")])
     figure.update_layout(yaxis=dict(title="Rated 4-5", tickformat=".0%", range=[0, 1]),
-                         yaxis2=dict(title="Answers", overlaying="y", side="right", rangemode="tozero"))
+                         yaxis2=dict(title="Answers", overlaying="y", side="right", rangemode="tozero", tickformat=",d"))
     chart_card("satisfaction_over_time", figure, over_time, empty=no_ratings)
 with right:
     by_response = report.satisfaction_by_first_response

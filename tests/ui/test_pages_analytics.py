@@ -52,7 +52,7 @@ def test_a_manager_sees_the_figures_and_every_chart_with_its_definition(app_desk
     assert metric(at, "Tickets created") == "5"
     assert metric(at, "Tickets resolved") == "2"
     assert metric(at, "Open backlog") == "3"
-    assert metric(at, "One-touch resolutions") == "100%"
+    assert metric(at, "One-touch") == "100%"
     drawn = {chart.key.removeprefix("analytics_chart_") for chart in at.get("plotly_chart")}
     assert drawn == {"volume", "backlog_by_age", "resolution_by_priority", "resolution_by_category", "per_agent",
                      "arrivals", "statuses", "categories", "forecast"}
