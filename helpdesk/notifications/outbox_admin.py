@@ -2,6 +2,7 @@
 and counts, retrying failed mail, and a test mail. Administrators only."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -76,6 +77,17 @@ def get_outbox_message(*, session: Session, actor: User, message_id: int) -> Out
     if row is None:
         raise NotFound("No such mail in the outbox.")
     return row
+
+
+# A rating link is the permission to rate as the customer (see tickets.satisfaction): whoever
+# reads the mail here sees that it had one, not the token.
+_RATING_TOKEN = re.compile(r"(/rate\?token=)[^\s\"'<>]+")
+HIDDEN_TOKEN = "(hidden: it lets anyone rate as the customer)"
+
+
+def readable_text(message: OutboxMessage) -> str:
+    """The mail's text as an administrator may read it: signed rating links left out."""
+    return _RATING_TOKEN.sub(lambda found: found.group(1) + HIDDEN_TOKEN, message.text_body)
 
 
 def retry_failed(*, session: Session, actor: User, message_id: int) -> OutboxMessage:

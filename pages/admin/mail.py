@@ -8,7 +8,7 @@ from helpdesk.core.errors import NotFound, ValidationError
 from helpdesk.enums import OutboxEvent, OutboxStatus
 from helpdesk.models import format_reference, parse_reference
 from helpdesk.notifications.outbox_admin import (enqueue_test_mail, get_outbox_message, list_outbox, mail_status,
-                                                 retry_all_failed, retry_failed)
+                                                 readable_text, retry_all_failed, retry_failed)
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
@@ -127,7 +127,7 @@ else:
             message = get_outbox_message(session=session, actor=actor, message_id=picked)
         except NotFound:
             st.rerun()  # gone since the list was read: show the list again
-        detail = {"status": message.status, "error": message.last_error, "text": message.text_body,
+        detail = {"status": message.status, "error": message.last_error, "text": readable_text(message),
                   "attempts": message.attempts}
     with st.container(border=True, key="outbox_detail"):
         st.markdown(f"**{detail['status'].value.capitalize()}** after {detail['attempts']} attempt"

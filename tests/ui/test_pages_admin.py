@@ -686,3 +686,23 @@ def test_the_test_mail_notice_shows_beside_its_button(served_desk):
                    and "Send a test mail" in str(e.value))
     assert getattr(body[heading + 1], "type", None) == "success"
     assert "Test mail to ops@example.com is queued" in as_read(body[heading + 1].value)
+
+
+def test_the_mail_page_never_shows_a_working_rating_link(app_desk):
+    """A rating link lets whoever holds it rate as the customer: an administrator reading the
+    resolved mail sees that there was one, not the link itself."""
+    from helpdesk.enums import TicketStatus
+    from helpdesk.tickets import staff
+    ticket_id = app_desk.raise_ticket()
+    app_desk.act(app_desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Refunded.",
+                 new_status=TicketStatus.RESOLVED)
+    with session_scope(app_desk.engine) as session:
+        resolved = session.scalars(select(OutboxMessage).where(OutboxMessage.text_body.contains("/rate?token="))).one()
+        token_part = resolved.text_body.split("/rate?token=")[1].split()[0]
+        mail_id = resolved.id
+    at = open_app(app_desk.admin, page="pages/admin/mail.py")
+    at.selectbox(key="outbox_pick").select(mail_id)
+    rerun(at)
+    shown = "\n".join(str(t.value) for t in at.text) + page_text(at)
+    assert "/rate?token=" in shown and "(hidden: it lets anyone rate as the customer)" in shown
+    assert token_part not in shown
