@@ -8,9 +8,8 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.analytics.kpis import _count, open_at
 from helpdesk.analytics.period import Period
-from helpdesk.analytics.sql import TicketFilter, bucket_table, in_range, seconds_between
+from helpdesk.analytics.sql import TicketFilter, bucket_table, count_where, in_range, seconds_between
 from helpdesk.core.percentile import percentile
 from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, Priority, TicketStatus
 from helpdesk.models import Category, SatisfactionRating, Ticket, User
@@ -55,13 +54,12 @@ def _per_bucket(session: Session, period: Period, filters: TicketFilter, column)
     return dict(rows.all())
 
 
-def volume(session: Session, period: Period, filters: TicketFilter, now: datetime, backlog_now: int) -> pd.DataFrame:
+def volume(session: Session, period: Period, filters: TicketFilter, backlog_end: int) -> pd.DataFrame:
     """Created (by creation date) and resolved (by resolution date) per bucket, and the open
-    backlog at the end of each."""
+    backlog at the end of each, walked back from `backlog_end` (the KPIs' backlog at the range's end)."""
     buckets = period.buckets()
     created = _per_bucket(session, period, filters, Ticket.created_at)
     resolved = _per_bucket(session, period, filters, Ticket.resolved_at)
-    backlog_end = open_at(session, filters, period.end, now, backlog_now)
     rows, open_count = [], backlog_end
     for i in reversed(range(len(buckets))):
         rows.append({"start": buckets[i][0], "created": created.get(i, 0), "resolved": resolved.get(i, 0),
@@ -126,16 +124,16 @@ def per_agent(session: Session, period: Period, filters: TicketFilter, now: date
     fr, res = filters.first_response, filters.resolution
     decided, met = first_response_decided(now)
     assigned = {r[0]: r for r in session.execute(
-        select(Ticket.assignee_id, func.count(), percentile(fr, 0.5), _count(decided), _count(met))
+        select(Ticket.assignee_id, func.count(), percentile(fr, 0.5), count_where(decided), count_where(met))
         .where(in_range(Ticket.created_at, period.start, period.end), Ticket.assignee_id.is_not(None),
                *filters.conditions()).group_by(Ticket.assignee_id))}
     resolved = {r[0]: r for r in session.execute(
-        select(Ticket.assignee_id, func.count(), percentile(res, 0.5), _count(Ticket.resolution_due_at.is_not(None)),
-               _count(resolution_met()))
+        select(Ticket.assignee_id, func.count(), percentile(res, 0.5), count_where(Ticket.resolution_due_at.is_not(None)),
+               count_where(resolution_met()))
         .where(in_range(Ticket.resolved_at, period.start, period.end), Ticket.assignee_id.is_not(None),
                *filters.conditions()).group_by(Ticket.assignee_id))}
     rating_query = (_ratings(filters, SatisfactionRating.agent_id, func.count(SatisfactionRating.score),
-                             _count(SatisfactionRating.score >= 4), func.avg(SatisfactionRating.score))
+                             count_where(SatisfactionRating.score >= 4), func.avg(SatisfactionRating.score))
                     .where(in_range(SatisfactionRating.requested_at, period.start, period.end),
                            SatisfactionRating.agent_id.is_not(None))
                     .group_by(SatisfactionRating.agent_id))
@@ -245,7 +243,7 @@ def satisfaction_over_time(session: Session, period: Period, filters: TicketFilt
     """Per bucket of the request date (the resolution): answers, average score, share 4-5."""
     buckets = bucket_table(_day_rows(period))
     query = _ratings(filters, buckets.c.i, func.count(SatisfactionRating.score), func.avg(SatisfactionRating.score),
-                     _count(SatisfactionRating.score >= 4), buckets=buckets).group_by(buckets.c.i)
+                     count_where(SatisfactionRating.score >= 4), buckets=buckets).group_by(buckets.c.i)
     found = {r[0]: r for r in session.execute(query)}
     rows = []
     for i, (day, _, _) in enumerate(period.buckets()):
@@ -262,7 +260,7 @@ def satisfaction_by_first_response(session: Session, period: Period, filters: Ti
     whens = [(fr < limit * HOUR, i) for i, (limit, _) in enumerate(FIRST_RESPONSE_BANDS) if limit]
     band = case(*whens, else_=len(FIRST_RESPONSE_BANDS) - 1)
     query = _ratings(filters, band, func.count(SatisfactionRating.score), func.avg(SatisfactionRating.score),
-                     _count(SatisfactionRating.score >= 4), with_ticket=True)
+                     count_where(SatisfactionRating.score >= 4), with_ticket=True)
     query = query.where(in_range(SatisfactionRating.requested_at, period.start, period.end), fr.is_not(None)) \
         .group_by(band)
     found = {r[0]: r for r in session.execute(query)}

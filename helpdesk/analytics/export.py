@@ -6,6 +6,7 @@ import io
 import pandas as pd
 
 from helpdesk.analytics.definitions import DEFINITIONS
+from helpdesk.analytics.kpis import HEADLINES, Kind
 from helpdesk.analytics.report import Report
 
 # (sheet name, DEFINITIONS key, attribute of the report)
@@ -22,25 +23,13 @@ TABLES = (
     ("Satisfaction by response", "satisfaction_by_first_response", "satisfaction_by_first_response"),
 )
 
-KPI_ROWS = (
-    ("Tickets created", "created"), ("Tickets resolved", "resolved"), ("Open backlog", "backlog"),
-    ("First response, median (h)", "first_response_median"), ("First response, p90 (h)", "first_response_p90"),
-    ("Resolution, median (h)", "resolution_median"), ("Resolution, p90 (h)", "resolution_p90"),
-    ("First-response SLA met", "first_response_sla"), ("Resolution SLA met", "resolution_sla"),
-    ("One-touch resolutions", "one_touch_rate"), ("Reopen rate", "reopen_rate"),
-    ("Satisfaction, average", "satisfaction_average"), ("Satisfaction, rated 4-5", "satisfaction_share_4_5"),
-    ("Satisfaction, response rate", "satisfaction_response_rate"), ("Satisfaction, answers (n)", "rated"),
-)
-_SECONDS = {"first_response_median", "first_response_p90", "resolution_median", "resolution_p90"}
-
-
 def kpi_table(report: Report) -> pd.DataFrame:
     rows = []
-    for label, name in KPI_ROWS:
-        now, before = getattr(report.current, name), getattr(report.previous, name)
-        if name in _SECONDS:
+    for headline in HEADLINES:
+        now, before = getattr(report.current, headline.attribute), getattr(report.previous, headline.attribute)
+        if headline.kind == Kind.SECONDS:
             now, before = (None if v is None else v / 3600 for v in (now, before))
-        rows.append({"figure": label, "this range": now, "previous range": before,
+        rows.append({"figure": headline.label, "this range": now, "previous range": before,
                      "change": None if now is None or before is None else now - before})
     return pd.DataFrame(rows)
 

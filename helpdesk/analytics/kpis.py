@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from helpdesk.analytics.period import Period
-from helpdesk.analytics.sql import TicketFilter, in_range
+from helpdesk.analytics.sql import TicketFilter, count_where, in_range
 from helpdesk.core.percentile import percentile
 from helpdesk.enums import OPEN_STATUSES
 from helpdesk.models import SatisfactionRating, Ticket
@@ -70,8 +71,51 @@ class Kpis:
         return _share(self.rated, self.rating_requests)
 
 
-def _count(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+class Kind(StrEnum):
+    """How a headline figure is measured (and so how it is shown and its change written)."""
+
+    COUNT = "count"
+    SECONDS = "seconds"
+    SHARE = "share"
+    SCORE = "score"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure: the Kpis attribute, how it is measured, what it is called on its tile
+    and in the workbook, which definition explains it, and whether lower is better."""
+
+    attribute: str
+    kind: Kind
+    tile: str
+    label: str
+    definition: str
+    lower_is_better: bool = False
+
+
+HEADLINES = (
+    Headline("created", Kind.COUNT, "Tickets created", "Tickets created", "created"),
+    Headline("resolved", Kind.COUNT, "Tickets resolved", "Tickets resolved", "resolved"),
+    Headline("backlog", Kind.COUNT, "Open backlog", "Open backlog", "backlog", lower_is_better=True),
+    Headline("first_response_median", Kind.SECONDS, "First resp. median", "First response, median (h)",
+             "first_response", lower_is_better=True),
+    Headline("first_response_p90", Kind.SECONDS, "First resp. p90", "First response, p90 (h)", "first_response",
+             lower_is_better=True),
+    Headline("resolution_median", Kind.SECONDS, "Resolution median", "Resolution, median (h)", "resolution",
+             lower_is_better=True),
+    Headline("resolution_p90", Kind.SECONDS, "Resolution p90", "Resolution, p90 (h)", "resolution",
+             lower_is_better=True),
+    Headline("first_response_sla", Kind.SHARE, "First-resp. SLA met", "First-response SLA met",
+             "first_response_sla"),
+    Headline("resolution_sla", Kind.SHARE, "Resolution SLA met", "Resolution SLA met", "resolution_sla"),
+    Headline("one_touch_rate", Kind.SHARE, "One-touch", "One-touch resolutions", "one_touch"),
+    Headline("reopen_rate", Kind.SHARE, "Reopen rate", "Reopen rate", "reopen_rate", lower_is_better=True),
+    Headline("satisfaction_share_4_5", Kind.SHARE, "Rated 4-5", "Satisfaction, rated 4-5", "satisfaction"),
+    Headline("satisfaction_average", Kind.SCORE, "Average rating", "Satisfaction, average", "satisfaction"),
+    Headline("satisfaction_response_rate", Kind.SHARE, "Rating response", "Satisfaction, response rate",
+             "satisfaction"),
+    Headline("rated", Kind.COUNT, "Ratings (n)", "Satisfaction, answers (n)", "satisfaction"),
+)
 
 
 def created_figures(session: Session, period: Period, filters: TicketFilter, now: datetime) -> dict:
@@ -82,10 +126,10 @@ def created_figures(session: Session, period: Period, filters: TicketFilter, now
                func.count(fr).label("responded"),
                percentile(fr, 0.5).label("first_response_median"),
                percentile(fr, 0.9).label("first_response_p90"),
-               _count(decided).label("first_response_sla_decided"),
-               _count(met).label("first_response_sla_met"),
-               _count(or_(Ticket.resolved_at.is_not(None), Ticket.reopen_count > 0)).label("ever_resolved"),
-               _count(Ticket.reopen_count > 0).label("reopened"))
+               count_where(decided).label("first_response_sla_decided"),
+               count_where(met).label("first_response_sla_met"),
+               count_where(or_(Ticket.resolved_at.is_not(None), Ticket.reopen_count > 0)).label("ever_resolved"),
+               count_where(Ticket.reopen_count > 0).label("reopened"))
         .where(in_range(Ticket.created_at, period.start, period.end), *filters.conditions())).one()
     return dict(row._mapping)
 
@@ -96,9 +140,9 @@ def resolved_figures(session: Session, period: Period, filters: TicketFilter) ->
         select(func.count().label("resolved"),
                percentile(res, 0.5).label("resolution_median"),
                percentile(res, 0.9).label("resolution_p90"),
-               _count(Ticket.resolution_due_at.is_not(None)).label("resolution_sla_decided"),
-               _count(resolution_met()).label("resolution_sla_met"),
-               _count(one_touch()).label("one_touch"))
+               count_where(Ticket.resolution_due_at.is_not(None)).label("resolution_sla_decided"),
+               count_where(resolution_met()).label("resolution_sla_met"),
+               count_where(one_touch()).label("one_touch"))
         .where(in_range(Ticket.resolved_at, period.start, period.end), *filters.conditions())).one()
     return dict(row._mapping)
 
@@ -108,7 +152,7 @@ def satisfaction_figures(session: Session, period: Period, filters: TicketFilter
     query = (select(func.count().label("rating_requests"),
                     func.count(SatisfactionRating.score).label("rated"),
                     func.coalesce(func.sum(SatisfactionRating.score), 0).label("rating_sum"),
-                    _count(SatisfactionRating.score >= 4).label("rated_4_or_5"))
+                    count_where(SatisfactionRating.score >= 4).label("rated_4_or_5"))
              .where(in_range(SatisfactionRating.requested_at, period.start, period.end),
                     SatisfactionRating.lapsed_at.is_(None)))
     if filters.category_ids or filters.priorities or filters.agent_ids:

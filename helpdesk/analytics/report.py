@@ -59,7 +59,7 @@ def build_report(*, session: Session, actor: User | None, period: Period, filter
     return Report(
         period=period, previous_period=previous_period, filters=filters, now=now,
         current=current, previous=previous,
-        volume=charts.volume(session, period, filters, now, backlog_now),
+        volume=charts.volume(session, period, filters, current.backlog),
         backlog_by_age=charts.backlog_by_age(session, filters, now),
         resolution_by_priority=charts.resolution_by_priority(session, period, filters),
         resolution_by_category=charts.resolution_by_category(session, period, filters),

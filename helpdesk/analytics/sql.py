@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, and_, literal, select, union_all
+from sqlalchemy import Float, Integer, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -45,6 +45,11 @@ class TicketFilter:
 
 def in_range(column, start: datetime, end: datetime):
     return and_(column >= start, column < end)
+
+
+def count_where(condition):
+    """How many rows of the group meet `condition` (0, not NULL, for an empty group)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def bucket_table(rows: Sequence[tuple[int, datetime, datetime, datetime, int]], name: str = "buckets"):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from helpdesk.analytics.definitions import DEFINITIONS
 from helpdesk.analytics.export import csv_bytes
-from helpdesk.analytics.kpis import Kpis
+from helpdesk.analytics.kpis import HEADLINES, Kind, Kpis
 from helpdesk.analytics.period import Period
 from helpdesk.analytics.report import Report, build_report
 from helpdesk.analytics.sql import TicketFilter
@@ -64,75 +64,55 @@ NO_CHANGE = "no change"
 TILE_WIDTH = 170  # two abreast on a 390 px phone, six or seven on a desktop
 
 
-def _delta(now, before, *, kind: str) -> str | None:
+def _delta(now, before, *, kind: Kind) -> str | None:
     """The change as Streamlit reads it: a leading ASCII "-" for down (it colours by that sign)."""
     if now is None or before is None:
         return None
     change = now - before
-    if abs(change) < 1e-9 or (kind == "share" and abs(change) < 0.0005):
+    if abs(change) < 1e-9 or (kind == Kind.SHARE and abs(change) < 0.0005):
         return NO_CHANGE
-    if kind == "count":
+    if kind == Kind.COUNT:
         return f"{change:+,.0f}"
-    if kind == "share":
+    if kind == Kind.SHARE:
         return f"{change * 100:+.1f} pts"
-    if kind == "seconds":
+    if kind == Kind.SECONDS:
         return ("+" if change >= 0 else "-") + duration_text(abs(change))
     return f"{change:+.2f}"
 
 
-def _tile(column, label: str, value: str, definition_key: str, delta: str | None, *, lower_is_better=False,
-          versus: str) -> None:
-    definition = DEFINITIONS[definition_key]
-    help_text = f"{definition.counts} {definition.excludes} {definition.dates_phrase}".strip()
-    color = "off" if delta == NO_CHANGE else "inverse" if lower_is_better else "normal"
-    # The range compared with is named once above the tiles ("versus" goes in the help): in a tile it was cut off.
-    column.metric(label, value, delta, delta_color=color, help=f"{help_text} Change: {versus}.", border=True,
-                  width=TILE_WIDTH, delta_arrow="off" if delta == NO_CHANGE else "auto")
+def _value(value, *, kind: Kind) -> str:
+    if kind == Kind.COUNT:
+        return f"{value:,}"
+    if kind == Kind.SECONDS:
+        return duration_text(value)
+    if kind == Kind.SHARE:
+        return share_text(value)
+    return "–" if value is None else f"{value:.2f} / 5"
 
 
 def kpi_grid(current: Kpis, previous: Kpis, *, versus: str) -> None:
     """Each tile: the figure, its change against the previous range of the same length."""
-    c, p = current, previous
-    tiles = [
-        ("Tickets created", f"{c.created:,}", "created", _delta(c.created, p.created, kind="count"), False),
-        ("Tickets resolved", f"{c.resolved:,}", "resolved", _delta(c.resolved, p.resolved, kind="count"), False),
-        ("Open backlog", f"{c.backlog:,}", "backlog", _delta(c.backlog, p.backlog, kind="count"), True),
-        ("First resp. median", duration_text(c.first_response_median), "first_response",
-         _delta(c.first_response_median, p.first_response_median, kind="seconds"), True),
-        ("First resp. p90", duration_text(c.first_response_p90), "first_response",
-         _delta(c.first_response_p90, p.first_response_p90, kind="seconds"), True),
-        ("Resolution median", duration_text(c.resolution_median), "resolution",
-         _delta(c.resolution_median, p.resolution_median, kind="seconds"), True),
-        ("Resolution p90", duration_text(c.resolution_p90), "resolution",
-         _delta(c.resolution_p90, p.resolution_p90, kind="seconds"), True),
-        ("First-resp. SLA met", share_text(c.first_response_sla), "first_response_sla",
-         _delta(c.first_response_sla, p.first_response_sla, kind="share"), False),
-        ("Resolution SLA met", share_text(c.resolution_sla), "resolution_sla",
-         _delta(c.resolution_sla, p.resolution_sla, kind="share"), False),
-        ("One-touch", share_text(c.one_touch_rate), "one_touch",
-         _delta(c.one_touch_rate, p.one_touch_rate, kind="share"), False),
-        ("Reopen rate", share_text(c.reopen_rate), "reopen_rate",
-         _delta(c.reopen_rate, p.reopen_rate, kind="share"), True),
-        ("Rated 4-5", share_text(c.satisfaction_share_4_5), "satisfaction",
-         _delta(c.satisfaction_share_4_5, p.satisfaction_share_4_5, kind="share"), False),
-        ("Average rating", "–" if c.satisfaction_average is None else f"{c.satisfaction_average:.2f} / 5",
-         "satisfaction", _delta(c.satisfaction_average, p.satisfaction_average, kind="score"), False),
-        ("Rating response", share_text(c.satisfaction_response_rate), "satisfaction",
-         _delta(c.satisfaction_response_rate, p.satisfaction_response_rate, kind="share"), False),
-        ("Ratings (n)", f"{c.rated:,}", "satisfaction", _delta(c.rated, p.rated, kind="count"), False),
-    ]
     # A row of tiles that wraps: five or six abreast on a desktop, two on a phone.
     with st.container(horizontal=True, wrap=True, gap="small", key="analytics_kpis"):
-        for label, value, key, delta, inverse in tiles:
-            _tile(st, label, value, key, delta, lower_is_better=inverse, versus=versus)
+        for headline in HEADLINES:
+            now, before = getattr(current, headline.attribute), getattr(previous, headline.attribute)
+            delta = _delta(now, before, kind=headline.kind)
+            definition = DEFINITIONS[headline.definition]
+            help_text = f"{definition.counts} {definition.excludes} {definition.dates_phrase}".strip()
+            color = "off" if delta == NO_CHANGE else "inverse" if headline.lower_is_better else "normal"
+            # The range compared with is named once above the tiles and in the help: in a tile it was cut off.
+            st.metric(headline.tile, _value(now, kind=headline.kind), delta, delta_color=color,
+                      help=f"{help_text} Change: {versus}.", border=True, width=TILE_WIDTH,
+                      delta_arrow="off" if delta == NO_CHANGE else "auto")
 
 
 def chart_card(name: str, figure: go.Figure | None, data: pd.DataFrame, *, empty: str | None = None,
                table: pd.DataFrame | None = None, height: int = CHART_HEIGHT,
                links: Sequence[tuple[str, dict | None]] = (),
-               on_pick: Callable[[dict], tuple[str, dict | None] | None] | None = None) -> None:
+               on_pick: Callable[[int, int], tuple[str, dict | None] | None] | None = None) -> None:
     """A chart with its title, what its dates mean, the definition, and its data (table and CSV).
-    links: the tickets the whole chart counts; on_pick: the tickets of one clicked bar or cell."""
+    links: the tickets the whole chart counts; on_pick(row of `data`, trace number): the tickets of
+    one clicked bar or cell, as a link, or None."""
     definition = DEFINITIONS[name]
     with st.container(border=True, key=f"analytics_card_{name}"):
         st.subheader(definition.title, anchor=False)
@@ -147,7 +127,8 @@ def chart_card(name: str, figure: go.Figure | None, data: pd.DataFrame, *, empty
                                     selection_mode="points" if on_pick else ("points", "box", "lasso"),
                                     config={"displaylogo": False, "responsive": True})
             points = (state or {}).get("selection", {}).get("points", []) if on_pick else []
-            picked = on_pick(points[0]) if points else None
+            row = _point_row(points[0]) if points else None
+            picked = on_pick(row, points[0].get("curve_number", 0)) if row is not None and row < len(data) else None
             if picked is not None:
                 queue_link(*picked)
         with st.expander("What this counts, and the numbers", key=f"analytics_about_{name}"):
@@ -237,7 +218,7 @@ def chart_text(values) -> list[str]:
     return [html.escape(str(value)) for value in values]
 
 
-def point_row(point: dict) -> int | None:
+def _point_row(point: dict) -> int | None:
     """The row of the chart's data a clicked bar or cell stands for."""
     for name in ("point_index", "point_number", "pointIndex", "pointNumber"):
         if point.get(name) is not None:

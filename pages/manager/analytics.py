@@ -10,18 +10,18 @@ from helpdesk.analytics.period import RangePreset, make_period
 from helpdesk.analytics.sql import TicketFilter
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
+from helpdesk.enums import Priority, TicketStatus
 from helpdesk.settings import get_settings
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.categories import list_categories
-from helpdesk.ui.address_state import enum_field, int_field, publish, restore
-from helpdesk.enums import Priority, TicketStatus
 from helpdesk.tickets.figures import TicketFigure as F
+from helpdesk.ui.address_state import enum_field, int_field, publish, restore
 from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, as_of_minute, cached_report, chart_card, chart_text,
-                                        duration_text, kpi_definitions, kpi_grid, point_row, queue_params, share_text)
-from helpdesk.ui.plain_text import plain
+                                        duration_text, kpi_definitions, kpi_grid, queue_params, share_text)
 from helpdesk.ui.auth import require_reports_reader
 from helpdesk.ui.engine import db_session, get_engine
 from helpdesk.ui.format import viewer_zone
+from helpdesk.ui.plain_text import plain
 
 ADDRESS = "analytics"
 ADDRESS_FIELDS = [enum_field("analytics_range", "range", RangePreset),
@@ -120,12 +120,11 @@ with left:
                          yaxis2=dict(title="Open", overlaying="y", side="right", rangemode="tozero", tickformat=",d"))
     buckets = period.buckets()
 
-    def pick_bucket(point):
-        row = point_row(point)
-        if row is None or row >= len(buckets) or point.get("curve_number", 0) > 1:
+    def pick_bucket(row, curve):
+        if curve > 1:  # the backlog line: no one window of tickets
             return None
         day, lo, hi = buckets[row]
-        figure_kind = F.CREATED if point.get("curve_number", 0) == 0 else F.RESOLVED
+        figure_kind = F.CREATED if curve == 0 else F.RESOLVED
         word = "raised" if figure_kind == F.CREATED else "resolved"
         return (f"The {volume.iloc[row][figure_kind.value]:,} tickets {word} in the {period.bucket.value} of "
                 f"{day:%d %b}", queue_params(figure_kind, None, filters, since=lo, until=hi))
@@ -136,10 +135,7 @@ with left:
 with right:
     ages = report.backlog_by_age
 
-    def pick_age(point):
-        row = point_row(point)
-        if row is None or row >= len(ages):
-            return None
+    def pick_age(row, curve):
         since, until = age_band_window(row, now)
         return (f"The {ages.iloc[row]['tickets']:,} open tickets raised {ages.iloc[row]['age'].lower()} ago",
                 queue_params(F.OPEN, None, filters, since=since, until=until))
@@ -155,10 +151,8 @@ with left:
                               lowerfence=spread["p10"], upperfence=spread["p90"], name="Hours",
                               marker_color=RESOLVED))
     figure.update_layout(yaxis=dict(title="Hours to resolve"))
-    def pick_priority(point):
-        row = point_row(point)
-        if row is None or row >= len(spread):
-            return None
+
+    def pick_priority(row, curve):
         picked = spread.iloc[row]
         return (f"The {picked['resolved']:,} {picked['priority'].lower()} tickets resolved in the range",
                 queue_params(F.RESOLVED, period, filters, priority=Priority(picked["priority"].lower())))
@@ -172,10 +166,8 @@ with right:
                               marker_color=RESOLVED, customdata=by_category["resolved"],
                               hovertemplate="%{y}: %{x:.1f} h median (%{customdata} resolved)<extra></extra>"))
     figure.update_layout(xaxis=dict(title="Median hours to resolve"), yaxis=dict(autorange="reversed"))
-    def pick_category_resolved(point):
-        row = point_row(point)
-        if row is None or row >= len(by_category):
-            return None
+
+    def pick_category_resolved(row, curve):
         picked = by_category.iloc[row]
         return (f"The {picked['resolved']:,} {plain(picked['category'])} tickets resolved in the range",
                 queue_params(F.RESOLVED, period, filters, category_id=int(picked["category_id"])))
@@ -202,12 +194,11 @@ figure = go.Figure([go.Bar(y=chart_text(per_agent["agent"]), x=per_agent["assign
                     go.Bar(y=chart_text(per_agent["agent"]), x=per_agent["resolved"], name="Resolved", orientation="h",
                            marker_color=RESOLVED)])
 figure.update_layout(barmode="group", yaxis=dict(autorange="reversed"), xaxis=dict(title="Tickets"))
-def pick_agent(point):
-    row = point_row(point)
-    if row is None or row >= len(per_agent):
-        return None
+
+
+def pick_agent(row, curve):
     picked = per_agent.iloc[row]
-    kind = F.CREATED if point.get("curve_number", 0) == 0 else F.RESOLVED
+    kind = F.CREATED if curve == 0 else F.RESOLVED
     count = picked["assigned" if kind == F.CREATED else "resolved"]
     return (f"{plain(picked['agent'])}: the {count:,} tickets {'raised and assigned' if kind == F.CREATED else 'resolved'} "
             "in the range", queue_params(kind, period, filters, agent_id=int(picked["agent_id"])))
@@ -230,10 +221,7 @@ with right:
     statuses = report.statuses
     status_order = list(TicketStatus)
 
-    def pick_status(point):
-        row = point_row(point)
-        if row is None or row >= len(status_order):
-            return None
+    def pick_status(row, curve):
         return (f"The {statuses.iloc[row]['tickets']:,} raised in the range and {status_order[row].label.lower()} now",
                 queue_params(F.CREATED, period, filters, status=status_order[row]))
 
@@ -245,10 +233,7 @@ left, right = st.columns(2)
 with left:
     by_cat = report.categories
 
-    def pick_category_raised(point):
-        row = point_row(point)
-        if row is None or row >= len(by_cat):
-            return None
+    def pick_category_raised(row, curve):
         picked = by_cat.iloc[row]
         return (f"The {picked['tickets']:,} {plain(picked['category'])} tickets raised in the range",
                 queue_params(F.CREATED, period, filters, category_id=int(picked["category_id"])))

@@ -11,7 +11,7 @@ import pytest
 
 from helpdesk.enums import Role
 from tests.e2e.conftest import PROJECT_ROOT, app_database, browser_tab
-from tests.e2e.steps import click, keyed, nav_link, settle, sign_in
+from tests.e2e.steps import act, click, keyed, nav_link, settle, sign_in
 from tests.factories import TEST_PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
@@ -74,6 +74,18 @@ def test_a_manager_reads_the_charts_and_opens_one_numbers_tickets(demo, browser,
         assert drawn_charts(page, CHARTS) >= expected
         assert int(metric_value(page, "Tickets created").replace(",", "")) > 0
         page.screenshot(path=screenshots / "analytics_desktop.png", full_page=True)
+
+        # A click on a bar offers exactly that bar's tickets.
+        statuses = keyed(page, "analytics_chart_statuses")
+        statuses.scroll_into_view_if_needed()
+        closed_bar = statuses.locator(".bars .point path").last.bounding_box()  # the last status: Closed
+        # Plotly's drag layer lies over the bars and turns a click there into the selection.
+        act(page, lambda: page.mouse.click(closed_bar["x"] + closed_bar["width"] / 2,
+                                           closed_bar["y"] + closed_bar["height"] / 2))
+        picked = keyed(page, "analytics_card_statuses").get_by_role(
+            "link", name=re.compile(r"The [\d,]+ raised in the range and closed now"))
+        picked.wait_for()
+        page.screenshot(path=screenshots / "analytics_picked_bar.png")
 
         open_now = int(metric_value(page, "Open backlog").replace(",", ""))
         keyed(page, "analytics_kpi_definitions").get_by_text("What these numbers count").click()
