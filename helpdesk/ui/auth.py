@@ -40,25 +40,22 @@ def require_user(session: Session) -> User:
     return user
 
 
-def require_admin(session: Session, *, to: str) -> User:
-    """The signed-in administrator, or one refusal ("Only administrators can {to}.") and stop.
-    Navigation hides these pages from others; this covers opening one directly."""
+def _require(session: Session, ensure, who: str, to: str) -> User:
+    """The signed-in user if `ensure` lets them through, or one refusal ("Only {who} can {to}.")
+    and stop. Navigation hides these pages from others; this covers opening one directly."""
     user = require_user(session)
     try:
-        ensure_admin(user)
+        ensure(user)
     except PermissionDenied:
-        st.error(f"Only administrators can {to}.")
+        st.error(f"Only {who} can {to}.")
         st.stop()
     return user
+
+
+def require_admin(session: Session, *, to: str) -> User:
+    return _require(session, ensure_admin, "administrators", to)
 
 
 def require_reports_reader(session: Session, *, to: str) -> User:
-    """The signed-in manager or administrator, or one refusal ("Only managers and administrators
-    can {to}.") and stop. Navigation hides these pages from others; this covers opening one directly."""
-    user = require_user(session)
-    try:
-        ensure_reports_reader(user)
-    except PermissionDenied:
-        st.error(f"Only managers and administrators can {to}.")
-        st.stop()
-    return user
+    """Analytics and the audit log: managers and administrators."""
+    return _require(session, ensure_reports_reader, "managers and administrators", to)

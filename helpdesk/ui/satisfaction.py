@@ -5,14 +5,17 @@ Not an st.form: the reasons appear as soon as a low score is picked. Every widge
 a refused answer keeps everything that was chosen and typed."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
+from helpdesk.core.errors import ValidationError
 from helpdesk.enums import SatisfactionReason
 from helpdesk.tickets.satisfaction import COMMENT_MAX, LOW_SCORE, Rating
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import field_error, form_errors
+from helpdesk.ui.notices import leave_notice
 from helpdesk.ui.plain_text import plain
 
 
@@ -73,3 +76,17 @@ def rating_form(prefix: str, rating: Rating, errors: dict[str, str] | None) -> A
     if st.button(label, key=f"{prefix}_submit", type="primary", icon=":material/star:"):
         return Answer(score=score, comment=comment, reasons=reasons)
     return None
+
+
+def save_answer(prefix: str, save: Callable[[], object]) -> None:
+    """Run `save` (the rating service, in its own transaction), then rerun: a refusal is kept
+    under {prefix}_errors for the form to show beside its fields (what was chosen and typed stays
+    in the form), a success leaves the thank-you under {prefix}_notice."""
+    try:
+        save()
+    except ValidationError as exc:
+        st.session_state[f"{prefix}_errors"] = exc.field_errors
+    else:
+        st.session_state.pop(f"{prefix}_errors", None)
+        leave_notice(f"{prefix}_notice", "Thank you! Your rating was saved.")
+    st.rerun()

@@ -10,9 +10,9 @@ from helpdesk.core.errors import ValidationError
 from helpdesk.tickets.satisfaction import STAFF_CANNOT_RATE, rate_by_token, rating_for_link
 from helpdesk.ui.auth import current_user
 from helpdesk.ui.engine import db_session
-from helpdesk.ui.notices import leave_notice, show_notice
+from helpdesk.ui.notices import show_notice
 from helpdesk.ui.plain_text import plain
-from helpdesk.ui.satisfaction import rating_form
+from helpdesk.ui.satisfaction import rating_form, save_answer
 
 token = st.query_params.get("token", "")
 
@@ -43,13 +43,9 @@ st.caption("Rate the help you got. You can change your rating here until the tic
 errors = st.session_state.get("rate_errors")
 answer = rating_form("rate", asked, errors)
 if answer is not None:
-    try:
+    def save() -> None:
         with db_session() as session:
             rate_by_token(session=session, token=token, score=answer.score, comment=answer.comment,
                           reasons=answer.reasons, actor=current_user(session))
-    except ValidationError as exc:  # what was chosen and typed stays in the form
-        st.session_state["rate_errors"] = exc.field_errors
-    else:
-        st.session_state.pop("rate_errors", None)
-        leave_notice("rate_notice", "Thank you! Your rating was saved.")
-    st.rerun()
+
+    save_answer("rate", save)

@@ -15,7 +15,7 @@ from helpdesk.ui.forms import apply_reset, attachments_input, field_error, form_
 from helpdesk.ui.notices import leave_notice, show_notice
 from helpdesk.ui.thread import show_thread, ticket_or_not_found
 from helpdesk.ui.plain_text import plain
-from helpdesk.ui.satisfaction import rating_form, show_rating
+from helpdesk.ui.satisfaction import rating_form, save_answer, show_rating
 
 ticket_id = parse_reference(st.query_params.get("ticket", ""))
 
@@ -68,16 +68,12 @@ if csat.can_rate:
         csat_errors = st.session_state.get("csat_errors")
         answer = rating_form("csat", csat.current, csat_errors)
     if answer is not None:
-        try:
+        def save() -> None:
             with db_session() as session:
                 rate_ticket(session=session, actor=user, ticket_id=ticket.id, score=answer.score,
                             comment=answer.comment, reasons=answer.reasons)
-        except ValidationError as exc:  # what was chosen and typed stays in the form
-            st.session_state["csat_errors"] = exc.field_errors
-        else:
-            st.session_state.pop("csat_errors", None)
-            leave_notice("csat_notice", "Thank you! Your rating was saved.")
-        st.rerun()
+
+        save_answer("csat", save)
 elif ticket.status == TicketStatus.CLOSED and csat.answered:
     with st.container(border=True, key="csat_given"):
         st.markdown("#### Your rating")
