@@ -23,20 +23,24 @@ class AddressField:
     read: Callable[[str], Any]  # text -> value; raises ValueError (or KeyError) when it isn't one
     write: Callable[[Any], str] = str
     many: bool = False  # a list of values, comma-separated
+    # False for a value the page keeps in session state without a widget (Streamlit never drops
+    # it, so its presence says nothing about a fresh visit).
+    widget: bool = True
 
 
-def enum_field(key: str, name: str, enum_cls, *, many: bool = False) -> AddressField:
-    return AddressField(key, name, enum_cls, lambda member: member.value, many)
+def enum_field(key: str, name: str, enum_cls, *, many: bool = False, widget: bool = True) -> AddressField:
+    return AddressField(key, name, enum_cls, lambda member: member.value, many, widget)
 
 
-def int_field(key: str, name: str, *, minimum: int = 1, maximum: int = 2**31 - 1, many: bool = False) -> AddressField:
+def int_field(key: str, name: str, *, minimum: int = 1, maximum: int = 2**31 - 1, many: bool = False,
+              widget: bool = True) -> AddressField:
     """Ids by default (a database INTEGER); moments as epoch seconds pass a larger maximum."""
     def read(text: str) -> int:
         value = int(text)
         if not text.isascii() or not minimum <= value <= maximum:
             raise ValueError(text)
         return value
-    return AddressField(key, name, read, str, many)
+    return AddressField(key, name, read, str, many, widget)
 
 
 def text_field(key: str, name: str, *, max_length: int) -> AddressField:
@@ -63,7 +67,8 @@ def restore(page: str, fields: Iterable[AddressField]) -> None:
     fields = list(fields)
     own = {field.name for field in fields}
     address = {name: st.query_params[name] for name in st.query_params if name in own}
-    if st.session_state.get(f"{page}__address") == address and all(f.key in st.session_state for f in fields):
+    if st.session_state.get(f"{page}__address") == address and all(
+            f.key in st.session_state for f in fields if f.widget):
         return
     for field in fields:
         if field.name in address:

@@ -51,8 +51,9 @@ ADDRESS_FIELDS = [
     int_field("queue_category", "category", many=True), int_field("queue_assignee", "agent"),
     date_field("queue_created_from", "from"), date_field("queue_created_to", "to"), int_field("queue_page", "page"),
     # From the analytics page: the tickets one figure counts, its date in [since, until) (epoch seconds).
-    enum_field("queue_figure", "figure", TicketFigure), int_field("queue_since", "since", maximum=LAST_MOMENT),
-    int_field("queue_until", "until", maximum=LAST_MOMENT),
+    enum_field("queue_figure", "figure", TicketFigure, widget=False),
+    int_field("queue_since", "since", maximum=LAST_MOMENT, widget=False),
+    int_field("queue_until", "until", maximum=LAST_MOMENT, widget=False),
 ]
 
 
@@ -93,8 +94,6 @@ with db_session() as session:
 st.title("Queue")
 
 # --- what to show -----------------------------------------------------------------------
-for key in ("queue_figure", "queue_since", "queue_until"):
-    st.session_state.setdefault(key, None)  # no widget keeps these; restore() needs every field present
 if "figure" in st.query_params and st.session_state.get(f"{ADDRESS}__address") != {
         f.name: st.query_params[f.name] for f in ADDRESS_FIELDS if f.name in st.query_params}:
     # Arriving from an analytics figure: exactly its tickets, not those narrowed by filters left from before.
