@@ -19,6 +19,12 @@ from helpdesk.tickets.metrics import FIGURES, rebuild, rebuild_all
 HOUR = 3600
 
 
+def office_hours_in_amsterdam(desk) -> None:
+    """Mon-Fri 09:00-17:00 in Amsterdam: UTC+1 until 29 March, UTC+2 after."""
+    desk.act(desk.admin, settings.set_business_hours, hours=settings.BusinessHours(
+        start=time(9), end=time(17), timezone="Europe/Amsterdam"))
+
+
 def figures(desk, ticket_id: int) -> dict:
     ticket = desk.ticket(ticket_id)
     return {name: getattr(ticket, name) for name in FIGURES}
@@ -70,8 +76,7 @@ def test_a_ticket_life_stores_first_response_waiting_resolution_and_reopens(desk
 
 def test_business_time_counts_only_the_business_hours_across_a_weekend(desk, clock):
     # Mon-Fri 09:00-17:00 in Amsterdam (UTC+1 in March): 08:00-16:00 UTC.
-    desk.act(desk.admin, settings.set_business_hours, hours=settings.BusinessHours(
-        start=time(9), end=time(17), timezone="Europe/Amsterdam"))
+    office_hours_in_amsterdam(desk)
     clock.advance(days=4, hours=6)  # Friday 15:00 UTC = 16:00 local: one business hour left
     ticket_id = desk.raise_ticket()
     clock.advance(days=3)  # Monday 15:00 UTC = 16:00 local
@@ -127,8 +132,7 @@ def test_rebuild_keeps_ticket_versions_and_covers_every_ticket(desk, clock):
 def test_leaving_waiting_on_the_customer_is_one_save_one_version_step(desk, clock, leave):
     """Storing the wait's figures must not flush the half-changed ticket on the way (a second
     UPDATE would make anyone's open form stale for no reason), with business hours set."""
-    desk.act(desk.admin, settings.set_business_hours, hours=settings.BusinessHours(
-        start=time(9), end=time(17), timezone="Europe/Amsterdam"))
+    office_hours_in_amsterdam(desk)
     ticket_id = desk.raise_ticket()
     desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Which invoice?",
              new_status=TicketStatus.WAITING_ON_CUSTOMER)

@@ -161,15 +161,21 @@ def test_admin_deactivates_a_customer_and_the_list_filters(app_desk):
     assert open_app(carla).title[0].value == "Customer Care Registry"
 
 
-def test_admin_makes_an_agent_a_manager_who_then_sees_the_reports(app_desk):
-    at = open_app(app_desk.admin, page="pages/admin/users.py")
-    at.text_input(key="users_search").input("alex@")
+def change_role(admin, search: str, role: Role, *, was: Role | None = None):
+    """On the Users page: find the one account, choose `role` for it, press Change role."""
+    at = open_app(admin, page="pages/admin/users.py")
+    at.text_input(key="users_search").input(search)
     rerun(at)
-    assert at.selectbox(key="users_new_role").value == Role.AGENT  # starts at the account's role
-    at.selectbox(key="users_new_role").set_value(Role.MANAGER)
+    if was is not None:
+        assert at.selectbox(key="users_new_role").value == was  # starts at the account's role
+    at.selectbox(key="users_new_role").set_value(role)
     rerun(at)
     at.button(key="users_change_role").click()
-    rerun(at)
+    return rerun(at)
+
+
+def test_admin_makes_an_agent_a_manager_who_then_sees_the_reports(app_desk):
+    at = change_role(app_desk.admin, "alex@", Role.MANAGER, was=Role.AGENT)
     assert "alex@support.example.com is now manager." in messages(at, "success")
     assert at.dataframe[0].value["Role"].tolist() == ["Manager"]
     bar = [link.proto.label for link in open_app(app_desk.agent).get("page_link")]
@@ -178,26 +184,14 @@ def test_admin_makes_an_agent_a_manager_who_then_sees_the_reports(app_desk):
 
 def test_a_role_change_that_would_strand_open_tickets_is_explained_at_the_field(app_desk):
     app_desk.raise_ticket(assignee_id=app_desk.agent.id)
-    at = open_app(app_desk.admin, page="pages/admin/users.py")
-    at.text_input(key="users_search").input("alex@")
-    rerun(at)
-    at.selectbox(key="users_new_role").set_value(Role.CUSTOMER)
-    rerun(at)
-    at.button(key="users_change_role").click()
-    rerun(at)
+    at = change_role(app_desk.admin, "alex@", Role.CUSTOMER)
     assert "Alex Agent still has 1 open ticket; reassign them first." in messages(at, "error")
     assert at.selectbox(key="users_new_role").value == Role.CUSTOMER  # the choice stays
     assert at.dataframe[0].value["Role"].tolist() == ["Agent"]  # nothing changed
 
 
 def test_an_admin_cannot_change_their_own_role(app_desk):
-    at = open_app(app_desk.admin, page="pages/admin/users.py")
-    at.text_input(key="users_search").input("ada@")
-    rerun(at)
-    at.selectbox(key="users_new_role").set_value(Role.AGENT)
-    rerun(at)
-    at.button(key="users_change_role").click()
-    rerun(at)
+    at = change_role(app_desk.admin, "ada@", Role.AGENT)
     assert "You can't change your own role; another administrator can." in messages(at, "error")
     assert at.dataframe[0].value["Role"].tolist() == ["Admin"]
 
