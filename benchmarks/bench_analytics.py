@@ -29,15 +29,16 @@ from helpdesk.analytics.sql import TicketFilter
 from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import REPORTING_ROLES
 from helpdesk.models import Ticket, User
+from helpdesk.settings import report_zone
 
-ZONE = ZoneInfo("Europe/Amsterdam")
 TARGETS_MS = {"30 days": 300.0, "365 days": 1000.0}
 
 
-def periods(now: datetime):
-    today = now.astimezone(ZONE).date()
-    return {"30 days": make_period(preset=RangePreset.LAST_30, now=now, zone=ZONE),
-            "365 days": make_period(preset=RangePreset.CUSTOM, now=now, zone=ZONE,
+def periods(now: datetime, zone: ZoneInfo):
+    """The page's default range and a year, in the report zone (as the page counts them)."""
+    today = now.astimezone(zone).date()
+    return {"30 days": make_period(preset=RangePreset.LAST_30, now=now, zone=zone),
+            "365 days": make_period(preset=RangePreset.CUSTOM, now=now, zone=zone,
                                     first=today - timedelta(days=364), last=today)}
 
 
@@ -56,13 +57,14 @@ def naive_view(engine, period, now) -> None:
         frame = pd.read_sql(select(*columns), connection)
     for name in ("created_at", "resolved_at", "first_response_at", "first_response_due_at", "resolution_due_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True, format="mixed")
+    zone = period.zone
     warnings.simplefilter("ignore", RuntimeWarning)  # a previous range before the data: empty percentiles
     for start, end in ((period.start, period.end), (period.previous().start, period.previous().end)):
         created = frame[(frame.created_at >= start) & (frame.created_at < end)]
         resolved = frame[(frame.resolved_at >= start) & (frame.resolved_at < end)]
         np.nanpercentile(created.first_response_seconds, [50, 90])
         np.nanpercentile(resolved.resolution_seconds, [50, 90])
-        created.groupby(created.created_at.dt.tz_convert(ZONE).dt.date).size()
+        created.groupby(created.created_at.dt.tz_convert(zone).dt.date).size()
         resolved.groupby(["priority"]).resolution_seconds.quantile([0.1, 0.25, 0.5, 0.75, 0.9])
         resolved.groupby(["assignee_id"]).resolution_seconds.median()
 
@@ -77,11 +79,13 @@ def run(label: str, url: str, runs: int) -> list[tuple[str, float]]:
     now = datetime.now(UTC)
     engine = make_engine(url)
     prepare_statistics(engine)
+    with session_scope(engine) as session:
+        zone = report_zone(session)
     engine.dispose()
     print(f"\n{label}: {safe_url(url)}")
     print(f"{'view':12} {'cold ms':>9} {'median ms':>10} {'target':>8} {'naive ms':>10} {'naive/ours':>11}")
     worst = []
-    for name, period in periods(now).items():
+    for name, period in periods(now, zone).items():
         engine = make_engine(url)  # cold: new connections, nothing the app caches
         cold = timed(lambda: service_view(engine, period, now))
         median = statistics.median(timed(lambda: service_view(engine, period, now)) for _ in range(runs))

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -391,3 +394,61 @@ class AuditEntry(Base):
         Index("ix_audit_entries_actor_created", "actor_id", "created_at"),
         Index("ix_audit_entries_action_created", "action", "created_at"),
     )
+
+
+# --- Report cells: the analytics rollup (helpdesk.tickets.report_cells keeps them) ---------------
+# One row per local day (in the business-hours zone) and category, priority and assignee: the
+# counts the analytics page adds up, and the exact durations of the cell's tickets (float64
+# arrays) its percentiles are computed from. 0 stands for "no assignee" (a key can't be NULL).
+
+REPORT_HOURS = range(24)
+# First response bands for satisfaction: under 1 h, 1-4 h, 4-24 h, over 24 h.
+FIRST_RESPONSE_BAND_HOURS = (1, 4, 24)
+FIRST_RESPONSE_BANDS = len(FIRST_RESPONSE_BAND_HOURS) + 1
+
+
+def _count(name: str) -> Column:
+    return Column(name, Integer, nullable=False, default=0, server_default="0")
+
+
+def _values(name: str) -> Column:
+    return Column(name, LargeBinary, nullable=False, default=b"", server_default="")
+
+
+REPORT_CELL_COUNTS = (
+    # by the day the ticket was raised
+    "created", "first_response_decided", "first_response_met", "ever_resolved", "reopened",
+    *(f"status_{status.value}" for status in TicketStatus),
+    *(f"hour_{hour:02d}" for hour in REPORT_HOURS),
+    # by the day it was (last) resolved
+    "resolved", "resolution_decided", "resolution_met", "one_touch",
+)
+REPORT_CELL_VALUES = ("first_response_values", "first_response_business_values",  # raised that day
+                      "resolution_values", "resolution_business_values")  # resolved that day
+
+report_cells = Table(
+    "report_cells", Base.metadata,
+    Column("day", Date, primary_key=True),
+    Column("category_id", Integer, primary_key=True),
+    Column("priority", String(16), primary_key=True),
+    Column("assignee_id", Integer, primary_key=True),
+    *(_count(name) for name in REPORT_CELL_COUNTS),
+    *(_values(name) for name in REPORT_CELL_VALUES),
+)
+
+RATING_CELL_COUNTS = (
+    "requests", "rated", "score_sum", "happy",  # requests not withdrawn; answers; sum; rated 4-5
+    *(f"{basis}_band{band}_{what}" for basis in ("calendar", "business") for band in range(FIRST_RESPONSE_BANDS)
+      for what in ("rated", "score_sum", "happy")),
+)
+
+# By the day the rating was asked for (the resolution), the ticket's category and priority, and
+# the agent credited.
+rating_cells = Table(
+    "rating_cells", Base.metadata,
+    Column("day", Date, primary_key=True),
+    Column("category_id", Integer, primary_key=True),
+    Column("priority", String(16), primary_key=True),
+    Column("agent_id", Integer, primary_key=True),
+    *(_count(name) for name in RATING_CELL_COUNTS),
+)

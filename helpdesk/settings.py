@@ -25,6 +25,7 @@ AUTO_CLOSE_DAYS = "auto_close_days"
 BUSINESS_HOURS = "business_hours"
 # Set by migration 0004 on an install that had tickets; cleared by `rebuild-metrics`.
 METRICS_PENDING = "metrics_pending"
+REPORT_CELLS_PENDING = "report_cells_pending"
 
 DEFAULT_AUTO_ASSIGN = True
 DEFAULT_AUTO_CLOSE_DAYS = 7
@@ -215,3 +216,19 @@ def metrics_pending(session: Session) -> bool:
 
 def clear_metrics_pending(session: Session) -> None:
     _store(session, METRICS_PENDING, None)
+
+
+def report_zone(session: Session) -> ZoneInfo:
+    """The zone whose local days and hours the reports count in: the business-hours zone (UTC
+    when none is set), so every manager sees the same numbers wherever they sit."""
+    hours = business_hours(session)
+    return hours.zone if hours is not None else ZoneInfo("UTC")
+
+
+def report_cells_pending(session: Session) -> bool:
+    """An upgraded install whose tickets are in no report cell yet (run rebuild-metrics)."""
+    return _raw(session, REPORT_CELLS_PENDING) is not None
+
+
+def clear_report_cells_pending(session: Session) -> None:
+    _store(session, REPORT_CELLS_PENDING, None)

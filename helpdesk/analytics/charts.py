@@ -2,35 +2,37 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from helpdesk.analytics.cells import CellReader, percentiles_of, real
+from helpdesk.analytics.kpis import overdue_unanswered
 from helpdesk.analytics.period import Period
-from helpdesk.analytics.sql import TicketFilter, bucket_table, count_where, in_range, seconds_between
-from helpdesk.core.percentile import percentile
+from helpdesk.analytics.sql import TicketFilter
 from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, Priority, TicketStatus
-from helpdesk.models import Category, SatisfactionRating, Ticket, User
-from helpdesk.tickets.figures import first_response_decided, resolution_met
+from helpdesk.models import FIRST_RESPONSE_BAND_HOURS, REPORT_HOURS, Category, Ticket, User, rating_cells, report_cells
 
 HOUR = 3600.0
 # Fewer answers than this and a satisfaction figure says so instead of ranking people on noise.
 FEW_RESPONSES = 10
 AGE_BANDS = ((timedelta(days=1), "Under 1 day"), (timedelta(days=3), "1-3 days"), (timedelta(days=7), "3-7 days"),
              (timedelta(days=30), "1-4 weeks"), (None, "Over 4 weeks"))
-FIRST_RESPONSE_BANDS = ((1, "Under 1 hour"), (4, "1-4 hours"), (24, "4-24 hours"), (None, "Over 24 hours"))
+# The report cells count answers in these bands (models.FIRST_RESPONSE_BAND_HOURS), in this order.
+FIRST_RESPONSE_BANDS = tuple(zip((*FIRST_RESPONSE_BAND_HOURS, None),
+                                 ("Under 1 hour", "1-4 hours", "4-24 hours", "Over 24 hours"), strict=True))
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _median(values) -> float | None:
+    return percentiles_of(values, 0.5)[0]
 
 
 def _hours(seconds) -> float | None:
     return None if seconds is None else float(seconds) / HOUR
-
-
-def _day_rows(period: Period):
-    """Bucket rows for the range's buckets, with no daylight-saving shift (not needed for counts)."""
-    return [(i, lo, hi, hi, 0) for i, (_, lo, hi) in enumerate(period.buckets())]
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | tuple[None, None]:
@@ -45,26 +47,41 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 # --- volume --------------------------------------------------------------------------------
 
-def _per_bucket(session: Session, period: Period, filters: TicketFilter, column) -> dict[int, int]:
-    buckets = bucket_table(_day_rows(period))
-    rows = session.execute(
-        select(buckets.c.i, func.count(Ticket.id)).select_from(buckets)
-        .join(Ticket, and_(column >= buckets.c.lo, column < buckets.c.hi))
-        .where(*filters.conditions()).group_by(buckets.c.i))
-    return dict(rows.all())
+def _bucket_of_day(period: Period) -> dict[date, int]:
+    """Each local day of the range -> the index of its bucket (a day, or a week)."""
+    buckets, out = period.buckets(), {}
+    for i, (first, _, _) in enumerate(buckets):
+        following = buckets[i + 1][0] if i + 1 < len(buckets) else period.last + timedelta(days=1)
+        day = first
+        while day < following:
+            out[day] = i
+            day += timedelta(days=1)
+    return out
 
 
-def volume(session: Session, period: Period, filters: TicketFilter, backlog_end: int) -> pd.DataFrame:
+def _per_bucket(period: Period, per_day: dict, columns) -> dict[int, dict[str, int]]:
+    days = _bucket_of_day(period)
+    out: dict[int, dict[str, int]] = {}
+    for day, totals in per_day.items():
+        if day in days:
+            bucket = out.setdefault(days[day], dict.fromkeys(columns, 0))
+            for c in columns:
+                bucket[c] += totals[c]
+    return out
+
+
+def volume(reader: CellReader, backlog_end: int) -> pd.DataFrame:
     """Created (by creation date) and resolved (by resolution date) per bucket, and the open
     backlog at the end of each, walked back from `backlog_end` (the KPIs' backlog at the range's end)."""
+    period = reader.period
     buckets = period.buckets()
-    created = _per_bucket(session, period, filters, Ticket.created_at)
-    resolved = _per_bucket(session, period, filters, Ticket.resolved_at)
+    per_day = reader.sums(report_cells, ("created", "resolved"), group_by="day")
+    counts = _per_bucket(period, per_day, ("created", "resolved"))
     rows, open_count = [], backlog_end
     for i in reversed(range(len(buckets))):
-        rows.append({"start": buckets[i][0], "created": created.get(i, 0), "resolved": resolved.get(i, 0),
-                     "backlog": open_count})
-        open_count = open_count - created.get(i, 0) + resolved.get(i, 0)  # open at this bucket's start
+        created, resolved = (counts[i]["created"], counts[i]["resolved"]) if i in counts else (0, 0)
+        rows.append({"start": buckets[i][0], "created": created, "resolved": resolved, "backlog": open_count})
+        open_count = open_count - created + resolved  # open at this bucket's start
     return pd.DataFrame(rows[::-1], columns=["start", "created", "resolved", "backlog"])
 
 
@@ -88,56 +105,60 @@ def backlog_by_age(session: Session, filters: TicketFilter, now: datetime) -> pd
 
 # --- resolution time -----------------------------------------------------------------------
 
-def resolution_by_priority(session: Session, period: Period, filters: TicketFilter) -> pd.DataFrame:
+def resolution_by_priority(reader: CellReader) -> pd.DataFrame:
     """Resolution time (hours) spread per priority, for tickets resolved in the period."""
-    res = filters.resolution
-    rows = session.execute(
-        select(Ticket.priority, func.count(res), percentile(res, 0.1), percentile(res, 0.25), percentile(res, 0.5),
-               percentile(res, 0.75), percentile(res, 0.9))
-        .where(in_range(Ticket.resolved_at, period.start, period.end), *filters.conditions())
-        .group_by(Ticket.priority)).all()
-    frame = pd.DataFrame([{"priority": Priority(r[0]).label, "rank": PRIORITY_RANK[Priority(r[0])],
-                           "resolved": r[1], "p10": _hours(r[2]), "p25": _hours(r[3]), "median": _hours(r[4]),
-                           "p75": _hours(r[5]), "p90": _hours(r[6])} for r in rows if r[1]],
-                         columns=["priority", "rank", "resolved", "p10", "p25", "median", "p75", "p90"])
+    filters = reader.filters
+    groups = reader.durations(filters.resolution_values, group_by="priority")
+    rows = []
+    for value, seconds in groups.items():
+        if len(seconds):
+            priority = Priority(value)
+            spread = percentiles_of(seconds, 0.1, 0.25, 0.5, 0.75, 0.9)
+            rows.append({"priority": priority.label, "rank": PRIORITY_RANK[priority], "resolved": len(seconds),
+                         **{name: _hours(v) for name, v in zip(("p10", "p25", "median", "p75", "p90"), spread,
+                                                               strict=True)}})
+    frame = pd.DataFrame(rows, columns=["priority", "rank", "resolved", "p10", "p25", "median", "p75", "p90"])
     return frame.sort_values("rank", ascending=False).drop(columns="rank").reset_index(drop=True)
 
 
-def resolution_by_category(session: Session, period: Period, filters: TicketFilter) -> pd.DataFrame:
-    res = filters.resolution
-    rows = session.execute(
-        select(Category.id, Category.name, func.count(res), percentile(res, 0.5))
-        .join(Ticket, Ticket.category_id == Category.id)
-        .where(in_range(Ticket.resolved_at, period.start, period.end), *filters.conditions())
-        .group_by(Category.id, Category.name)).all()
-    frame = pd.DataFrame([{"category_id": r[0], "category": r[1], "resolved": r[2], "median": _hours(r[3])}
-                          for r in rows if r[2]], columns=["category_id", "category", "resolved", "median"])
+def _category_names(session: Session, ids) -> dict[int, str]:
+    return dict(session.execute(select(Category.id, Category.name).where(Category.id.in_(list(ids)))).all()) \
+        if ids else {}
+
+
+def resolution_by_category(reader: CellReader) -> pd.DataFrame:
+    session, filters = reader.session, reader.filters
+    groups = {c: v for c, v in reader
+              .durations(filters.resolution_values, group_by="category_id").items() if len(v)}
+    names = _category_names(session, groups)
+    frame = pd.DataFrame([{"category_id": c, "category": names[c], "resolved": len(v),
+                           "median": _hours(_median(v))} for c, v in groups.items() if c in names],
+                         columns=["category_id", "category", "resolved", "median"])
     return frame.sort_values(["median", "category"], ascending=[False, True]).reset_index(drop=True)
 
 
 # --- people --------------------------------------------------------------------------------
 
-def per_agent(session: Session, period: Period, filters: TicketFilter, now: datetime) -> pd.DataFrame:
+def per_agent(reader: CellReader) -> pd.DataFrame:
     """Per assignee: tickets raised in the period and assigned to them (with their first
     response), tickets they resolved in the period (with resolution time and SLA), and the
     satisfaction answers credited to them."""
-    fr, res = filters.first_response, filters.resolution
-    decided, met = first_response_decided(now)
-    assigned = {r[0]: r for r in session.execute(
-        select(Ticket.assignee_id, func.count(), percentile(fr, 0.5), count_where(decided), count_where(met))
-        .where(in_range(Ticket.created_at, period.start, period.end), Ticket.assignee_id.is_not(None),
-               *filters.conditions()).group_by(Ticket.assignee_id))}
-    resolved = {r[0]: r for r in session.execute(
-        select(Ticket.assignee_id, func.count(), percentile(res, 0.5), count_where(Ticket.resolution_due_at.is_not(None)),
-               count_where(resolution_met()))
-        .where(in_range(Ticket.resolved_at, period.start, period.end), Ticket.assignee_id.is_not(None),
-               *filters.conditions()).group_by(Ticket.assignee_id))}
-    rating_query = (_ratings(filters, SatisfactionRating.agent_id, func.count(SatisfactionRating.score),
-                             count_where(SatisfactionRating.score >= 4), func.avg(SatisfactionRating.score))
-                    .where(in_range(SatisfactionRating.requested_at, period.start, period.end),
-                           SatisfactionRating.agent_id.is_not(None))
-                    .group_by(SatisfactionRating.agent_id))
-    ratings = {r[0]: r for r in session.execute(rating_query)}
+    session, period, filters, now = reader.session, reader.period, reader.filters, reader.now
+    reader = reader
+    counts = real(reader.sums(report_cells, ("created", "first_response_decided", "first_response_met", "resolved",
+                                              "resolution_decided", "resolution_met"), group_by="assignee_id"))
+    overdue = overdue_unanswered(session, period, filters, now, group_by=Ticket.assignee_id)
+    first_response = reader.durations(filters.first_response_values, group_by="assignee_id")
+    resolution = reader.durations(filters.resolution_values, group_by="assignee_id")
+    answers = real(reader.sums(rating_cells, ("requests", "rated", "happy", "score_sum"), group_by="agent_id"))
+    empty = np.array([], dtype=float)
+    assigned = {g: (g, c["created"], _median(first_response.get(g, empty)),
+                    c["first_response_decided"] + overdue.get(g, 0), c["first_response_met"])
+                for g, c in counts.items() if c["created"]}
+    resolved = {g: (g, c["resolved"], _median(resolution.get(g, empty)), c["resolution_decided"],
+                    c["resolution_met"]) for g, c in counts.items() if c["resolved"]}
+    ratings = {g: (g, a["rated"], a["happy"], a["score_sum"] / a["rated"] if a["rated"] else None)
+               for g, a in answers.items()}
     ids = set(assigned) | set(resolved) | set(ratings)
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     rows = []
@@ -169,104 +190,64 @@ def per_agent(session: Session, period: Period, filters: TicketFilter, now: date
 
 # --- arrivals --------------------------------------------------------------------------------
 
-def _shifted_day_rows(period: Period):
-    """Day buckets with their daylight-saving change: (i, lo, hi, shift_at, shift) where a
-    timestamp at or after shift_at is `shift` seconds further from local midnight on the clock."""
-    rows = []
-    for i, (_, lo, hi) in enumerate(period.day_buckets()):
-        offset_lo = lo.astimezone(period.zone).utcoffset()
-        offset_hi = (hi - timedelta(microseconds=1)).astimezone(period.zone).utcoffset()
-        shift_at, shift = hi, 0
-        if offset_lo != offset_hi:  # find the hour the clocks change
-            moment = lo
-            while moment < hi and moment.astimezone(period.zone).utcoffset() == offset_lo:
-                moment += timedelta(minutes=15)
-            shift_at, shift = moment, int((offset_hi - offset_lo).total_seconds())
-        rows.append((i, lo, hi, shift_at, shift))
-    return rows
-
-
-def arrivals_heatmap(session: Session, period: Period, filters: TicketFilter) -> pd.DataFrame:
+def arrivals_heatmap(reader: CellReader) -> pd.DataFrame:
     """Tickets raised per local weekday (rows, Monday first) and hour of the day (columns 0-23)."""
-    rows = _shifted_day_rows(period)
-    weekday = {i: lo.astimezone(period.zone).weekday() for i, lo, *_ in rows}
-    buckets = bucket_table(rows, name="days")
-    clock_seconds = seconds_between(buckets.c.lo, Ticket.created_at) + case(
-        (Ticket.created_at >= buckets.c.shift_at, buckets.c.shift), else_=0)
-    hour = func.floor(clock_seconds / HOUR)
+    hours = [f"hour_{h:02d}" for h in REPORT_HOURS]
     grid = [[0] * 24 for _ in range(7)]
-    for i, h, n in session.execute(
-            select(buckets.c.i, hour, func.count()).select_from(buckets)
-            .join(Ticket, and_(Ticket.created_at >= buckets.c.lo, Ticket.created_at < buckets.c.hi))
-            .where(*filters.conditions()).group_by(buckets.c.i, hour)):
-        grid[weekday[i]][min(23, max(0, int(h)))] += n
+    for day, totals in reader.sums(report_cells, hours, group_by="day").items():
+        for h, name in enumerate(hours):
+            grid[day.weekday()][h] += totals[name]
     return pd.DataFrame(grid, index=list(WEEKDAYS), columns=list(range(24)))
 
 
 # --- breakdowns -----------------------------------------------------------------------------
 
-def status_breakdown(session: Session, period: Period, filters: TicketFilter) -> pd.DataFrame:
+def status_breakdown(reader: CellReader) -> pd.DataFrame:
     """Tickets raised in the period, by where they stand now."""
-    counts = dict(session.execute(
-        select(Ticket.status, func.count()).where(in_range(Ticket.created_at, period.start, period.end),
-                                                  *filters.conditions()).group_by(Ticket.status)).all())
-    return pd.DataFrame([{"status": s.label, "tickets": counts.get(s, counts.get(s.value, 0))} for s in TicketStatus])
+    columns = [f"status_{s.value}" for s in TicketStatus]
+    totals = reader.sums(report_cells, columns).get(None, {})
+    return pd.DataFrame([{"status": s.label, "tickets": totals.get(c, 0)} for s, c in zip(TicketStatus, columns,
+                                                                                          strict=True)])
 
 
-def category_breakdown(session: Session, period: Period, filters: TicketFilter) -> pd.DataFrame:
-    rows = session.execute(
-        select(Category.id, Category.name, func.count(Ticket.id)).join(Ticket, Ticket.category_id == Category.id)
-        .where(in_range(Ticket.created_at, period.start, period.end), *filters.conditions())
-        .group_by(Category.id, Category.name)).all()
-    frame = pd.DataFrame([{"category_id": r[0], "category": r[1], "tickets": r[2]} for r in rows],
-                         columns=["category_id", "category", "tickets"])
+def category_breakdown(reader: CellReader) -> pd.DataFrame:
+    session = reader.session
+    groups = {c: t["created"] for c, t in reader
+              .sums(report_cells, ("created",), group_by="category_id").items() if t["created"]}
+    names = _category_names(session, groups)
+    frame = pd.DataFrame([{"category_id": c, "category": names[c], "tickets": n} for c, n in groups.items()
+                          if c in names], columns=["category_id", "category", "tickets"])
     return frame.sort_values(["tickets", "category"], ascending=[False, True]).reset_index(drop=True)
 
 
 # --- satisfaction ---------------------------------------------------------------------------
 
-def _ratings(filters: TicketFilter, *columns, buckets=None, with_ticket: bool = False):
-    """Answers not withdrawn (lapsed), joined to their bucket and ticket when asked or filtered."""
-    query = select(*columns)
-    if buckets is not None:
-        query = query.select_from(buckets).join(SatisfactionRating, and_(
-            SatisfactionRating.requested_at >= buckets.c.lo, SatisfactionRating.requested_at < buckets.c.hi))
-    else:
-        query = query.select_from(SatisfactionRating)
-    if with_ticket or filters.category_ids or filters.priorities or filters.agent_ids:
-        query = query.join(Ticket, Ticket.id == SatisfactionRating.ticket_id).where(
-            *filters.conditions(agent_column=SatisfactionRating.agent_id))
-    return query.where(SatisfactionRating.lapsed_at.is_(None))
-
-
-def satisfaction_over_time(session: Session, period: Period, filters: TicketFilter) -> pd.DataFrame:
+def satisfaction_over_time(reader: CellReader) -> pd.DataFrame:
     """Per bucket of the request date (the resolution): answers, average score, share 4-5."""
-    buckets = bucket_table(_day_rows(period))
-    query = _ratings(filters, buckets.c.i, func.count(SatisfactionRating.score), func.avg(SatisfactionRating.score),
-                     count_where(SatisfactionRating.score >= 4), buckets=buckets).group_by(buckets.c.i)
-    found = {r[0]: r for r in session.execute(query)}
+    period = reader.period
+    columns = ("rated", "score_sum", "happy")
+    per_day = reader.sums(rating_cells, columns, group_by="day")
+    found = _per_bucket(period, per_day, columns)
     rows = []
     for i, (day, _, _) in enumerate(period.buckets()):
-        n = int(found[i][1]) if i in found else 0
+        n = found[i]["rated"] if i in found else 0
         rows.append({"start": day, "answers": n,
-                     "average": float(found[i][2]) if n else None,
-                     "share_4_5": int(found[i][3]) / n if n else None})
+                     "average": found[i]["score_sum"] / n if n else None,
+                     "share_4_5": found[i]["happy"] / n if n else None})
     return pd.DataFrame(rows, columns=["start", "answers", "average", "share_4_5"])
 
 
-def satisfaction_by_first_response(session: Session, period: Period, filters: TicketFilter) -> pd.DataFrame:
+def satisfaction_by_first_response(reader: CellReader) -> pd.DataFrame:
     """Answers in the period, by how long the ticket waited for its first response."""
-    fr = filters.first_response
-    whens = [(fr < limit * HOUR, i) for i, (limit, _) in enumerate(FIRST_RESPONSE_BANDS) if limit]
-    band = case(*whens, else_=len(FIRST_RESPONSE_BANDS) - 1)
-    query = _ratings(filters, band, func.count(SatisfactionRating.score), func.avg(SatisfactionRating.score),
-                     count_where(SatisfactionRating.score >= 4), with_ticket=True)
-    query = query.where(in_range(SatisfactionRating.requested_at, period.start, period.end), fr.is_not(None)) \
-        .group_by(band)
-    found = {r[0]: r for r in session.execute(query)}
+    filters = reader.filters
+    names = [f"{filters.basis}_band{i}_{what}" for i in range(len(FIRST_RESPONSE_BANDS))
+             for what in ("rated", "score_sum", "happy")]
+    totals = reader.sums(rating_cells, names).get(None, dict.fromkeys(names, 0))
     rows = []
     for i, (_, label) in enumerate(FIRST_RESPONSE_BANDS):
-        n = int(found[i][1]) if i in found else 0
-        rows.append({"first_response": label, "answers": n, "average": float(found[i][2]) if n else None,
-                     "share_4_5": int(found[i][3]) / n if n else None})
+        prefix = f"{filters.basis}_band{i}"
+        n = totals[f"{prefix}_rated"]
+        rows.append({"first_response": label, "answers": n,
+                     "average": totals[f"{prefix}_score_sum"] / n if n else None,
+                     "share_4_5": totals[f"{prefix}_happy"] / n if n else None})
     return pd.DataFrame(rows, columns=["first_response", "answers", "average", "share_4_5"])

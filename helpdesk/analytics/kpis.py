@@ -5,15 +5,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+import numpy as np
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpdesk.analytics.cells import CellReader, percentiles_of
 from helpdesk.analytics.period import Period
-from helpdesk.analytics.sql import TicketFilter, count_where, in_range
-from helpdesk.core.percentile import percentile
+from helpdesk.analytics.sql import TicketFilter, in_range
 from helpdesk.enums import OPEN_STATUSES
-from helpdesk.models import SatisfactionRating, Ticket
-from helpdesk.tickets.figures import first_response_decided, one_touch, resolution_met
+from helpdesk.models import Ticket, rating_cells, report_cells
+
+EMPTY = np.array([], dtype=float)
 
 
 def _share(part, whole) -> float | None:
@@ -118,47 +120,52 @@ HEADLINES = (
 )
 
 
-def created_figures(session: Session, period: Period, filters: TicketFilter, now: datetime) -> dict:
-    decided, met = first_response_decided(now)
-    fr = filters.first_response
-    row = session.execute(
-        select(func.count().label("created"),
-               func.count(fr).label("responded"),
-               percentile(fr, 0.5).label("first_response_median"),
-               percentile(fr, 0.9).label("first_response_p90"),
-               count_where(decided).label("first_response_sla_decided"),
-               count_where(met).label("first_response_sla_met"),
-               count_where(or_(Ticket.resolved_at.is_not(None), Ticket.reopen_count > 0)).label("ever_resolved"),
-               count_where(Ticket.reopen_count > 0).label("reopened"))
-        .where(in_range(Ticket.created_at, period.start, period.end), *filters.conditions())).one()
-    return dict(row._mapping)
+def _totals(reader: CellReader, table, columns) -> dict[str, int]:
+    return reader.sums(table, columns).get(None, dict.fromkeys(columns, 0))
 
 
-def resolved_figures(session: Session, period: Period, filters: TicketFilter) -> dict:
-    res = filters.resolution
-    row = session.execute(
-        select(func.count().label("resolved"),
-               percentile(res, 0.5).label("resolution_median"),
-               percentile(res, 0.9).label("resolution_p90"),
-               count_where(Ticket.resolution_due_at.is_not(None)).label("resolution_sla_decided"),
-               count_where(resolution_met()).label("resolution_sla_met"),
-               count_where(one_touch()).label("one_touch"))
-        .where(in_range(Ticket.resolved_at, period.start, period.end), *filters.conditions())).one()
-    return dict(row._mapping)
+def overdue_unanswered(session: Session, period: Period, filters: TicketFilter, now: datetime,
+                       group_by=None) -> dict:
+    """Tickets raised in the period still waiting for a first response past its target: a
+    missed target from the moment it passes, so counted live (the cells hold what has happened).
+    {assignee or None: count}."""
+    group = [group_by] if group_by is not None else []
+    query = (select(*group, func.count()).select_from(Ticket)
+             .where(Ticket.status.in_(OPEN_STATUSES), Ticket.first_response_at.is_(None),
+                    Ticket.first_response_due_at < now, in_range(Ticket.created_at, period.start, period.end),
+                    *filters.conditions()))
+    if group_by is not None:
+        query = query.group_by(group_by)
+    return {(row[0] if group else None): int(row[-1]) for row in session.execute(query) if row[-1]}
 
 
-def satisfaction_figures(session: Session, period: Period, filters: TicketFilter) -> dict:
+def created_figures(reader: CellReader, now: datetime) -> dict:
+    totals = _totals(reader, report_cells, ("created", "first_response_decided", "first_response_met",
+                                            "ever_resolved", "reopened"))
+    overdue = overdue_unanswered(reader.session, reader.period, reader.filters, now).get(None, 0)
+    first_response = reader.durations(reader.filters.first_response_values).get(None, EMPTY)
+    median, p90 = percentiles_of(first_response, 0.5, 0.9)
+    return {"created": totals["created"], "responded": len(first_response),
+            "first_response_median": median, "first_response_p90": p90,
+            "first_response_sla_decided": totals["first_response_decided"] + overdue,
+            "first_response_sla_met": totals["first_response_met"],
+            "ever_resolved": totals["ever_resolved"], "reopened": totals["reopened"]}
+
+
+def resolved_figures(reader: CellReader) -> dict:
+    totals = _totals(reader, report_cells, ("resolved", "resolution_decided", "resolution_met", "one_touch"))
+    resolution = reader.durations(reader.filters.resolution_values).get(None, EMPTY)
+    median, p90 = percentiles_of(resolution, 0.5, 0.9)
+    return {"resolved": totals["resolved"], "resolution_median": median, "resolution_p90": p90,
+            "resolution_sla_decided": totals["resolution_decided"], "resolution_sla_met": totals["resolution_met"],
+            "one_touch": totals["one_touch"]}
+
+
+def satisfaction_figures(reader: CellReader) -> dict:
     """Requests made in the period (at resolution), withdrawn ones (lapsed on reopening) left out."""
-    query = (select(func.count().label("rating_requests"),
-                    func.count(SatisfactionRating.score).label("rated"),
-                    func.coalesce(func.sum(SatisfactionRating.score), 0).label("rating_sum"),
-                    count_where(SatisfactionRating.score >= 4).label("rated_4_or_5"))
-             .where(in_range(SatisfactionRating.requested_at, period.start, period.end),
-                    SatisfactionRating.lapsed_at.is_(None)))
-    if filters.category_ids or filters.priorities or filters.agent_ids:
-        query = query.join(Ticket, Ticket.id == SatisfactionRating.ticket_id).where(
-            *filters.conditions(agent_column=SatisfactionRating.agent_id))
-    return dict(session.execute(query).one()._mapping)
+    totals = _totals(reader, rating_cells, ("requests", "rated", "score_sum", "happy"))
+    return {"rating_requests": totals["requests"], "rated": totals["rated"], "rating_sum": totals["score_sum"],
+            "rated_4_or_5": totals["happy"]}
 
 
 def open_now(session: Session, filters: TicketFilter) -> int:
@@ -178,8 +185,7 @@ def open_at(session: Session, filters: TicketFilter, moment: datetime, now: date
     return backlog_now - arrived + resolved
 
 
-def kpis(session: Session, period: Period, filters: TicketFilter, now: datetime, backlog_now: int) -> Kpis:
-    figures = {**created_figures(session, period, filters, now), **resolved_figures(session, period, filters),
-               **satisfaction_figures(session, period, filters),
-               "backlog": open_at(session, filters, period.end, now, backlog_now)}
+def kpis(reader: CellReader, backlog_now: int) -> Kpis:
+    figures = {**created_figures(reader, reader.now), **resolved_figures(reader), **satisfaction_figures(reader),
+               "backlog": open_at(reader.session, reader.filters, reader.period.end, reader.now, backlog_now)}
     return Kpis(**{name: (int(value) if isinstance(value, int | bool) else value) for name, value in figures.items()})

@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_reports_reader
 from helpdesk.analytics import charts
+from helpdesk.analytics.cells import CellReader
 from helpdesk.analytics.forecast import Forecast, forecast
 from helpdesk.analytics.kpis import Kpis, kpis, open_now
 from helpdesk.analytics.period import Period
 from helpdesk.analytics.sql import TicketFilter
 from helpdesk.core.clock import utcnow
 from helpdesk.models import User
-from helpdesk.settings import metrics_pending
+from helpdesk.settings import metrics_pending, report_cells_pending, report_zone
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class Report:
     satisfaction_over_time: pd.DataFrame
     satisfaction_by_first_response: pd.DataFrame
     forecast: Forecast
-    # True on an upgraded install until `rebuild-metrics` ran: older tickets have no durations yet.
+    # True on an upgraded install until `rebuild-metrics` ran: older tickets have no durations
+    # yet, or are in no report cell yet.
     metrics_pending: bool = False
 
     @property
@@ -51,24 +53,28 @@ def build_report(*, session: Session, actor: User | None, period: Period, filter
                  now: datetime | None = None) -> Report:
     ensure_reports_reader(actor)
     now = now or utcnow()
+    if period.zone.key != report_zone(session).key:
+        # The cells count local days of the report zone; a range of other days can't be read from them.
+        raise ValueError(f"a report range is in the report zone {report_zone(session).key}, not {period.zone.key}")
     backlog_now = open_now(session, filters)
-    current = kpis(session, period, filters, now, backlog_now)
+    reader = CellReader(session, period, filters, now)
+    current = kpis(reader, backlog_now)
     previous_period = period.previous()
-    previous = kpis(session, previous_period, filters, now, backlog_now)
+    previous = kpis(CellReader(session, previous_period, filters, now), backlog_now)
     days = (period.end - period.start).total_seconds() / 86400
     return Report(
         period=period, previous_period=previous_period, filters=filters, now=now,
         current=current, previous=previous,
-        volume=charts.volume(session, period, filters, current.backlog),
+        volume=charts.volume(reader, current.backlog),
         backlog_by_age=charts.backlog_by_age(session, filters, now),
-        resolution_by_priority=charts.resolution_by_priority(session, period, filters),
-        resolution_by_category=charts.resolution_by_category(session, period, filters),
-        per_agent=charts.per_agent(session, period, filters, now),
-        arrivals=charts.arrivals_heatmap(session, period, filters),
-        statuses=charts.status_breakdown(session, period, filters),
-        categories=charts.category_breakdown(session, period, filters),
-        satisfaction_over_time=charts.satisfaction_over_time(session, period, filters),
-        satisfaction_by_first_response=charts.satisfaction_by_first_response(session, period, filters),
+        resolution_by_priority=charts.resolution_by_priority(reader),
+        resolution_by_category=charts.resolution_by_category(reader),
+        per_agent=charts.per_agent(reader),
+        arrivals=charts.arrivals_heatmap(reader),
+        statuses=charts.status_breakdown(reader),
+        categories=charts.category_breakdown(reader),
+        satisfaction_over_time=charts.satisfaction_over_time(reader),
+        satisfaction_by_first_response=charts.satisfaction_by_first_response(reader),
         forecast=forecast(backlog_now=backlog_now, created=current.created, resolved=current.resolved, days=days),
-        metrics_pending=metrics_pending(session),
+        metrics_pending=metrics_pending(session) or report_cells_pending(session),
     )

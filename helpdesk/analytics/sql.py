@@ -35,12 +35,18 @@ class TicketFilter:
         return out
 
     @property
-    def first_response(self):
-        return Ticket.first_response_business_seconds if self.business_time else Ticket.first_response_seconds
+    def first_response_values(self) -> str:
+        """The report-cells column of first-response durations the filter counts in."""
+        return "first_response_business_values" if self.business_time else "first_response_values"
 
     @property
-    def resolution(self):
-        return Ticket.resolution_business_seconds if self.business_time else Ticket.resolution_seconds
+    def resolution_values(self) -> str:
+        return "resolution_business_values" if self.business_time else "resolution_values"
+
+    @property
+    def basis(self) -> str:
+        """"business" or "calendar": the prefix of the rating cells' first-response bands."""
+        return "business" if self.business_time else "calendar"
 
 
 def in_range(column, start: datetime, end: datetime):

@@ -40,6 +40,7 @@ from helpdesk.enums import Priority, Role
 from helpdesk.models import (AgentSkill, Category, SatisfactionRating, SlaPolicy, Ticket, TicketEvent, TicketMessage,
                              User)
 from helpdesk.search import text_index
+from helpdesk.tickets import report_cells
 from helpdesk.settings import business_hours
 from helpdesk.sla.clock import DEFAULT_TARGETS_HOURS
 
@@ -320,6 +321,13 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
             connection.execute(update(users).where(users.c.id == agent_id)
                                .where(users.c.last_assigned_at.is_(None) | (users.c.last_assigned_at < assigned_at))
                                .values(last_assigned_at=assigned_at))
+        connection.commit()
+        # The rows went in by bulk statements, which the report cells' flush listener never saw.
+        if stage:
+            stage("Counting the analytics cells")
+        with Session(bind=connection) as session:
+            report_cells.rebuild(session)
+            session.commit()
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA cache_size=-2000")  # back to the default for pooled reuse
         connection.commit()

@@ -17,6 +17,7 @@ from helpdesk.enums import EventKind, TicketStatus
 from helpdesk.models import Ticket, TicketEvent, TicketMessage
 from helpdesk.settings import BusinessHours, business_hours, clear_metrics_pending
 from helpdesk.sla.clock import working_time_between
+from helpdesk.tickets import report_cells
 
 
 def _calendar(ticket: Ticket) -> BusinessHours | None:
@@ -156,12 +157,13 @@ REBUILD_BATCH = 2000
 
 
 def rebuild_all(*, session: Session, batch: int = REBUILD_BATCH) -> int:
-    """Every ticket, a batch of ids at a time, in the caller's transaction; afterwards analytics
-    stops warning that older tickets have no figures."""
+    """Every ticket, a batch of ids at a time, then the report cells from them, in the caller's
+    transaction; afterwards analytics stops warning that older tickets have no figures."""
     done, after = 0, 0
     while True:
         ids = list(session.scalars(select(Ticket.id).where(Ticket.id > after).order_by(Ticket.id).limit(batch)))
         if not ids:
+            report_cells.rebuild(session)
             clear_metrics_pending(session)
             return done
         done += rebuild(session, ids)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_active, ensure_can_view_ticket, ensure_staff, get_by_id
@@ -30,6 +30,7 @@ from helpdesk.core.text_checks import text_problem
 from helpdesk.enums import SatisfactionReason, TicketStatus
 from helpdesk.models import SatisfactionRating, Ticket, User, format_reference
 from helpdesk.settings import server_secret
+from helpdesk.tickets import report_cells
 
 LINK_PURPOSE = "csat-rating"
 LINK_LIFETIME = timedelta(days=30)
@@ -99,28 +100,38 @@ class AgentRatings:
 
 # --- asked and lapsed, from lifecycle.transition -------------------------------------------
 
+def _lapse_open_requests(session: Session, ticket: Ticket, now: datetime) -> None:
+    """The ticket's unanswered requests lapse (the report cells are told: no flush sees this)."""
+    table = SatisfactionRating.__table__
+    open_requests = and_(table.c.ticket_id == ticket.id, table.c.score.is_(None), table.c.lapsed_at.is_(None))
+    lapsing = [report_cells.RatingFacts(*row) for row in session.connection().execute(
+        select(*(table.c[name] for name in report_cells.RATING_FIELDS)).where(open_requests))]
+    if lapsing:
+        session.connection().execute(table.update().where(open_requests).values(lapsed_at=now))
+        report_cells.ratings_written(session, ticket, before=lapsing,
+                                     after=[r._replace(lapsed_at=now) for r in lapsing])
+
+
 def on_resolved(session: Session, ticket: Ticket, now: datetime) -> str:
     """Ask for a rating of this resolution, crediting the current assignee; returns the signed
     token for the resolved mail's link.
 
     Written on the session's connection: transition is halfway through changing the ticket, and
     a flush now would write it early (a second version step in one save)."""
-    connection = session.connection()
     table = SatisfactionRating.__table__
     # A request still open from before makes way (a reopen normally lapsed it already).
-    connection.execute(table.update().where(table.c.ticket_id == ticket.id, table.c.score.is_(None),
-                                            table.c.lapsed_at.is_(None)).values(lapsed_at=now))
-    rating_id = connection.scalar(table.insert().values(
+    _lapse_open_requests(session, ticket, now)
+    rating_id = session.connection().scalar(table.insert().values(
         ticket_id=ticket.id, customer_id=ticket.customer_id, agent_id=ticket.assignee_id, requested_at=now,
         comment="", reasons="").returning(table.c.id))
+    report_cells.ratings_written(session, ticket, before=[], after=[
+        report_cells.RatingFacts(ticket.id, now, ticket.assignee_id, None, None)])
     return rating_link_token(session, rating_id, now + LINK_LIFETIME)
 
 
 def on_reopened(session: Session, ticket: Ticket, now: datetime) -> None:
     """A reopened ticket's unanswered request lapses (its link says so); an answer stays."""
-    table = SatisfactionRating.__table__
-    session.connection().execute(table.update().where(
-        table.c.ticket_id == ticket.id, table.c.score.is_(None), table.c.lapsed_at.is_(None)).values(lapsed_at=now))
+    _lapse_open_requests(session, ticket, now)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -221,6 +232,7 @@ def _answer(session: Session, row: SatisfactionRating, ticket: Ticket, score: ob
     # Only while the request is open and the ticket resolved: a reopen that lapsed it, or a close,
     # that got in first (at the same moment) wins.
     still_resolved = exists().where(Ticket.id == SatisfactionRating.ticket_id, Ticket.status == TicketStatus.RESOLVED)
+    before = report_cells.rating_facts(row)
     result = session.execute(
         update(SatisfactionRating)
         .where(SatisfactionRating.id == row.id, SatisfactionRating.lapsed_at.is_(None), still_resolved)
@@ -228,6 +240,8 @@ def _answer(session: Session, row: SatisfactionRating, ticket: Ticket, score: ob
         .execution_options(synchronize_session="fetch"))
     if result.rowcount != 1:
         raise ValidationError({"__all__": REOPENED})
+    # A conditional UPDATE statement, which no flush sees: the report cells are told here.
+    report_cells.ratings_written(session, ticket, before=[before], after=[report_cells.rating_facts(row)])
     session.flush()
     names = _agent_names(session, [row])
     return _view(row, ticket, names.get(row.agent_id))

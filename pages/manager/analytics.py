@@ -11,7 +11,7 @@ from helpdesk.analytics.sql import TicketFilter
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import Priority, TicketStatus
-from helpdesk.settings import get_settings
+from helpdesk.settings import get_settings, report_zone
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.categories import list_categories
 from helpdesk.tickets.figures import TicketFigure as F
@@ -20,7 +20,6 @@ from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, as_of_minute
                                         duration_text, kpi_definitions, kpi_grid, queue_params, share_text)
 from helpdesk.ui.auth import require_reports_reader
 from helpdesk.ui.engine import db_session, get_engine
-from helpdesk.ui.format import viewer_zone
 from helpdesk.ui.plain_text import plain
 
 ADDRESS = "analytics"
@@ -36,6 +35,8 @@ with db_session() as session:
                   for c in list_categories(session=session, actor=user, include_inactive=True)}
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
     hours_set = get_settings(session=session).business_hours is not None
+    # Days and hours are the helpdesk's (the business-hours zone), the same for every manager.
+    zone = report_zone(session)
 
 st.title("Analytics")
 
@@ -45,8 +46,7 @@ st.session_state.setdefault("analytics_range", RangePreset.LAST_30)
 for key, known in (("analytics_category", categories), ("analytics_agent", agents)):
     if any(v not in known for v in st.session_state.get(key, [])):
         st.session_state[key] = [v for v in st.session_state[key] if v in known]
-zone = viewer_zone()
-zone_name = getattr(zone, "key", None) or "UTC"
+zone_name = zone.key
 now = as_of_minute(utcnow())
 today = now.astimezone(zone).date()
 
@@ -90,8 +90,8 @@ st.caption(f"{period.first:%a %d %b %Y} – {period.last:%a %d %b %Y} ({period.d
            f"{previous.first:%d %b} – {previous.last:%d %b}, the {period.days} days before.")
 
 if report.metrics_pending:
-    st.warning("Tickets from before this version have no response and resolution times yet, so the times, "
-               "SLA, one-touch and reopen figures leave them out. Run `python -m helpdesk rebuild-metrics` once "
+    st.warning("Tickets from before this version are not fully counted yet: the times, SLA, one-touch and "
+               "reopen figures, or all of them, leave them out. Run `python -m helpdesk rebuild-metrics` once "
                "on the server to fill them in.", icon=":material/warning:")
 
 if report.is_empty:

@@ -3,12 +3,13 @@ the page shows, and each chart's CSV is its table."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
 
+from helpdesk import settings
 from helpdesk.analytics.export import TABLES, csv_bytes, workbook_bytes
 from helpdesk.analytics.period import RangePreset, make_period
 from helpdesk.analytics.report import build_report
@@ -21,6 +22,9 @@ from helpdesk.tickets import staff
 
 def small_report(desk, clock):
     clock.now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    # Reports count the business-hours zone's days and hours.
+    desk.act(desk.admin, settings.set_business_hours, hours=settings.BusinessHours(
+        start=time(0), end=time(23, 59), timezone="Europe/Amsterdam"))
     ids = [desk.raise_ticket(subject=f"Ticket {n}") for n in range(3)]
     clock.advance(hours=2)
     desk.act(desk.agent, staff.add_agent_reply, ticket_id=ids[0], body="Done.", new_status=TicketStatus.RESOLVED)
@@ -64,7 +68,7 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_both_files(desk, clock):
     ticket_id = desk.raise_ticket()
     desk.act(desk.admin, assignment.assign_ticket, ticket_id=ticket_id, assignee_id=desk.agent.id)
     clock.advance(hours=1)
-    period = make_period(preset=RangePreset.LAST_7, now=clock.now, zone=ZoneInfo("Europe/Amsterdam"))
+    period = make_period(preset=RangePreset.LAST_7, now=clock.now, zone=ZoneInfo("UTC"))  # the report zone (no business hours)
     with session_scope(desk.engine) as session:
         report = build_report(session=session, actor=session.get(User, desk.admin.id), period=period,
                               filters=TicketFilter(), now=clock.now)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from helpdesk import settings
 from helpdesk.core.db import alembic_config, migrate, session_scope
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, report_cells
 from helpdesk.tickets import staff
 from helpdesk.tickets.metrics import rebuild_all
 from tests.factories import Desk
@@ -20,17 +20,20 @@ def test_an_upgraded_install_is_told_to_rebuild_and_the_rebuild_fills_the_figure
     command.downgrade(alembic_config(sqlite_engine), "0003")  # as if the tickets came from the old version
     migrate(sqlite_engine)
     with session_scope(sqlite_engine) as session:
-        assert settings.metrics_pending(session)
+        assert settings.metrics_pending(session) and settings.report_cells_pending(session)
         assert session.scalar(select(Ticket.staff_reply_count).where(Ticket.id == ticket_id)) == 0
+        assert session.scalar(select(func.sum(report_cells.c.created))) is None  # in no cell yet
         rebuild_all(session=session)
     with session_scope(sqlite_engine) as session:
-        assert not settings.metrics_pending(session)
+        assert not settings.metrics_pending(session) and not settings.report_cells_pending(session)
         assert session.scalar(select(Ticket.staff_reply_count).where(Ticket.id == ticket_id)) == 1
+        assert session.scalar(select(func.sum(report_cells.c.created))) == 1
+        assert len(session.scalar(select(report_cells.c.first_response_values))) == 8  # one float64
 
 
 def test_a_fresh_install_has_nothing_to_rebuild(engine):
     with session_scope(engine) as session:
-        assert not settings.metrics_pending(session)
+        assert not settings.metrics_pending(session) and not settings.report_cells_pending(session)
 
 
 def test_the_rebuild_command_says_how_many_tickets_it_did(sqlite_engine, capsys):

@@ -1,0 +1,397 @@
+"""The report cells (the analytics rollup): what each ticket and each satisfaction request adds
+to the cells of its day, kept current as tickets change and rebuilt from the tickets on demand.
+
+A ticket adds to two cells: the one of the local day it was raised (counted, its first response,
+its status now, the hour it arrived) and, once resolved, the one of the day it was resolved
+(its resolution time and SLA, one touch). A rating request adds to the rating cell of the day it
+was asked for. One pair of functions (`ticket_parts`, `rating_parts`) says what goes where, and
+all three ways cells are written use it:
+- the flush listener: every ORM change of a ticket or a rating, as a delta (what the row added
+  before is taken out of its old cells, what it adds now goes into its new ones);
+- `rebuild`: every ticket and rating from scratch (`python -m helpdesk rebuild-metrics`).
+Days and hours are local to the report zone (the business-hours zone); changing that zone
+rebuilds the cells in the same transaction."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import chain
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import Table, and_, delete, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
+
+from helpdesk.enums import Priority, TicketStatus
+from helpdesk.models import (
+    FIRST_RESPONSE_BAND_HOURS,
+    RATING_CELL_COUNTS,
+    REPORT_CELL_COUNTS,
+    REPORT_CELL_VALUES,
+    AppSetting,
+    SatisfactionRating,
+    Ticket,
+    rating_cells,
+    report_cells,
+)
+from helpdesk.settings import BUSINESS_HOURS, BusinessHours, clear_report_cells_pending, report_zone
+
+NO_ONE = 0  # the key of "no assignee" / "no agent credited"
+VALUE_DTYPE = "<f8"
+REBUILD_BATCH = 20_000
+
+TICKET_FIELDS = ("created_at", "category_id", "priority", "assignee_id", "status", "resolved_at",
+                 "first_response_at", "first_response_due_at", "resolution_due_at", "first_response_seconds",
+                 "first_response_business_seconds", "resolution_seconds", "resolution_business_seconds",
+                 "reopen_count", "staff_reply_count")
+RATING_FIELDS = ("ticket_id", "requested_at", "agent_id", "score", "lapsed_at")
+# Ticket facts a rating's cell depends on: moving them moves the ticket's ratings too.
+RATING_TICKET_FIELDS = ("category_id", "priority", "first_response_seconds", "first_response_business_seconds")
+
+
+class TicketFacts(NamedTuple):
+    created_at: datetime
+    category_id: int | None
+    priority: Priority | str
+    assignee_id: int | None
+    status: TicketStatus | str
+    resolved_at: datetime | None
+    first_response_at: datetime | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_seconds: int | None
+    first_response_business_seconds: int | None
+    resolution_seconds: int | None
+    resolution_business_seconds: int | None
+    reopen_count: int
+    staff_reply_count: int
+
+
+class RatingFacts(NamedTuple):
+    ticket_id: int
+    requested_at: datetime
+    agent_id: int | None
+    score: int | None
+    lapsed_at: datetime | None
+
+
+@dataclass
+class Part:
+    """One row's contribution to one cell."""
+
+    table: Table
+    key: tuple[date, int, str, int]
+    counts: dict[str, int]
+    values: dict[str, float] = field(default_factory=dict)
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone)
+
+
+def first_response_band(seconds: float) -> int:
+    """0: under 1 hour, 1: 1-4 hours, 2: 4-24 hours, 3: over 24 hours."""
+    for band, hours in enumerate(FIRST_RESPONSE_BAND_HOURS):
+        if seconds < hours * 3600:
+            return band
+    return len(FIRST_RESPONSE_BAND_HOURS)
+
+
+def ticket_parts(t: TicketFacts, zone: ZoneInfo) -> list[Part]:
+    """What one ticket adds: to the cell of the day it was raised and, when resolved, to the cell
+    of the day it was resolved. (An unanswered open ticket whose first-response target has passed
+    is a missed target, but only from the moment it passes: the report counts those live.)"""
+    category = t.category_id if t.category_id is not None else NO_ONE
+    priority = Priority(t.priority).value
+    assignee = t.assignee_id if t.assignee_id is not None else NO_ONE
+    raised = _local(t.created_at, zone)
+    done = t.first_response_at or t.resolved_at
+    decided = t.first_response_due_at is not None and done is not None
+    created = {"created": 1, f"status_{TicketStatus(t.status).value}": 1, f"hour_{raised.hour:02d}": 1,
+               "first_response_decided": int(decided),
+               "first_response_met": int(decided and done <= t.first_response_due_at),
+               "ever_resolved": int(t.resolved_at is not None or t.reopen_count > 0),
+               "reopened": int(t.reopen_count > 0)}
+    values = {}
+    if t.first_response_seconds is not None:
+        values["first_response_values"] = float(t.first_response_seconds)
+    if t.first_response_business_seconds is not None:
+        values["first_response_business_values"] = float(t.first_response_business_seconds)
+    parts = [Part(report_cells, (raised.date(), category, priority, assignee), created, values)]
+    if t.resolved_at is not None:
+        due = t.resolution_due_at
+        resolved = {"resolved": 1, "resolution_decided": int(due is not None),
+                    "resolution_met": int(due is not None and t.resolved_at <= due),
+                    "one_touch": int(t.staff_reply_count == 1 and t.reopen_count == 0)}
+        values = {}
+        if t.resolution_seconds is not None:
+            values["resolution_values"] = float(t.resolution_seconds)
+        if t.resolution_business_seconds is not None:
+            values["resolution_business_values"] = float(t.resolution_business_seconds)
+        day = _local(t.resolved_at, zone).date()
+        parts.append(Part(report_cells, (day, category, priority, assignee), resolved, values))
+    return parts
+
+
+def rating_parts(r: RatingFacts, t: TicketFacts, zone: ZoneInfo) -> list[Part]:
+    """What one rating request adds (nothing once withdrawn by a reopen): the request, the answer
+    and its score, and the answer again under the band of the ticket's first response."""
+    if r.lapsed_at is not None:
+        return []
+    counts = {"requests": 1}
+    if r.score is not None:
+        counts.update(rated=1, score_sum=int(r.score), happy=int(r.score >= 4))
+        for basis, seconds in (("calendar", t.first_response_seconds),
+                               ("business", t.first_response_business_seconds)):
+            if seconds is not None:
+                prefix = f"{basis}_band{first_response_band(seconds)}"
+                counts.update({f"{prefix}_rated": 1, f"{prefix}_score_sum": int(r.score),
+                               f"{prefix}_happy": int(r.score >= 4)})
+    key = (_local(r.requested_at, zone).date(), t.category_id if t.category_id is not None else NO_ONE,
+           Priority(t.priority).value, r.agent_id if r.agent_id is not None else NO_ONE)
+    return [Part(rating_cells, key, counts)]
+
+
+# --- writing cells ---------------------------------------------------------------------------
+
+_KEYS = {report_cells.name: ("day", "category_id", "priority", "assignee_id"),
+         rating_cells.name: ("day", "category_id", "priority", "agent_id")}
+_COUNTS = {report_cells.name: REPORT_CELL_COUNTS, rating_cells.name: RATING_CELL_COUNTS}
+_VALUES = {report_cells.name: REPORT_CELL_VALUES, rating_cells.name: ()}
+_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class _Change:
+    """The net change to one cell: counts to add, values to add and to take out."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = defaultdict(int)
+        self.added: dict[str, list[float]] = defaultdict(list)
+        self.removed: dict[str, list[float]] = defaultdict(list)
+
+    def is_nothing(self) -> bool:
+        return (not any(self.counts.values())
+                and all(sorted(self.added[c]) == sorted(self.removed[c]) for c in set(self.added) | set(self.removed)))
+
+
+def _changes(removed: Iterable[Part], added: Iterable[Part]) -> dict[tuple[str, tuple], _Change]:
+    changes: dict[tuple[str, tuple], _Change] = defaultdict(_Change)
+    for sign, parts in ((-1, removed), (1, added)):
+        for part in parts:
+            change = changes[(part.table.name, part.key)]
+            for name, n in part.counts.items():
+                change.counts[name] += sign * n
+            for name, value in part.values.items():
+                (change.added if sign > 0 else change.removed)[name].append(value)
+    return changes
+
+
+def _key_condition(table: Table, key: tuple):
+    return and_(*(table.c[name] == value for name, value in zip(_KEYS[table.name], key, strict=True)))
+
+
+def apply(connection: Connection, removed: Iterable[Part], added: Iterable[Part]) -> None:
+    """Take `removed` out of their cells and put `added` in, one locked row per cell (in key
+    order, so two writers never wait on each other in a circle). A cell left empty goes."""
+    tables = {report_cells.name: report_cells, rating_cells.name: rating_cells}
+    for (name, key), change in sorted(_changes(removed, added).items(), key=lambda item: (item[0][0], item[0][1])):
+        if change.is_nothing():
+            continue
+        table = tables[name]
+        where = _key_condition(table, key)
+        connection.execute(_INSERT[connection.dialect.name](table).values(dict(zip(_KEYS[name], key, strict=True)))
+                           .on_conflict_do_nothing())
+        row = connection.execute(select(table).where(where).with_for_update()).one()._mapping
+        counts = {c: row[c] + change.counts.get(c, 0) for c in _COUNTS[name]}
+        values = {}
+        for c in _VALUES[name]:
+            stored = np.frombuffer(row[c] or b"", dtype=VALUE_DTYPE).tolist()
+            for value in change.removed.get(c, ()):
+                if value in stored:  # absent only on an install whose cells are still pending
+                    stored.remove(value)
+            stored.extend(change.added.get(c, ()))
+            values[c] = np.asarray(stored, dtype=VALUE_DTYPE).tobytes()
+        if not any(counts.values()) and not any(values.values()):
+            connection.execute(delete(table).where(where))
+        else:
+            connection.execute(table.update().where(where).values(**counts, **values))
+
+
+def rebuild(session: Session, *, clear_pending: bool = True) -> int:
+    """Every cell again from the tickets and ratings, in the caller's transaction; returns the
+    number of tickets counted. Afterwards analytics stops warning that cells are pending (unless
+    told not to: inside a flush, no setting can be written through the session)."""
+    zone = report_zone(session)
+    connection = session.connection()
+    connection.execute(delete(report_cells))
+    connection.execute(delete(rating_cells))
+    tickets = 0
+    for table, rows in ((report_cells, _ticket_rows(connection)), (rating_cells, _rating_rows(connection))):
+        cells: dict[tuple, _Change] = defaultdict(_Change)
+        for facts in rows:
+            parts = ticket_parts(facts, zone) if table is report_cells else rating_parts(*facts, zone)
+            tickets += table is report_cells
+            for part in parts:
+                cell = cells[part.key]
+                for name, n in part.counts.items():
+                    cell.counts[name] += n
+                for name, value in part.values.items():
+                    cell.added[name].append(value)
+        _insert_cells(connection, table, cells)
+    if clear_pending:
+        clear_report_cells_pending(session)
+    return tickets
+
+
+def _insert_cells(connection: Connection, table: Table, cells: dict[tuple, _Change]) -> None:
+    name = table.name
+    batch = []
+    for key, cell in cells.items():
+        row = dict(zip(_KEYS[name], key, strict=True))
+        row.update({c: cell.counts.get(c, 0) for c in _COUNTS[name]})
+        row.update({c: np.asarray(cell.added.get(c, ()), dtype=VALUE_DTYPE).tobytes() for c in _VALUES[name]})
+        batch.append(row)
+        if len(batch) >= 2_000:
+            connection.execute(table.insert(), batch)
+            batch = []
+    if batch:
+        connection.execute(table.insert(), batch)
+
+
+_TICKET_COLUMNS = [getattr(Ticket, name) for name in TICKET_FIELDS]
+_RATING_COLUMNS = [getattr(SatisfactionRating, name) for name in RATING_FIELDS]
+
+
+def _ticket_rows(connection: Connection, *conditions) -> Iterator[TicketFacts]:
+    result = connection.execute(select(*_TICKET_COLUMNS).where(*conditions).execution_options(
+        yield_per=REBUILD_BATCH))
+    for row in result:
+        yield TicketFacts(*row)
+
+
+def _rating_rows(connection: Connection, *conditions) -> Iterator[tuple[RatingFacts, TicketFacts]]:
+    result = connection.execute(
+        select(*_RATING_COLUMNS, *_TICKET_COLUMNS).join(Ticket, Ticket.id == SatisfactionRating.ticket_id)
+        .where(*conditions).execution_options(yield_per=REBUILD_BATCH))
+    n = len(RATING_FIELDS)
+    for row in result:
+        yield RatingFacts(*row[:n]), TicketFacts(*row[n:])
+
+
+# --- following ORM changes -------------------------------------------------------------------
+
+def _before(obj, name: str):
+    """The value `name` had when this flush began (its current value when unchanged)."""
+    state = obj._sa_instance_state
+    if name in state.committed_state:
+        value = state.committed_state[name]
+        return None if value is NO_VALUE else value
+    return getattr(obj, name)
+
+
+def _facts(cls, fields, obj, before: bool):
+    return cls(*((_before(obj, name) if before else getattr(obj, name)) for name in fields))
+
+
+def _changed(obj, fields) -> bool:
+    state = obj._sa_instance_state
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def _zone_of(raw: str | None) -> str:
+    try:
+        return BusinessHours.from_json(raw).timezone if raw else "UTC"
+    except (ValueError, KeyError, TypeError):
+        return "UTC"
+
+
+def _zone_changed(session: Session) -> bool:
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, AppSetting) and obj.key == BUSINESS_HOURS:
+            after = None if obj in session.deleted else obj.value
+            before = None if obj in session.new else _before(obj, "value")
+            if _zone_of(before) != _zone_of(after):
+                return True
+    return False
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_changes(session: Session, _flush_context) -> None:
+    """Put each flushed change of a ticket or a rating into the cells, in the same transaction."""
+    tickets: dict[int, tuple[TicketFacts | None, TicketFacts | None]] = {}
+    ratings: dict[int, tuple[RatingFacts | None, RatingFacts | None]] = {}
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Ticket | SatisfactionRating):
+            fields, cls, into = ((TICKET_FIELDS, TicketFacts, tickets) if isinstance(obj, Ticket)
+                                 else (RATING_FIELDS, RatingFacts, ratings))
+            if obj in session.new:
+                into[obj.id] = (None, _facts(cls, fields, obj, before=False))
+            elif obj in session.deleted:
+                into[obj.id] = (_facts(cls, fields, obj, before=True), None)
+            elif _changed(obj, fields):
+                into[obj.id] = (_facts(cls, fields, obj, before=True), _facts(cls, fields, obj, before=False))
+    if _zone_changed(session):
+        rebuild(session, clear_pending=False)
+        return
+    if not tickets and not ratings:
+        return
+    zone = report_zone(session)
+    connection = session.connection()
+    removed: list[Part] = []
+    added: list[Part] = []
+    for before, after in tickets.values():
+        removed += ticket_parts(before, zone) if before else []
+        added += ticket_parts(after, zone) if after else []
+    # Ratings move with their ticket's category, priority and first response.
+    moved = [ticket_id for ticket_id, (before, after) in tickets.items()
+             if before and after and any(getattr(before, f) != getattr(after, f) for f in RATING_TICKET_FIELDS)]
+    if moved:
+        for row in connection.execute(select(SatisfactionRating.id, *_RATING_COLUMNS)
+                                      .where(SatisfactionRating.ticket_id.in_(moved))):
+            ratings.setdefault(row[0], (RatingFacts(*row[1:]), RatingFacts(*row[1:])))
+    if ratings:
+        wanted = {r.ticket_id for pair in ratings.values() for r in pair if r} - set(tickets)
+        stored = {row[0]: TicketFacts(*row[1:]) for row in connection.execute(
+            select(Ticket.id, *_TICKET_COLUMNS).where(Ticket.id.in_(wanted)))} if wanted else {}
+        for before, after in ratings.values():
+            for rating, into, side in ((before, removed, 0), (after, added, 1)):
+                if rating is None:
+                    continue
+                ticket = tickets[rating.ticket_id][side] if rating.ticket_id in tickets else stored.get(rating.ticket_id)
+                if ticket is not None:
+                    into += rating_parts(rating, ticket, zone)
+    apply(connection, removed, added)
+
+
+def _load_old_values(*_args) -> None:
+    """Registered with active_history: a value set on a row loaded in an earlier transaction is
+    read first, so the flush listener knows what to take out of the old cell."""
+
+
+for _name in TICKET_FIELDS:
+    event.listen(getattr(Ticket, _name), "set", _load_old_values, active_history=True)
+for _name in RATING_FIELDS:
+    event.listen(getattr(SatisfactionRating, _name), "set", _load_old_values, active_history=True)
+event.listen(AppSetting.value, "set", _load_old_values, active_history=True)
+
+
+def ratings_written(session: Session, ticket: Ticket, *, before: list[RatingFacts],
+                    after: list[RatingFacts]) -> None:
+    """For ratings written by SQL statements, which no flush sees. They go in under the ticket's
+    facts as last flushed: if the ticket has changed since, the flush that writes it moves its
+    ratings from those facts to the new ones, like any other."""
+    facts = _facts(TicketFacts, TICKET_FIELDS, ticket, before=True)
+    zone = report_zone(session)
+    apply(session.connection(), [p for r in before for p in rating_parts(r, facts, zone)],
+          [p for r in after for p in rating_parts(r, facts, zone)])
+
+
+def rating_facts(rating: SatisfactionRating) -> RatingFacts:
+    return RatingFacts(*(getattr(rating, name) for name in RATING_FIELDS))
+
