@@ -127,18 +127,22 @@ class CellReader:
         return out
 
     def _cells_of(self, column: str) -> list[tuple[tuple, np.ndarray]]:
-        """(key, durations) of every cell of the range, read once per column and reader."""
+        """(key, durations) of every cell of the range. One read per reader fetches the first-response
+        and the resolution durations the filter counts in (the report wants both)."""
         if column not in self._durations:
+            columns = list(dict.fromkeys((column, self.filters.first_response_values,
+                                          self.filters.resolution_values)))
             c = report_cells.c
-            rows = self.session.execute(select(c.category_id, c.priority, c.assignee_id, c[column])
+            rows = self.session.execute(select(c.category_id, c.priority, c.assignee_id, *(c[n] for n in columns))
                                         .where(*self._conditions(report_cells))).all() if self.first <= self.last else []
-            cells = [((row[0], row[1], row[2]), np.frombuffer(row[3], dtype=VALUE_DTYPE)) for row in rows]
-            if self.tail is not None:
-                duration, moment = _TAIL_VALUES[column]
-                values = self.session.scalars(select(duration).where(
-                    in_range(moment, *self.tail), duration.is_not(None), *self.filters.conditions())).all()
-                cells.append(((None, None, None), np.asarray(values, dtype=float)))
-            self._durations[column] = cells
+            for i, name in enumerate(columns, start=3):
+                cells = [((row[0], row[1], row[2]), np.frombuffer(row[i], dtype=VALUE_DTYPE)) for row in rows]
+                if self.tail is not None:
+                    duration, moment = _TAIL_VALUES[name]
+                    values = self.session.scalars(select(duration).where(
+                        in_range(moment, *self.tail), duration.is_not(None), *self.filters.conditions())).all()
+                    cells.append(((None, None, None), np.asarray(values, dtype=float)))
+                self._durations[name] = cells
         return self._durations[column]
 
     def durations(self, column: str, group_by: str | None = None) -> dict:
