@@ -2,13 +2,14 @@
 aggregations and the queue's "show me those tickets" both use, so the two can never disagree."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, exists, false, func, or_
 
 from helpdesk.enums import OPEN_STATUSES
-from helpdesk.models import Ticket
+from helpdesk.models import FIRST_RESPONSE_BAND_HOURS, SatisfactionRating, Ticket
 
 
 class TicketFigure(StrEnum):
@@ -22,6 +23,7 @@ class TicketFigure(StrEnum):
     RESOLUTION_MISSED = "resolution_missed"
     ONE_TOUCH = "one_touch"
     REOPENED = "reopened"
+    RATED = "rated"  # a satisfaction answer, by the day it was asked for (the resolution)
 
     @property
     def label(self) -> str:
@@ -29,9 +31,12 @@ class TicketFigure(StrEnum):
 
     @property
     def dates(self) -> str:
-        """Which date puts a ticket in the range: "created", "resolved", or "now" (none)."""
+        """Which date puts a ticket in the range: "created", "resolved", "rated" (when its rating
+        was asked for), or "now" (none)."""
         if self == TicketFigure.OPEN:
             return "now"
+        if self == TicketFigure.RATED:
+            return "rated"
         if self in (TicketFigure.RESOLVED, TicketFigure.RESOLUTION_MET, TicketFigure.RESOLUTION_MISSED,
                     TicketFigure.ONE_TOUCH):
             return "resolved"
@@ -45,6 +50,7 @@ _LABELS = {
     TicketFigure.FIRST_RESPONSE_MISSED: "First response SLA missed",
     TicketFigure.RESOLUTION_MET: "Resolved within the SLA", TicketFigure.RESOLUTION_MISSED: "Resolution SLA missed",
     TicketFigure.ONE_TOUCH: "Resolved in one touch", TicketFigure.REOPENED: "Reopened",
+    TicketFigure.RATED: "Rated by the customer",
 }
 
 
@@ -66,11 +72,59 @@ def one_touch():
     return and_(Ticket.staff_reply_count == 1, Ticket.reopen_count == 0)
 
 
+def local_hour_windows(since: datetime, until: datetime, weekday: int, hour: int,
+                       zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The UTC stretches of [since, until) that are `hour` o'clock on a `weekday` (0 = Monday) on
+    `zone`'s clocks: one per such day, an hour long (two when the clocks go back, none when that
+    hour is skipped), as the arrivals heatmap counts them."""
+    windows = []
+    day = since.astimezone(zone).date()
+    while (start := datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)) < until:
+        if day.weekday() == weekday:
+            # The next local hour's start: across a change of the clocks that is 0 or 2 hours later.
+            nxt = datetime.combine(day, time(hour + 1), tzinfo=zone) if hour < 23 else \
+                datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+            lo, hi = max(start, since), min(nxt.astimezone(UTC), until)
+            if lo < hi:
+                windows.append((lo, hi))
+        day += timedelta(days=1)
+    return windows
+
+
+def first_response_band_condition(band: int, business_time: bool):
+    """First response in band `band` of FIRST_RESPONSE_BAND_HOURS (0: under the first limit; the
+    last: at or over the last one), in business or calendar time."""
+    seconds = Ticket.first_response_business_seconds if business_time else Ticket.first_response_seconds
+    limits = [hours * 3600 for hours in FIRST_RESPONSE_BAND_HOURS]
+    out = [seconds.is_not(None)]
+    if band > 0:
+        out.append(seconds >= limits[band - 1])
+    if band < len(limits):
+        out.append(seconds < limits[band])
+    return and_(*out)
+
+
+def _rated(since: datetime | None, until: datetime | None):
+    """An answer not withdrawn, asked for in [since, until)."""
+    r = SatisfactionRating
+    conditions = [r.ticket_id == Ticket.id, r.score.is_not(None), r.lapsed_at.is_(None)]
+    if since is not None:
+        conditions.append(r.requested_at >= since)
+    if until is not None:
+        conditions.append(r.requested_at < until)
+    return exists().where(*conditions)
+
+
 def figure_conditions(figure: TicketFigure, since: datetime | None, until: datetime | None,
-                      now: datetime) -> list:
+                      now: datetime, *, weekday: int | None = None, hour: int | None = None,
+                      zone: ZoneInfo | None = None) -> list:
     """The tickets `figure` counts with its date in [since, until) (no bound where None); for the
-    open tickets, whose date is "now", since and until bound when they were raised (an age band)."""
+    open tickets, whose date is "now", since and until bound when they were raised (an age band).
+    With a weekday and an hour (and since and until), only the date's stretches at that hour of
+    that weekday on `zone`'s clocks: one cell of the arrivals heatmap."""
     figure = TicketFigure(figure)
+    if figure == TicketFigure.RATED:
+        return [_rated(since, until)]
     conditions: list = []
     date_column = {"created": Ticket.created_at, "resolved": Ticket.resolved_at,
                    "now": Ticket.created_at}[figure.dates]
@@ -80,6 +134,10 @@ def figure_conditions(figure: TicketFigure, since: datetime | None, until: datet
         conditions.append(date_column >= since)
     if until is not None:
         conditions.append(date_column < until)
+    if weekday is not None and hour is not None and since is not None and until is not None and zone is not None:
+        windows = local_hour_windows(since, until, weekday, hour, zone)
+        conditions.append(or_(*(and_(date_column >= lo, date_column < hi) for lo, hi in windows))
+                          if windows else false())
     decided, met = first_response_decided(now)
     conditions += {
         TicketFigure.CREATED: [],

@@ -17,10 +17,11 @@ from helpdesk.access import ensure_staff, get_by_id, is_plausible_id, plausible_
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import OPEN_STATUSES, PRIORITY_RANK, RUNNING_CLOCK_STATUSES, Priority, TicketStatus
-from helpdesk.models import Category, Ticket, User, format_reference, parse_reference
+from helpdesk.models import FIRST_RESPONSE_BAND_HOURS, Category, Ticket, User, format_reference, parse_reference
 from helpdesk.search import text_index
+from helpdesk.settings import report_zone
 from helpdesk.sla import clock
-from helpdesk.tickets.figures import TicketFigure, figure_conditions
+from helpdesk.tickets.figures import TicketFigure, figure_conditions, first_response_band_condition
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -71,6 +72,12 @@ class QueueFilters:
     figure: TicketFigure | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # One cell of the arrivals heatmap: that weekday (0 = Monday) and hour in the report zone.
+    weekday: int | None = None
+    hour: int | None = None
+    # One bar of "satisfaction by first response": that band of the first response (0 = fastest).
+    response_band: int | None = None
+    business_time: bool = False  # the band in business hours, not calendar time
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,21 @@ def _filter_conditions(session: Session, filters: QueueFilters, now: datetime) -
     errors = {}
     conditions = []
     if filters.figure is not None:
-        conditions += figure_conditions(TicketFigure(filters.figure), filters.since, filters.until, now)
+        if filters.weekday is not None and not 0 <= filters.weekday <= 6:
+            errors["weekday"] = "Choose a weekday from 0 (Monday) to 6 (Sunday)."
+        if filters.hour is not None and not 0 <= filters.hour <= 23:
+            errors["hour"] = "Choose an hour from 0 to 23."
+        if (filters.weekday is None) != (filters.hour is None) or (
+                filters.weekday is not None and (filters.since is None or filters.until is None)):
+            errors["weekday"] = "A weekday and an hour go together, within a date range (since and until)."
+        if filters.response_band is not None:
+            if not 0 <= filters.response_band <= len(FIRST_RESPONSE_BAND_HOURS):
+                errors["response_band"] = f"Choose a first-response band from 0 to {len(FIRST_RESPONSE_BAND_HOURS)}."
+            else:
+                conditions.append(first_response_band_condition(filters.response_band, filters.business_time))
+        if not errors:
+            conditions += figure_conditions(TicketFigure(filters.figure), filters.since, filters.until, now,
+                                            weekday=filters.weekday, hour=filters.hour, zone=report_zone(session))
     if filters.statuses:
         conditions.append(Ticket.status.in_([TicketStatus(s) for s in filters.statuses]))
     if filters.priorities:

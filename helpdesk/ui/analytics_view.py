@@ -109,14 +109,16 @@ def kpi_grid(current: Kpis, previous: Kpis, *, versus: str) -> None:
 def chart_card(name: str, figure: go.Figure | None, data: pd.DataFrame, *, empty: str | None = None,
                table: pd.DataFrame | None = None, height: int = CHART_HEIGHT,
                links: Sequence[tuple[str, dict | None]] = (),
-               on_pick: Callable[[int, int], tuple[str, dict | None] | None] | None = None) -> None:
+               on_pick: Callable[[int, int], tuple[str, dict | None] | None] | None = None,
+               pickable: int | None = None) -> None:
     """A chart with its title, what its dates mean, the definition, and its data (table and CSV).
-    links: the tickets the whole chart counts; on_pick(row of `data`, trace number): the tickets of
-    one clicked bar or cell, as a link, or None."""
+    links: the tickets the whole chart counts; on_pick(point number, trace number): the tickets of
+    one clicked bar or cell, as a link, or None. A point is a row of `data` unless `pickable` says
+    how many points there are (a grid drawn from a wide table)."""
     definition = DEFINITIONS[name]
     with st.container(border=True, key=f"analytics_card_{name}"):
         st.subheader(definition.title, anchor=False)
-        st.caption(definition.dates_phrase + (" Click a bar to list its tickets." if on_pick and not empty else ""))
+        st.caption(definition.dates_phrase + (" Click a bar or a cell to list its tickets." if on_pick and not empty else ""))
         if empty:
             st.info(empty, icon=":material/info:")
         elif figure is not None:
@@ -128,7 +130,8 @@ def chart_card(name: str, figure: go.Figure | None, data: pd.DataFrame, *, empty
                                     config={"displaylogo": False, "responsive": True})
             points = (state or {}).get("selection", {}).get("points", []) if on_pick else []
             row = _point_row(points[0]) if points else None
-            picked = on_pick(row, points[0].get("curve_number", 0)) if row is not None and row < len(data) else None
+            picked = on_pick(row, points[0].get("curve_number", 0)) \
+                if row is not None and row < (len(data) if pickable is None else pickable) else None
             if picked is not None:
                 queue_link(*picked)
         with st.expander("What this counts, and the numbers", key=f"analytics_about_{name}"):
@@ -145,7 +148,8 @@ def chart_card(name: str, figure: go.Figure | None, data: pd.DataFrame, *, empty
 
 def queue_params(figure: TicketFigure, period: Period | None, filters: TicketFilter, *,
                  since=None, until=None, status: TicketStatus | None = None, category_id: int | None = None,
-                 agent_id: int | None = None, priority=None) -> dict[str, str] | None:
+                 agent_id: int | None = None, priority=None, weekday: int | None = None,
+                 hour: int | None = None, response_band: int | None = None) -> dict[str, str] | None:
     """The queue address listing exactly the tickets `figure` counts (None when the queue can't
     say it: it filters on one agent at most)."""
     agents = (agent_id,) if agent_id is not None else filters.agent_ids
@@ -169,6 +173,12 @@ def queue_params(figure: TicketFigure, period: Period | None, filters: TicketFil
         params["agent"] = str(agents[0])
     if status is not None:
         params["status"] = status.value
+    if weekday is not None and hour is not None:
+        params["weekday"], params["hour"] = str(weekday), str(hour)
+    if response_band is not None:
+        params["band"] = str(response_band)
+        if filters.business_time:
+            params["business"] = "1"
     return params
 
 

@@ -4,10 +4,12 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from helpdesk.analytics.charts import FIRST_RESPONSE_BANDS
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import format_reference
+from helpdesk.settings import report_zone
 from helpdesk.tickets.assignment import list_assignable_agents
 from helpdesk.tickets.bulk import bulk_update
 from helpdesk.tickets.categories import list_categories
@@ -26,10 +28,13 @@ from helpdesk.ui.ticket_table import clear_choice, ticket_table
 
 TICKET_PAGE = "pages/agent/ticket.py"
 PAGE_SIZES = [25, 50, 100]
+DATE_WORDS = {"created": "raised", "resolved": "resolved", "rated": "rating asked for"}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 LAST_MOMENT = 253_402_300_799  # 9999-12-31 23:59:59 UTC in epoch seconds: past 2038, within datetime
 FILTER_KEYS = {"queue_search": "", "queue_status": [], "queue_priority": [], "queue_category": [],
                "queue_assignee": None, "queue_created_from": None, "queue_created_to": None,
-               "queue_figure": None, "queue_since": None, "queue_until": None}
+               "queue_figure": None, "queue_since": None, "queue_until": None, "queue_weekday": None,
+               "queue_hour": None, "queue_response_band": None, "queue_business": None}
 EMPTY_VIEW = {
     QueueView.MY_OPEN: "Nothing is assigned to you right now. Unassigned tickets are waiting for someone "
                        "to claim them.",
@@ -54,6 +59,12 @@ ADDRESS_FIELDS = [
     enum_field("queue_figure", "figure", TicketFigure, widget=False),
     int_field("queue_since", "since", maximum=LAST_MOMENT, widget=False),
     int_field("queue_until", "until", maximum=LAST_MOMENT, widget=False),
+    # One cell of the arrivals heatmap: a weekday (0 = Monday) and an hour, in the report zone.
+    int_field("queue_weekday", "weekday", minimum=0, maximum=6, widget=False),
+    int_field("queue_hour", "hour", minimum=0, maximum=23, widget=False),
+    # One bar of "satisfaction by first response": its band, in business hours or not.
+    int_field("queue_response_band", "band", minimum=0, maximum=9, widget=False),
+    int_field("queue_business", "business", minimum=0, maximum=1, widget=False),
 ]
 
 
@@ -87,6 +98,7 @@ with db_session() as session:
         st.warning("The queue is for support staff.")
         st.stop()
     watches_all = user.role.reads_reports  # managers and admins start on the whole backlog
+    report_zone_name = report_zone(session).key  # whose clocks an analytics heatmap cell means
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
     categories = {c.id: c.name if c.is_active else f"{c.name} (retired)"
                   for c in list_categories(session=session, actor=user, include_inactive=True)}
@@ -148,17 +160,24 @@ with st.expander("More filters: status, priority, category, agent, created", ico
 figure = st.session_state.get("queue_figure")
 since, until = (datetime.fromtimestamp(st.session_state[k], UTC) if st.session_state.get(k) else None
                 for k in ("queue_since", "queue_until"))
+weekday, hour = st.session_state.get("queue_weekday"), st.session_state.get("queue_hour")
+response_band, business_time = st.session_state.get("queue_response_band"), bool(st.session_state.get("queue_business"))
 if figure is not None:
     # What the analytics page counted, in words, and the way back to the ordinary queue.
     span = "" if figure.dates == "now" else (
-        f", {'raised' if figure.dates == 'created' else 'resolved'} "
-        f"{when(since) if since else 'any time'} – {when(until) if until else 'now'}")
+        f", {DATE_WORDS[figure.dates]} {when(since) if since else 'any time'} – {when(until) if until else 'now'}")
+    if weekday is not None and hour is not None:
+        span += f", only {WEEKDAY_NAMES[weekday]}s {hour:02d}:00–{(hour + 1) % 24:02d}:00 ({report_zone_name})"
+    if response_band is not None and response_band < len(FIRST_RESPONSE_BANDS):
+        span += (f", first response {FIRST_RESPONSE_BANDS[response_band][1].lower()}"
+                 f" ({'business hours' if business_time else 'calendar time'})")
     note_col, clear_col = st.columns([4, 1], vertical_alignment="center")
     note_col.info(f"From the analytics: {figure.label}{span}, with the filters below.", icon=":material/monitoring:")
     clear_col.button("Show the whole queue", key="queue_clear_figure", on_click=clear_filters, icon=":material/close:")
 filters = QueueFilters(statuses=tuple(statuses), priorities=tuple(priorities), category_ids=tuple(category_ids),
                        assignee_id=assignee_id, created_from=created_from, created_to=created_to, text=search,
-                       figure=figure, since=since, until=until)
+                       figure=figure, since=since, until=until, weekday=weekday, hour=hour,
+                       response_band=response_band, business_time=business_time)
 filtered = filters != QueueFilters()
 
 # --- one page of rows -------------------------------------------------------------------
@@ -174,6 +193,9 @@ except ValidationError as exc:
         field_error(exc.field_errors, "text")
     with dates_error:
         field_error(exc.field_errors, "created_to")
+    for name in ("weekday", "hour", "response_band"):  # only from an edited address: the analytics links send valid ones
+        if name in exc.field_errors:
+            st.error(exc.field_errors[name], icon=":material/error:")
     st.stop()
 
 if direct is not None and direct[0] not in {r.id for r in queue.rows}:

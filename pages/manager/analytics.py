@@ -211,12 +211,29 @@ chart_card("per_agent", figure, per_agent, table=agent_table, height=max(320, 60
 left, right = st.columns(2)
 with left:
     arrivals = report.arrivals
-    figure = go.Figure(go.Heatmap(z=arrivals.to_numpy(), x=[f"{h:02d}" for h in arrivals.columns], y=list(arrivals.index),
-                                  colorscale="Blues", hovertemplate="%{y} %{x}:00 — %{z} tickets<extra></extra>"))
-    figure.update_layout(yaxis=dict(autorange="reversed"), xaxis=dict(title=f"Hour ({zone_name})"))
+    grid = arrivals.to_numpy()
+    # Drawn as squares on a scatter, not a Heatmap trace: Plotly lets a scatter's points be
+    # picked (a heatmap's cells can't be), so a cell opens its tickets like any bar.
+    cells = [(d, h) for d in range(7) for h in range(24)]
+    figure = go.Figure(go.Scatter(
+        x=[f"{h:02d}" for _, h in cells], y=[arrivals.index[d] for d, _ in cells], mode="markers",
+        marker=dict(symbol="square", size=15, color=[int(grid[d][h]) for d, h in cells], colorscale="Blues",
+                    showscale=True, line=dict(width=0)),
+        customdata=[int(grid[d][h]) for d, h in cells],
+        hovertemplate="%{y} %{x}:00 — %{customdata} tickets<extra></extra>"))
+    figure.update_layout(yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=list(arrivals.index)),
+                         xaxis=dict(title=f"Hour ({zone_name})", categoryorder="array",
+                                    categoryarray=[f"{h:02d}" for h in range(24)]))
+
+    def pick_hour(point, curve):
+        weekday, hour = cells[point]
+        return (f"The {int(grid[weekday][hour]):,} tickets raised on {arrivals.index[weekday]} at {hour:02d}:00 "
+                f"({zone_name}) in the range",
+                queue_params(F.CREATED, period, filters, weekday=weekday, hour=hour))
+
     chart_card("arrivals", figure, arrivals.rename(columns=lambda h: f"{h:02d}:00").reset_index(names="weekday"),
-               empty=None if arrivals.to_numpy().sum() else "No ticket was raised in this range.",
-               links=[("Raised in the range", queue_params(F.CREATED, period, filters))])
+               empty=None if grid.sum() else "No ticket was raised in this range.", on_pick=pick_hour,
+               pickable=len(cells), links=[("Raised in the range", queue_params(F.CREATED, period, filters))])
 with right:
     statuses = report.statuses
     status_order = list(TicketStatus)
@@ -266,11 +283,25 @@ with left:
                                marker_color="rgba(31,119,180,0.3)")])
     figure.update_layout(yaxis=dict(title="Rated 4-5", tickformat=".0%", range=[0, 1]),
                          yaxis2=dict(title="Answers", overlaying="y", side="right", rangemode="tozero", tickformat=",d"))
-    chart_card("satisfaction_over_time", figure, over_time, empty=no_ratings)
+    buckets = period.buckets()
+
+    def pick_rated_bucket(row, curve):
+        day, lo, hi = buckets[row]
+        return (f"The {int(over_time.iloc[row]['answers']):,} tickets rated for resolutions in the "
+                f"{period.bucket.value} of {day:%d %b}", queue_params(F.RATED, None, filters, since=lo, until=hi))
+
+    chart_card("satisfaction_over_time", figure, over_time, empty=no_ratings, on_pick=pick_rated_bucket,
+               links=[("Rated in the range", queue_params(F.RATED, period, filters))])
 with right:
     by_response = report.satisfaction_by_first_response
     figure = go.Figure(go.Bar(x=by_response["first_response"], y=by_response["share_4_5"], marker_color=RESOLVED,
                               customdata=by_response["answers"],
                               hovertemplate="%{x}: %{y:.0%} rated 4-5 (n=%{customdata})<extra></extra>"))
     figure.update_layout(yaxis=dict(title="Rated 4-5", tickformat=".0%", range=[0, 1]))
-    chart_card("satisfaction_by_first_response", figure, by_response, empty=no_ratings)
+    def pick_band(row, curve):
+        return (f"The {int(by_response.iloc[row]['answers']):,} tickets rated whose first response came "
+                f"{by_response.iloc[row]['first_response'].lower()}",
+                queue_params(F.RATED, period, filters, response_band=row))
+
+    chart_card("satisfaction_by_first_response", figure, by_response, empty=no_ratings, on_pick=pick_band,
+               links=[("Rated in the range", queue_params(F.RATED, period, filters))])

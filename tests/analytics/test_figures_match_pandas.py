@@ -245,3 +245,40 @@ def test_each_figure_lists_in_the_queue_exactly_the_tickets_it_counts(world):
                 listed = list_queue(session=session, actor=session.get(User, reader.id), view=QueueView.ALL_TICKETS,
                                     filters=queue_filters, page_size=100, now=now)
             assert listed.total == count, (figure, filters)
+        # Every cell of the arrivals heatmap (weekday x hour, across the clock change) lists its own.
+        for weekday in range(7):
+            for hour in range(24):
+                queue_filters = QueueFilters(figure=F.CREATED, since=period.start, until=period.end,
+                                             weekday=weekday, hour=hour, priorities=filters.get("priorities", ()),
+                                             assignee_id=filters.get("agent_ids", (None,))[0])
+                with session_scope(desk.engine) as session:
+                    listed = list_queue(session=session, actor=session.get(User, reader.id),
+                                        view=QueueView.ALL_TICKETS, filters=queue_filters, page_size=1, now=now)
+                assert listed.total == report.arrivals.iloc[weekday, hour], (weekday, hour, filters)
+        assert report.arrivals.to_numpy().sum() == k.created
+        # Satisfaction: each bucket's and each first-response band's answers (one per ticket here).
+        picks = [({"since": lo, "until": hi}, report.satisfaction_over_time["answers"][i])
+                 for i, (_, lo, hi) in enumerate(period.buckets())]
+        picks += [({"since": period.start, "until": period.end, "response_band": band},
+                   report.satisfaction_by_first_response["answers"][band]) for band in range(4)]
+        assert sum(n for _, n in picks) > 0
+        for pick, count in picks:
+            queue_filters = QueueFilters(figure=F.RATED, priorities=filters.get("priorities", ()),
+                                         assignee_id=filters.get("agent_ids", (None,))[0], **pick)
+            with session_scope(desk.engine) as session:
+                listed = list_queue(session=session, actor=session.get(User, reader.id),
+                                    view=QueueView.ALL_TICKETS, filters=queue_filters, page_size=1, now=now)
+            assert listed.total == count, (pick, filters)
+
+
+def test_local_hour_windows_follow_the_clocks():
+    """Sunday 29 March 2026, Amsterdam: 02:00-03:00 does not exist; 25 October: it happens twice."""
+    from helpdesk.tickets.figures import local_hour_windows
+
+    spring = local_hour_windows(datetime(2026, 3, 23, tzinfo=UTC), datetime(2026, 4, 6, tzinfo=UTC), 6, 2, ZONE)
+    assert spring == [(datetime(2026, 4, 5, 0, tzinfo=UTC), datetime(2026, 4, 5, 1, tzinfo=UTC))]  # 29th: none
+    autumn = local_hour_windows(datetime(2026, 10, 24, tzinfo=UTC), datetime(2026, 10, 26, tzinfo=UTC), 6, 2, ZONE)
+    assert autumn == [(datetime(2026, 10, 25, 0, tzinfo=UTC), datetime(2026, 10, 25, 2, tzinfo=UTC))]  # two hours
+    cut = local_hour_windows(datetime(2026, 3, 23, 9, 30, tzinfo=UTC), datetime(2026, 3, 23, 10, 15, tzinfo=UTC),
+                             0, 10, ZONE)
+    assert cut == [(datetime(2026, 3, 23, 9, 30, tzinfo=UTC), datetime(2026, 3, 23, 10, 0, tzinfo=UTC))]

@@ -87,6 +87,24 @@ def test_a_manager_reads_the_charts_and_opens_one_numbers_tickets(demo, browser,
         picked.wait_for()
         page.screenshot(path=screenshots / "analytics_picked_bar.png")
 
+        # A square of the arrivals heatmap (Wednesday, 14:00) lists the tickets raised in that hour.
+        arrivals = keyed(page, "analytics_chart_arrivals")
+        arrivals.scroll_into_view_if_needed()
+        square = arrivals.locator(".scatterlayer .point").nth(2 * 24 + 14).bounding_box()
+        act(page, lambda: page.mouse.click(square["x"] + square["width"] / 2, square["y"] + square["height"] / 2))
+        cell = keyed(page, "analytics_card_arrivals").get_by_role(
+            "link", name=re.compile(r"The [\d,]+ tickets raised on Wed at 14:00 \(UTC\) in the range"))
+        cell.wait_for()
+        in_cell = int(re.search(r"The ([\d,]+)", cell.inner_text()).group(1).replace(",", ""))
+        assert in_cell > 0  # the demo's customers write in office hours
+        click(page, cell)
+        page.locator("[data-testid='stMain'] h1", has_text="Queue").wait_for()
+        settle(page)
+        assert page.get_by_text(re.compile(r"only Wednesdays 14:00–15:00 \(UTC\)")).is_visible()
+        headline = page.get_by_text(re.compile(r"All tickets: [\d,]+ tickets?")).inner_text()
+        assert int(re.search(r"All tickets: ([\d,]+)", headline).group(1).replace(",", "")) == in_cell
+        open_analytics(page, demo)
+
         open_now = int(metric_value(page, "Open backlog").replace(",", ""))
         keyed(page, "analytics_kpi_definitions").get_by_text("What these numbers count").click()
         link = keyed(page, "analytics_links_backlog").get_by_role("link", name="Open now")

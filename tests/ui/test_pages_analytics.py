@@ -194,3 +194,40 @@ def test_an_upgraded_install_is_told_its_older_tickets_have_no_times_yet(app_des
         session.add(AppSetting(key="metrics_pending", value="yes"))
     at = open_app(manager, page=PAGE)
     assert any("Run `python -m helpdesk rebuild-metrics` once" in m for m in messages(at, "warning"))
+
+
+def test_a_heatmap_cell_opens_the_queue_on_that_weekday_and_hour(app_desk, busy, manager):
+    """Busy raised two tickets on Monday between 09:00 and 10:00 (UTC: no business hours set)."""
+    from helpdesk.analytics.period import local_midnight
+    from zoneinfo import ZoneInfo
+    start = local_midnight(busy_day(), ZoneInfo("UTC"))
+    queue = open_app(manager)
+    queue.query_params.update({"view": "all", "figure": "created", "since": str(int(start.timestamp()) - 7 * 86400),
+                               "until": str(int(start.timestamp()) + 86400), "weekday": "0", "hour": "9"})
+    queue.switch_page("pages/agent/queue.py").run()
+    assert not queue.exception
+    text = page_text(queue)
+    assert "only Mondays 09:00–10:00 (UTC)" in text
+    assert "All tickets: 2 tickets" in text
+    # An address edited by hand to an hour without a weekday says what is wrong instead of listing.
+    queue.query_params.pop("weekday")
+    queue.switch_page("pages/agent/queue.py").run()
+    assert "A weekday and an hour go together, within a date range (since and until)." in messages(queue, "error")
+
+
+def test_the_heatmaps_cells_can_be_picked_like_bars(app_desk, busy, manager):
+    """Plotly can't pick a Heatmap trace's cells; the page draws squares on a scatter, which it can."""
+    import json
+    at = open_app(manager, page=PAGE)
+    charts = {c.key: c for c in at.get("plotly_chart")}
+    arrivals = charts["analytics_chart_arrivals"]
+    assert list(arrivals.proto.selection_mode) == list(charts["analytics_chart_volume"].proto.selection_mode) != []
+    assert list(charts["analytics_chart_forecast"].proto.selection_mode) == []  # a projection: nothing to list
+    [trace] = json.loads(arrivals.proto.spec)["data"]
+    assert trace["type"] == "scatter" and len(trace["x"]) == 7 * 24
+    assert sum(trace["customdata"]) == 5  # every ticket busy raised, in its weekday and hour
+
+
+def busy_day():
+    from datetime import date
+    return date(2026, 11, 30)
