@@ -1,17 +1,13 @@
-"""SQL pieces the reports share: the ticket filter, a list of time buckets as a table, and
-seconds between two timestamps, portable between SQLite and PostgreSQL."""
+"""SQL pieces the reports share: the ticket filter, a date range, a conditional count."""
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, and_, case, func, literal, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, case, func
 
 from helpdesk.enums import Priority
-from helpdesk.models import Ticket, UTCDateTime
+from helpdesk.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -56,38 +52,3 @@ def in_range(column, start: datetime, end: datetime):
 def count_where(condition):
     """How many rows of the group meet `condition` (0, not NULL, for an empty group)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def bucket_table(rows: Sequence[tuple[int, datetime, datetime, datetime, int]], name: str = "buckets"):
-    """(index, UTC start, UTC end, shift_at, shift seconds) rows as a subquery with columns
-    i, lo, hi, shift_at, shift. One compound SELECT: SQLite has no column names for VALUES."""
-    parts = [select(literal(i, Integer()).label("i"), literal(lo, UTCDateTime()).label("lo"),
-                    literal(hi, UTCDateTime()).label("hi"), literal(shift_at, UTCDateTime()).label("shift_at"),
-                    literal(shift, Integer()).label("shift"))
-             for i, lo, hi, shift_at, shift in rows]
-    if len(parts) == 1:
-        return parts[0].subquery(name)
-    return union_all(*parts).subquery(name)
-
-
-class seconds_between(FunctionElement):  # noqa: N801  (reads like the SQL it stands for)
-    """later - earlier in seconds, as a float."""
-
-    type = Float()
-    inherit_cache = True
-    name = "seconds_between"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_postgresql(element, compiler, **kw) -> str:
-    earlier, later = element.clauses.clauses
-    return f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
-
-
-@compiles(seconds_between)
-def _seconds_sqlite(element, compiler, **kw) -> str:
-    # julianday is a float of days: ten hours come back as 35999.9999995 s, which floor() would put
-    # in the hour before. Rounded to the millisecond, whole hours stay whole.
-    earlier, later = element.clauses.clauses
-    return (f"round((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}))"
-            " * 86400.0, 3)")

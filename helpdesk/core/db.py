@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.core import config
 from helpdesk.core.errors import CONFLICT, ConflictError
-from helpdesk.core.percentile import SQLITE_NAME as PERCENTILE, SqlitePercentile
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -38,7 +37,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # SQLite's own lower() folds ASCII only ("Émile" stays "Émile"); PostgreSQL's folds all of
     # Unicode. The same answer on both: lower() is Python's here (no SQLite index uses lower()).
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-    dbapi_connection.create_aggregate(PERCENTILE, 2, SqlitePercentile)  # core/percentile.py
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA busy_timeout=30000")  # wait for a lock instead of failing
