@@ -6,8 +6,8 @@ that ends now ends at the same time of day) counts that part from the tickets th
 under the same definitions that fill the cells."""
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from helpdesk.analytics.period import Period, local_midnight
 from helpdesk.analytics.sql import TicketFilter, count_where, in_range
-from helpdesk.models import SatisfactionRating, Ticket, rating_cells, report_cells
+from helpdesk.models import RATING_CELL_COUNTS, REPORT_CELL_COUNTS, SatisfactionRating, Ticket, rating_cells, report_cells
 from helpdesk.tickets.report_cells import NO_ONE, VALUE_DTYPE
 
+_COUNTS = {report_cells.name: REPORT_CELL_COUNTS, rating_cells.name: RATING_CELL_COUNTS}
 _KEY_COLUMNS = {report_cells.name: ("day", "category_id", "priority", "assignee_id"),
                 rating_cells.name: ("day", "category_id", "priority", "agent_id")}
 
@@ -78,7 +79,8 @@ class CellReader:
         if cut and period.end < now:
             self.last = period.last - timedelta(days=1)
             self.tail = (local_midnight(period.last, period.zone), period.end)
-        self._durations: dict[str, list[tuple[tuple, np.ndarray]]] = {}  # column -> (key, durations)
+        self._durations: dict[str, _Durations] = {}
+        self._sums: dict[tuple[str, str | None], dict] = {}
 
     def _conditions(self, table: Table) -> list:
         f, c = self.filters, table.c
@@ -106,18 +108,28 @@ class CellReader:
                             *self.filters.conditions(agent_column=SatisfactionRating.agent_id)))
         return dict(zip(columns, map(int, self.session.execute(query).one()), strict=True))
 
+    def _all_sums(self, table: Table, group_by: str | None) -> dict:
+        """Every count column summed per group, read once per reader and grouping: one scan of the
+        cells serves all the figures split that way (a few more sums cost less than another scan)."""
+        if (table.name, group_by) not in self._sums:
+            columns = _COUNTS[table.name]
+            out: dict = {}
+            if self.first <= self.last:
+                group = [table.c[group_by]] if group_by else []
+                query = select(*group, *(func.coalesce(func.sum(table.c[c]), 0) for c in columns),
+                               func.count()).where(*self._conditions(table))
+                if group_by:
+                    query = query.group_by(table.c[group_by])
+                for row in self.session.execute(query):
+                    if row[-1]:  # an ungrouped sum over no cells still returns one row
+                        out[row[0] if group_by else None] = dict(zip(columns, map(int, row[len(group):-1]),
+                                                                     strict=True))
+            self._sums[(table.name, group_by)] = out
+        return self._sums[(table.name, group_by)]
+
     def sums(self, table: Table, columns: Sequence[str], group_by: str | None = None) -> dict:
         """{group: {column: sum}} (group None when not split); groups with no cell are absent."""
-        out: dict = {}
-        if self.first <= self.last:
-            group = [table.c[group_by]] if group_by else []
-            query = select(*group, *(func.coalesce(func.sum(table.c[c]), 0) for c in columns),
-                           func.count()).where(*self._conditions(table))
-            if group_by:
-                query = query.group_by(table.c[group_by])
-            for row in self.session.execute(query):
-                if row[-1]:  # an ungrouped sum over no cells still returns one row
-                    out[row[0] if group_by else None] = dict(zip(columns, map(int, row[len(group):-1]), strict=True))
+        out = {g: {c: totals[c] for c in columns} for g, totals in self._all_sums(table, group_by).items()}
         if self.tail is not None:
             if group_by is not None:
                 raise ValueError("a range that cuts a day is read for its headline figures only")
@@ -126,34 +138,55 @@ class CellReader:
                 totals[c] += n
         return out
 
-    def _cells_of(self, column: str) -> list[tuple[tuple, np.ndarray]]:
-        """(key, durations) of every cell of the range. One read per reader fetches the first-response
+    def _cells_of(self, column: str) -> _Durations:
+        """The durations of every cell of the range. One read per reader fetches the first-response
         and the resolution durations the filter counts in (the report wants both)."""
         if column not in self._durations:
-            columns = list(dict.fromkeys((column, self.filters.first_response_values,
-                                          self.filters.resolution_values)))
+            names = list(dict.fromkeys((column, self.filters.first_response_values, self.filters.resolution_values)))
             c = report_cells.c
-            rows = self.session.execute(select(c.category_id, c.priority, c.assignee_id, *(c[n] for n in columns))
+            rows = self.session.execute(select(c.category_id, c.priority, c.assignee_id, *(c[n] for n in names))
                                         .where(*self._conditions(report_cells))).all() if self.first <= self.last else []
-            for i, name in enumerate(columns, start=3):
-                cells = [((row[0], row[1], row[2]), np.frombuffer(row[i], dtype=VALUE_DTYPE)) for row in rows]
+            keys = {key: np.array([row[i] for row in rows], dtype=object if key == "priority" else np.int64)
+                    for i, key in enumerate(("category_id", "priority", "assignee_id"))}
+            for i, name in enumerate(names, start=3):
+                blobs = [row[i] for row in rows]
+                tail = np.array([], dtype=VALUE_DTYPE)
                 if self.tail is not None:
                     duration, moment = _TAIL_VALUES[name]
-                    values = self.session.scalars(select(duration).where(
-                        in_range(moment, *self.tail), duration.is_not(None), *self.filters.conditions())).all()
-                    cells.append(((None, None, None), np.asarray(values, dtype=float)))
-                self._durations[name] = cells
+                    tail = np.asarray(self.session.scalars(select(duration).where(
+                        in_range(moment, *self.tail), duration.is_not(None), *self.filters.conditions())).all(),
+                        dtype=VALUE_DTYPE)
+                # One buffer for all cells, and how many values each cell holds: no array per cell.
+                self._durations[name] = _Durations(
+                    values=np.frombuffer(b"".join(blobs), dtype=VALUE_DTYPE),
+                    counts=np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs)) // 8,
+                    keys=keys, tail=tail)
         return self._durations[column]
 
     def durations(self, column: str, group_by: str | None = None) -> dict:
         """{group: float64 array} of the stored durations in `column` (a report_cells values column)."""
         if group_by is not None and self.tail is not None:
             raise ValueError("a range that cuts a day is read for its headline figures only")
-        index = ("category_id", "priority", "assignee_id").index(group_by) if group_by else None
-        chunks: dict = defaultdict(list)
-        for key, values in self._cells_of(column):
-            chunks[key[index] if index is not None else None].append(values)
-        return {g: np.concatenate(c) for g, c in chunks.items()}
+        cells = self._cells_of(column)
+        if group_by is None:
+            everything = np.concatenate([cells.values, cells.tail])
+            return {None: everything} if len(everything) or len(cells.counts) else {}
+        if not len(cells.counts):
+            return {}
+        # Each value gets its cell's group as a small integer, so one radix sort lines them up.
+        groups, codes = np.unique(cells.keys[group_by], return_inverse=True)
+        value_codes = np.repeat(codes.astype(np.int16 if len(groups) < 2**15 else np.int32), cells.counts)
+        in_order = cells.values[np.argsort(value_codes, kind="stable")]
+        ends = np.cumsum(np.bincount(value_codes, minlength=len(groups)))
+        return dict(zip(groups.tolist(), np.split(in_order, ends[:-1]), strict=True))
+
+
+@dataclass(frozen=True)
+class _Durations:
+    values: np.ndarray  # every cell's durations, one after the other
+    counts: np.ndarray  # how many of them each cell holds
+    keys: dict[str, np.ndarray]  # each cell's category_id, priority, assignee_id
+    tail: np.ndarray  # a cut day's durations, counted live
 
 
 def real(groups: dict) -> dict:

@@ -173,19 +173,22 @@ def open_now(session: Session, filters: TicketFilter) -> int:
                           .where(Ticket.status.in_(OPEN_STATUSES), *filters.conditions())) or 0
 
 
-def open_at(session: Session, filters: TicketFilter, moment: datetime, now: datetime, backlog_now: int) -> int:
-    """Open at `moment`: open now, less what arrived since, plus what was resolved since. (A
-    ticket reopened and still open counts as open since it was raised.)"""
-    if moment >= now:
-        return backlog_now
+def open_at(session: Session, filters: TicketFilter, moment: datetime, known_at: datetime, known_open: int) -> int:
+    """Open at `moment`, from `known_open` tickets open at the later `known_at`: less what arrived
+    in between, plus what was resolved in between. (A ticket reopened and still open counts as
+    open since it was raised.) The nearer the known moment, the fewer tickets are counted."""
+    if moment >= known_at:
+        return known_open
     arrived = session.scalar(select(func.count()).select_from(Ticket).where(
-        in_range(Ticket.created_at, moment, now), *filters.conditions())) or 0
+        in_range(Ticket.created_at, moment, known_at), *filters.conditions())) or 0
     resolved = session.scalar(select(func.count()).select_from(Ticket).where(
-        in_range(Ticket.resolved_at, moment, now), *filters.conditions())) or 0
-    return backlog_now - arrived + resolved
+        in_range(Ticket.resolved_at, moment, known_at), *filters.conditions())) or 0
+    return known_open - arrived + resolved
 
 
-def kpis(reader: CellReader, backlog_now: int) -> Kpis:
+def kpis(reader: CellReader, known_at: datetime, known_open: int) -> Kpis:
+    """The headline figures of the reader's range; its end's backlog walked back from `known_open`
+    tickets open at `known_at` (now, or the start of the range that follows)."""
     figures = {**created_figures(reader, reader.now), **resolved_figures(reader), **satisfaction_figures(reader),
-               "backlog": open_at(reader.session, reader.filters, reader.period.end, reader.now, backlog_now)}
+               "backlog": open_at(reader.session, reader.filters, reader.period.end, known_at, known_open)}
     return Kpis(**{name: (int(value) if isinstance(value, int | bool) else value) for name, value in figures.items()})

@@ -58,9 +58,12 @@ def build_report(*, session: Session, actor: User | None, period: Period, filter
         raise ValueError(f"a report range is in the report zone {report_zone(session).key}, not {period.zone.key}")
     backlog_now = open_now(session, filters)
     reader = CellReader(session, period, filters, now)
-    current = kpis(reader, backlog_now)
+    current = kpis(reader, now, backlog_now)
     previous_period = period.previous()
-    previous = kpis(CellReader(session, previous_period, filters, now), backlog_now)
+    # Open when this range began: its end's backlog less what it added; the previous range's end is
+    # at most a day before that, so its backlog counts few tickets live.
+    open_at_start = current.backlog - current.created + current.resolved
+    previous = kpis(CellReader(session, previous_period, filters, now), period.start, open_at_start)
     days = (period.end - period.start).total_seconds() / 86400
     return Report(
         period=period, previous_period=previous_period, filters=filters, now=now,
