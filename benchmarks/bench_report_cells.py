@@ -1,0 +1,83 @@
+"""What keeping the report cells costs a ticket change, at a million tickets: the median of a
+priority change and of a resolution (each moves a ticket between cells, with its durations)
+through the real services, with the flush listener that keeps the cells and, in the same run,
+without it (the naive way: no rollup, every report scans tickets). Each change is rolled back.
+
+    python benchmarks/bench_report_cells.py [--sqlite-path P] [--postgres-url URL] [--runs N]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from harness import DEFAULT_SQLITE, ensure_data, safe_url
+from helpdesk.core.db import make_engine
+from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus
+from helpdesk.models import Ticket, User
+from helpdesk.tickets import report_cells, staff
+
+
+def _median_ms(engine, change, ticket_ids, actor_id) -> float:
+    times = []
+    for ticket_id in ticket_ids:
+        with Session(bind=engine, expire_on_commit=False) as session:
+            actor = session.get(User, actor_id)
+            started = time.perf_counter()
+            change(session, actor, ticket_id)
+            session.flush()
+            times.append((time.perf_counter() - started) * 1000)
+            session.rollback()
+    return statistics.median(times)
+
+
+CHANGES = {
+    "priority change": lambda s, a, t: staff.change_priority(session=s, actor=a, ticket_id=t, priority=Priority.URGENT
+                                                           if s.get(Ticket, t).priority != Priority.URGENT
+                                                           else Priority.LOW),
+    "resolve": lambda s, a, t: staff.change_status(session=s, actor=a, ticket_id=t, status=TicketStatus.RESOLVED),
+}
+
+
+def run(label: str, url: str, runs: int) -> None:
+    engine = make_engine(url)
+    with Session(bind=engine) as session:
+        actor_id = session.scalar(select(User.id).where(User.role == Role.ADMIN, User.is_active))
+        ticket_ids = list(session.scalars(select(Ticket.id).where(Ticket.status.in_(
+            [s for s in OPEN_STATUSES if s != TicketStatus.WAITING_ON_CUSTOMER])).order_by(Ticket.id.desc()).limit(runs)))
+    print(f"\n{label}: {safe_url(url)}, {len(ticket_ids)} open tickets each")
+    print(f"{'change':16} {'with cells ms':>14} {'without ms':>11} {'cost ms':>8}")
+    for name, change in CHANGES.items():
+        _median_ms(engine, change, ticket_ids[:3], actor_id)  # warm the caches
+        kept = _median_ms(engine, change, ticket_ids, actor_id)
+        event.remove(Session, "after_flush", report_cells._follow_changes)
+        try:
+            bare = _median_ms(engine, change, ticket_ids, actor_id)
+        finally:
+            event.listen(Session, "after_flush", report_cells._follow_changes)
+        print(f"{name:16} {kept:14.1f} {bare:11.1f} {kept - bare:8.1f}")
+    engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE)
+    parser.add_argument("--postgres-url")
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args(argv)
+    backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
+    if args.postgres_url:
+        backends.append(("PostgreSQL", args.postgres_url))
+    for label, url in backends:
+        ensure_data(url, args.tickets)
+        run(label, url, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
