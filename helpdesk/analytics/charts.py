@@ -161,6 +161,9 @@ def per_agent(reader: CellReader) -> pd.DataFrame:
                for g, a in answers.items()}
     ids = set(assigned) | set(resolved) | set(ratings)
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    taken = [names.get(i) for i in ids]
+    # Two people of one name would share a bar (charts group by label): the number tells them apart.
+    names = {i: f"{n} (#{i})" if taken.count(n) > 1 else n for i, n in names.items()}
     rows = []
     for agent_id in ids:
         a, r, s = assigned.get(agent_id), resolved.get(agent_id), ratings.get(agent_id)

@@ -1,4 +1,4 @@
-"""`rebuild-metrics`: recompute every ticket's stored durations from its history."""
+"""`rebuild-metrics`: recompute every ticket's stored durations from its history, then the report cells."""
 from __future__ import annotations
 
 from helpdesk.core.db import make_engine, migrate, session_scope
@@ -8,11 +8,13 @@ from helpdesk.tickets.metrics import rebuild_all
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "rebuild-metrics",
-        help="recompute the durations analytics reads (first response, resolution, waiting) from each ticket's history",
-        description="Analytics reads durations stored on each ticket as it changes. Run this once after upgrading "
-                    "from a version without them, or after changing the business hours to see past tickets in the "
-                    "new hours. It replays each ticket's status changes and replies; ticket versions stay, so "
-                    "nobody's open form is affected. Safe to run while the app is up.",
+        help="recompute the durations analytics reads (first response, resolution, waiting) from each ticket's "
+             "history, and the report cells it adds up",
+        description="Analytics reads durations stored on each ticket as it changes, added up per day in report "
+                    "cells. Run this once after upgrading from a version without them, or after changing the "
+                    "business hours to see past tickets in the new hours. It replays each ticket's status changes "
+                    "and replies, then counts the cells again; ticket versions stay, so nobody's open form is "
+                    "affected. Safe to run while the app is up.",
     )
     parser.set_defaults(run=run)
 
