@@ -23,11 +23,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, and_, delete, event, select
+from sqlalchemy import Table, and_, delete, event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.base import NO_VALUE
 
 from helpdesk.enums import Priority, TicketStatus
 from helpdesk.models import (
@@ -42,7 +41,8 @@ from helpdesk.models import (
     rating_cells,
     report_cells,
 )
-from helpdesk.settings import BUSINESS_HOURS, BusinessHours, clear_report_cells_pending, report_zone
+from helpdesk.settings import (BUSINESS_HOURS, BusinessHours, clear_report_cells_pending, report_cells_pending,
+                               report_zone)
 
 NO_ONE = 0  # the key of "no assignee" / "no agent credited"
 VALUE_DTYPE = "<f8"
@@ -353,12 +353,19 @@ def _rating_cells(connection: Connection, zone: ZoneInfo) -> _CellFrames:
     return cells
 
 
-def rebuild(session: Session, *, clear_pending: bool = True) -> int:
+def rebuild(session: Session, *, clear_pending: bool = True, zone: ZoneInfo | None = None) -> int:
     """Every cell again from the tickets and ratings, in the caller's transaction; returns the
     number of tickets counted. Afterwards analytics stops warning that cells are pending (unless
-    told not to: inside a flush, no setting can be written through the session)."""
-    zone = report_zone(session)
+    told not to: inside a flush, no setting can be written through the session). `zone`: the
+    report zone to count in, when the session can't tell yet (a flush that changes it).
+
+    On PostgreSQL the cells are locked for the rebuild: a ticket saved meanwhile waits at its
+    commit, then adds its change to the rebuilt cells."""
+    zone = zone or report_zone(session)
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE report_cells, rating_cells IN EXCLUSIVE MODE")
+    session.info[_PENDING] = []  # what this transaction flushed so far is in the tickets it counts
     connection.execute(delete(report_cells))
     connection.execute(delete(rating_cells))
     tickets, tickets_counted = _ticket_cells(connection, zone)
@@ -382,17 +389,15 @@ _RATING_COLUMNS = [getattr(SatisfactionRating, name) for name in RATING_FIELDS]
 
 # --- following ORM changes -------------------------------------------------------------------
 
-def _before(obj, name: str):
-    """The value `name` had when this flush began (its current value when unchanged)."""
-    state = obj._sa_instance_state
-    if name in state.committed_state:
-        value = state.committed_state[name]
-        return None if value is NO_VALUE else value
-    return getattr(obj, name)
+# --- following changes ------------------------------------------------------------------------
+# Each flush's changes become deltas computed from the rows as the database holds them before and
+# after the flush (not from the objects in memory, which may be older than a row rewritten by a
+# statement meanwhile, e.g. rebuild-metrics). The deltas wait in the session and go into the cells
+# just before the commit, all in key order: cell locks are taken last, in one order, and held only
+# for the commit, so two writers never wait on each other in a circle.
 
-
-def _facts(cls, fields, obj, before: bool):
-    return cls(*((_before(obj, name) if before else getattr(obj, name)) for name in fields))
+_PENDING = "report_cells_pending_deltas"  # session.info: [(removed parts, added parts), ...]
+_BEFORE = "report_cells_before_flush"  # session.info: the flushed rows' facts as the flush found them
 
 
 def _changed(obj, fields) -> bool:
@@ -407,87 +412,122 @@ def _zone_of(raw: str | None) -> str:
         return "UTC"
 
 
-def _zone_changed(session: Session) -> bool:
+def _new_zone(session: Session) -> ZoneInfo | None:
+    """The report zone this flush moves to, or None when it stays."""
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, AppSetting) and obj.key == BUSINESS_HOURS:
+            history = obj._sa_instance_state.attrs["value"].history
+            before = None if obj in session.new else (history.deleted or history.unchanged or [None])[0]
             after = None if obj in session.deleted else obj.value
-            before = None if obj in session.new else _before(obj, "value")
             if _zone_of(before) != _zone_of(after):
-                return True
-    return False
+                return ZoneInfo(_zone_of(after))
+    return None
+
+
+def _ticket_facts(connection: Connection, ids, *, lock: bool = False) -> dict[int, TicketFacts]:
+    if not ids:
+        return {}
+    query = select(Ticket.id, *_TICKET_COLUMNS).where(Ticket.id.in_(list(ids)))
+    return {row[0]: TicketFacts(*row[1:]) for row in connection.execute(query.with_for_update() if lock else query)}
+
+
+def _rating_facts(connection: Connection, condition, *, lock: bool = False) -> dict[int, RatingFacts]:
+    query = select(SatisfactionRating.id, *_RATING_COLUMNS).where(condition)
+    return {row[0]: RatingFacts(*row[1:]) for row in connection.execute(query.with_for_update() if lock else query)}
+
+
+def _flushed(session: Session, cls, fields) -> set[int]:
+    """Ids of the `cls` rows this flush changes in `fields`, or removes."""
+    return {obj.id for obj in chain(session.dirty, session.deleted)
+            if isinstance(obj, cls) and obj.id is not None and (obj in session.deleted or _changed(obj, fields))}
+
+
+@event.listens_for(Session, "before_flush")
+def _read_before(session: Session, _flush_context, _instances) -> None:
+    """The rows this flush will change, as the database holds them now, locked until the commit."""
+    tickets = _flushed(session, Ticket, TICKET_FIELDS)
+    ratings = _flushed(session, SatisfactionRating, RATING_FIELDS)
+    if not tickets and not ratings:
+        session.info.pop(_BEFORE, None)
+        return
+    connection = session.connection()
+    session.info[_BEFORE] = (_ticket_facts(connection, tickets, lock=True),
+                             _rating_facts(connection, SatisfactionRating.id.in_(list(ratings)), lock=True)
+                             if ratings else {})
 
 
 @event.listens_for(Session, "after_flush")
 def _follow_changes(session: Session, _flush_context) -> None:
-    """Put each flushed change of a ticket or a rating into the cells, in the same transaction."""
-    tickets: dict[int, tuple[TicketFacts | None, TicketFacts | None]] = {}
-    ratings: dict[int, tuple[RatingFacts | None, RatingFacts | None]] = {}
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Ticket | SatisfactionRating):
-            fields, cls, into = ((TICKET_FIELDS, TicketFacts, tickets) if isinstance(obj, Ticket)
-                                 else (RATING_FIELDS, RatingFacts, ratings))
-            if obj in session.new:
-                into[obj.id] = (None, _facts(cls, fields, obj, before=False))
-            elif obj in session.deleted:
-                into[obj.id] = (_facts(cls, fields, obj, before=True), None)
-            elif _changed(obj, fields):
-                into[obj.id] = (_facts(cls, fields, obj, before=True), _facts(cls, fields, obj, before=False))
-    if _zone_changed(session):
-        rebuild(session, clear_pending=False)
+    """This flush's changes of tickets and ratings, as deltas waiting for the commit."""
+    zone = _new_zone(session)
+    if zone is not None:
+        rebuild(session, clear_pending=False, zone=zone)  # counts everything flushed so far
+        session.info[_PENDING] = []
         return
-    if not tickets and not ratings:
+    old_tickets, old_ratings = session.info.pop(_BEFORE, ({}, {}))
+    new_ticket_ids = {obj.id for obj in session.new if isinstance(obj, Ticket)}
+    new_rating_ids = {obj.id for obj in session.new if isinstance(obj, SatisfactionRating)}
+    if not old_tickets and not old_ratings and not new_ticket_ids and not new_rating_ids:
         return
     zone = report_zone(session)
     connection = session.connection()
+    now_tickets = _ticket_facts(connection, set(old_tickets) | new_ticket_ids)
+    tickets = {i: (old_tickets.get(i), now_tickets.get(i)) for i in set(old_tickets) | new_ticket_ids}
     removed: list[Part] = []
     added: list[Part] = []
     for before, after in tickets.values():
         removed += ticket_parts(before, zone) if before else []
         added += ticket_parts(after, zone) if after else []
     # Ratings move with their ticket's category, priority and first response.
-    moved = [ticket_id for ticket_id, (before, after) in tickets.items()
+    moved = [i for i, (before, after) in tickets.items()
              if before and after and any(getattr(before, f) != getattr(after, f) for f in RATING_TICKET_FIELDS)]
+    rating_ids = set(old_ratings) | new_rating_ids
+    conditions = [SatisfactionRating.id.in_(list(rating_ids))] if rating_ids else []
     if moved:
-        for row in connection.execute(select(SatisfactionRating.id, *_RATING_COLUMNS)
-                                      .where(SatisfactionRating.ticket_id.in_(moved))):
-            ratings.setdefault(row[0], (RatingFacts(*row[1:]), RatingFacts(*row[1:])))
+        conditions.append(SatisfactionRating.ticket_id.in_(moved))
+    now_ratings = _rating_facts(connection, or_(*conditions)) if conditions else {}
+    ratings = {i: (old_ratings.get(i, now_ratings.get(i) if i not in rating_ids else None), now_ratings.get(i))
+               for i in rating_ids | set(now_ratings)}
     if ratings:
         wanted = {r.ticket_id for pair in ratings.values() for r in pair if r} - set(tickets)
-        stored = {row[0]: TicketFacts(*row[1:]) for row in connection.execute(
-            select(Ticket.id, *_TICKET_COLUMNS).where(Ticket.id.in_(wanted)))} if wanted else {}
+        stored = _ticket_facts(connection, wanted)
         for before, after in ratings.values():
             for rating, into, side in ((before, removed, 0), (after, added, 1)):
-                if rating is None:
-                    continue
-                ticket = tickets[rating.ticket_id][side] if rating.ticket_id in tickets else stored.get(rating.ticket_id)
+                ticket = None if rating is None else (
+                    tickets[rating.ticket_id][side] if rating.ticket_id in tickets else stored.get(rating.ticket_id))
                 if ticket is not None:
                     into += rating_parts(rating, ticket, zone)
-    apply(connection, removed, added)
+    session.info.setdefault(_PENDING, []).append((removed, added))
 
 
-def _load_old_values(*_args) -> None:
-    """Registered with active_history: a value set on a row loaded in an earlier transaction is
-    read first, so the flush listener knows what to take out of the old cell."""
+@event.listens_for(Session, "before_commit")
+def _write_cells(session: Session) -> None:
+    """The transaction's deltas into the cells, in key order, last thing before the commit. Not on
+    an upgraded install whose cells are still pending: rebuild-metrics counts everything anyway."""
+    session.flush()  # the last changes' deltas first
+    pending = session.info.pop(_PENDING, [])
+    if pending and not report_cells_pending(session):
+        apply(session.connection(), [p for removed, _ in pending for p in removed],
+              [p for _, added in pending for p in added])
 
 
-for _name in TICKET_FIELDS:
-    event.listen(getattr(Ticket, _name), "set", _load_old_values, active_history=True)
-for _name in RATING_FIELDS:
-    event.listen(getattr(SatisfactionRating, _name), "set", _load_old_values, active_history=True)
-event.listen(AppSetting.value, "set", _load_old_values, active_history=True)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_BEFORE, None)
 
 
-def ratings_written(session: Session, ticket: Ticket, *, before: list[RatingFacts],
+def ratings_written(session: Session, ticket_id: int, *, before: list[RatingFacts],
                     after: list[RatingFacts]) -> None:
     """For ratings written by SQL statements, which no flush sees. They go in under the ticket's
     facts as last flushed: if the ticket has changed since, the flush that writes it moves its
     ratings from those facts to the new ones, like any other."""
-    facts = _facts(TicketFacts, TICKET_FIELDS, ticket, before=True)
+    facts = _ticket_facts(session.connection(), [ticket_id])[ticket_id]
     zone = report_zone(session)
-    apply(session.connection(), [p for r in before for p in rating_parts(r, facts, zone)],
-          [p for r in after for p in rating_parts(r, facts, zone)])
+    session.info.setdefault(_PENDING, []).append(([p for r in before for p in rating_parts(r, facts, zone)],
+                                                  [p for r in after for p in rating_parts(r, facts, zone)]))
 
 
-def rating_facts(rating: SatisfactionRating) -> RatingFacts:
-    return RatingFacts(*(getattr(rating, name) for name in RATING_FIELDS))
-
+def rating_facts_of(session: Session, rating_id: int, *, lock: bool = False) -> RatingFacts:
+    """A rating as the database holds it (locked until the commit when asked)."""
+    return _rating_facts(session.connection(), SatisfactionRating.id == rating_id, lock=lock)[rating_id]

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_active, ensure_can_view_ticket, ensure_staff, get_by_id
@@ -101,15 +101,15 @@ class AgentRatings:
 # --- asked and lapsed, from lifecycle.transition -------------------------------------------
 
 def _lapse_open_requests(session: Session, ticket: Ticket, now: datetime) -> None:
-    """The ticket's unanswered requests lapse (the report cells are told: no flush sees this)."""
+    """The ticket's unanswered requests lapse (the report cells are told: no flush sees this). The
+    rows the UPDATE really changed say what lapsed: an answer that got in first stays counted."""
     table = SatisfactionRating.__table__
-    open_requests = and_(table.c.ticket_id == ticket.id, table.c.score.is_(None), table.c.lapsed_at.is_(None))
-    lapsing = [report_cells.RatingFacts(*row) for row in session.connection().execute(
-        select(*(table.c[name] for name in report_cells.RATING_FIELDS)).where(open_requests))]
-    if lapsing:
-        session.connection().execute(table.update().where(open_requests).values(lapsed_at=now))
-        report_cells.ratings_written(session, ticket, before=lapsing,
-                                     after=[r._replace(lapsed_at=now) for r in lapsing])
+    lapsed = [report_cells.RatingFacts(*row) for row in session.connection().execute(
+        table.update().where(table.c.ticket_id == ticket.id, table.c.score.is_(None), table.c.lapsed_at.is_(None))
+        .values(lapsed_at=now).returning(*(table.c[name] for name in report_cells.RATING_FIELDS)))]
+    if lapsed:
+        report_cells.ratings_written(session, ticket.id, before=[r._replace(lapsed_at=None) for r in lapsed],
+                                     after=lapsed)
 
 
 def on_resolved(session: Session, ticket: Ticket, now: datetime) -> str:
@@ -124,7 +124,7 @@ def on_resolved(session: Session, ticket: Ticket, now: datetime) -> str:
     rating_id = session.connection().scalar(table.insert().values(
         ticket_id=ticket.id, customer_id=ticket.customer_id, agent_id=ticket.assignee_id, requested_at=now,
         comment="", reasons="").returning(table.c.id))
-    report_cells.ratings_written(session, ticket, before=[], after=[
+    report_cells.ratings_written(session, ticket.id, before=[], after=[
         report_cells.RatingFacts(ticket.id, now, ticket.assignee_id, None, None)])
     return rating_link_token(session, rating_id, now + LINK_LIFETIME)
 
@@ -232,7 +232,9 @@ def _answer(session: Session, row: SatisfactionRating, ticket: Ticket, score: ob
     # Only while the request is open and the ticket resolved: a reopen that lapsed it, or a close,
     # that got in first (at the same moment) wins.
     still_resolved = exists().where(Ticket.id == SatisfactionRating.ticket_id, Ticket.status == TicketStatus.RESOLVED)
-    before = report_cells.rating_facts(row)
+    # Locked first: of two answers at once (a double click, the page and the mailed link), the
+    # second waits here and then counts as a change of the first, not as a second answer.
+    before = report_cells.rating_facts_of(session, row.id, lock=True)
     result = session.execute(
         update(SatisfactionRating)
         .where(SatisfactionRating.id == row.id, SatisfactionRating.lapsed_at.is_(None), still_resolved)
@@ -241,7 +243,8 @@ def _answer(session: Session, row: SatisfactionRating, ticket: Ticket, score: ob
     if result.rowcount != 1:
         raise ValidationError({"__all__": REOPENED})
     # A conditional UPDATE statement, which no flush sees: the report cells are told here.
-    report_cells.ratings_written(session, ticket, before=[before], after=[report_cells.rating_facts(row)])
+    report_cells.ratings_written(session, ticket.id, before=[before],
+                                 after=[report_cells.rating_facts_of(session, row.id)])
     session.flush()
     names = _agent_names(session, [row])
     return _view(row, ticket, names.get(row.agent_id))
