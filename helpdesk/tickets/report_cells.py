@@ -207,15 +207,16 @@ def apply(connection: Connection, removed: Iterable[Part], added: Iterable[Part]
             continue
         table = tables[name]
         where = _key_condition(table, key)
-        connection.execute(_INSERT[connection.dialect.name](table).values(dict(zip(_KEYS[name], key, strict=True)))
-                           .on_conflict_do_nothing())
-        row = connection.execute(select(table).where(where).with_for_update()).one()._mapping
+        # The cell, made when new, and locked either way: one statement (a no-op update on conflict).
+        insert = _INSERT[connection.dialect.name](table).values(dict(zip(_KEYS[name], key, strict=True)))
+        row = connection.execute(insert.on_conflict_do_update(
+            index_elements=list(_KEYS[name]), set_={"day": insert.excluded.day}).returning(*table.c)).one()._mapping
         counts = {c: row[c] + change.counts.get(c, 0) for c in _COUNTS[name]}
         values = {}
         for c in _VALUES[name]:
             stored = np.frombuffer(row[c] or b"", dtype=VALUE_DTYPE).tolist()
             for value in change.removed.get(c, ()):
-                if value in stored:  # absent only on an install whose cells are still pending
+                if value in stored:  # absent only if the cells drifted: rebuild-metrics counts them again
                     stored.remove(value)
             stored.extend(change.added.get(c, ()))
             values[c] = np.asarray(stored, dtype=VALUE_DTYPE).tobytes()
