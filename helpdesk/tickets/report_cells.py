@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import chain
+from itertools import chain, zip_longest
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,7 @@ from helpdesk.models import (
     rating_cells,
     report_cells,
 )
-from helpdesk.settings import (BUSINESS_HOURS, BusinessHours, clear_report_cells_pending, report_cells_pending,
+from helpdesk.settings import (BUSINESS_HOURS, REPORT_CELLS_PENDING, BusinessHours, clear_report_cells_pending,
                                report_zone)
 
 NO_ONE = 0  # the key of "no assignee" / "no agent credited"
@@ -391,14 +391,27 @@ _RATING_COLUMNS = [getattr(SatisfactionRating, name) for name in RATING_FIELDS]
 # --- following ORM changes -------------------------------------------------------------------
 
 # --- following changes ------------------------------------------------------------------------
-# Each flush's changes become deltas computed from the rows as the database holds them before and
-# after the flush (not from the objects in memory, which may be older than a row rewritten by a
-# statement meanwhile, e.g. rebuild-metrics). The deltas wait in the session and go into the cells
-# just before the commit, all in key order: cell locks are taken last, in one order, and held only
-# for the commit, so two writers never wait on each other in a circle.
+# Each flush's changes are read as the database holds the rows before and after the flush (not
+# from the objects in memory, which may be older than a row rewritten by a statement meanwhile,
+# e.g. rebuild-metrics). What changed waits in the session, as facts, and goes into the cells just
+# before the commit: then the report zone is read afresh (after waiting for a rebuild that may be
+# moving it), and the cell locks are taken last, in one key order, and held only for the commit, so
+# two writers never wait on each other in a circle.
 
-_PENDING = "report_cells_pending_deltas"  # session.info: [(removed parts, added parts), ...]
+_PENDING = "report_cells_pending"  # session.info: [(savepoint or None, change), ...]
 _BEFORE = "report_cells_before_flush"  # session.info: the flushed rows' facts as the flush found them
+
+
+@dataclass(frozen=True)
+class _TicketChange:
+    before: TicketFacts | None
+    after: TicketFacts | None
+
+
+@dataclass(frozen=True)
+class _RatingChange:
+    before: tuple[RatingFacts, TicketFacts] | None
+    after: tuple[RatingFacts, TicketFacts] | None
 
 
 def _changed(obj, fields) -> bool:
@@ -425,14 +438,28 @@ def _new_zone(session: Session) -> ZoneInfo | None:
     return None
 
 
+def _write_lock(connection: Connection, table: Table, condition, column: str) -> None:
+    """Lock rows before reading them: FOR UPDATE on PostgreSQL; on SQLite (which has no row locks
+    and starts a write transaction only at the first write) an UPDATE that changes nothing, so the
+    database's one write lock is ours before the read, and a writer in between has finished."""
+    if connection.dialect.name == "sqlite":
+        # A plain column, not the key: rewriting a key others refer to makes SQLite check them all.
+        connection.execute(table.update().where(condition).values({column: table.c[column]}))
+
+
 def _ticket_facts(connection: Connection, ids, *, lock: bool = False) -> dict[int, TicketFacts]:
     if not ids:
         return {}
-    query = select(Ticket.id, *_TICKET_COLUMNS).where(Ticket.id.in_(list(ids)))
+    condition = Ticket.id.in_(list(ids))
+    if lock:
+        _write_lock(connection, Ticket.__table__, condition, "version")
+    query = select(Ticket.id, *_TICKET_COLUMNS).where(condition)
     return {row[0]: TicketFacts(*row[1:]) for row in connection.execute(query.with_for_update() if lock else query)}
 
 
 def _rating_facts(connection: Connection, condition, *, lock: bool = False) -> dict[int, RatingFacts]:
+    if lock:
+        _write_lock(connection, SatisfactionRating.__table__, condition, "score")
     query = select(SatisfactionRating.id, *_RATING_COLUMNS).where(condition)
     return {row[0]: RatingFacts(*row[1:]) for row in connection.execute(query.with_for_update() if lock else query)}
 
@@ -441,6 +468,11 @@ def _flushed(session: Session, cls, fields) -> set[int]:
     """Ids of the `cls` rows this flush changes in `fields`, or removes."""
     return {obj.id for obj in chain(session.dirty, session.deleted)
             if isinstance(obj, cls) and obj.id is not None and (obj in session.deleted or _changed(obj, fields))}
+
+
+def _queue(session: Session, changes) -> None:
+    savepoint = session.get_nested_transaction()
+    session.info.setdefault(_PENDING, []).extend((savepoint, change) for change in changes)
 
 
 @event.listens_for(Session, "before_flush")
@@ -459,26 +491,20 @@ def _read_before(session: Session, _flush_context, _instances) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _follow_changes(session: Session, _flush_context) -> None:
-    """This flush's changes of tickets and ratings, as deltas waiting for the commit."""
+    """This flush's changes of tickets and ratings, as facts waiting for the commit."""
     zone = _new_zone(session)
     if zone is not None:
         rebuild(session, clear_pending=False, zone=zone)  # counts everything flushed so far
-        session.info[_PENDING] = []
         return
     old_tickets, old_ratings = session.info.pop(_BEFORE, ({}, {}))
     new_ticket_ids = {obj.id for obj in session.new if isinstance(obj, Ticket)}
     new_rating_ids = {obj.id for obj in session.new if isinstance(obj, SatisfactionRating)}
     if not old_tickets and not old_ratings and not new_ticket_ids and not new_rating_ids:
         return
-    zone = report_zone(session)
     connection = session.connection()
     now_tickets = _ticket_facts(connection, set(old_tickets) | new_ticket_ids)
     tickets = {i: (old_tickets.get(i), now_tickets.get(i)) for i in set(old_tickets) | new_ticket_ids}
-    removed: list[Part] = []
-    added: list[Part] = []
-    for before, after in tickets.values():
-        removed += ticket_parts(before, zone) if before else []
-        added += ticket_parts(after, zone) if after else []
+    changes: list = [_TicketChange(before, after) for before, after in tickets.values()]
     # Ratings move with their ticket's category, priority and first response.
     moved = [i for i, (before, after) in tickets.items()
              if before and after and any(getattr(before, f) != getattr(after, f) for f in RATING_TICKET_FIELDS)]
@@ -492,30 +518,73 @@ def _follow_changes(session: Session, _flush_context) -> None:
     if ratings:
         wanted = {r.ticket_id for pair in ratings.values() for r in pair if r} - set(tickets)
         stored = _ticket_facts(connection, wanted)
-        for before, after in ratings.values():
-            for rating, into, side in ((before, removed, 0), (after, added, 1)):
-                ticket = None if rating is None else (
-                    tickets[rating.ticket_id][side] if rating.ticket_id in tickets else stored.get(rating.ticket_id))
-                if ticket is not None:
-                    into += rating_parts(rating, ticket, zone)
-    session.info.setdefault(_PENDING, []).append((removed, added))
+
+        def with_ticket(rating, side):
+            if rating is None:
+                return None
+            ticket = tickets[rating.ticket_id][side] if rating.ticket_id in tickets else stored.get(rating.ticket_id)
+            return (rating, ticket) if ticket is not None else None
+        changes += [_RatingChange(with_ticket(before, 0), with_ticket(after, 1)) for before, after in ratings.values()]
+    _queue(session, changes)
+
+
+def _parts(change, zone: ZoneInfo) -> tuple[list[Part], list[Part]]:
+    if isinstance(change, _TicketChange):
+        return ([] if change.before is None else ticket_parts(change.before, zone),
+                [] if change.after is None else ticket_parts(change.after, zone))
+    return ([] if change.before is None else rating_parts(*change.before, zone),
+            [] if change.after is None else rating_parts(*change.after, zone))
 
 
 @event.listens_for(Session, "before_commit")
 def _write_cells(session: Session) -> None:
-    """The transaction's deltas into the cells, in key order, last thing before the commit. Not on
-    an upgraded install whose cells are still pending: rebuild-metrics counts everything anyway."""
-    session.flush()  # the last changes' deltas first
-    pending = session.info.pop(_PENDING, [])
-    if pending and not report_cells_pending(session):
-        apply(session.connection(), [p for removed, _ in pending for p in removed],
-              [p for _, added in pending for p in added])
+    """The transaction's changes into the cells, last thing before the commit (not at a savepoint's
+    release: the transaction around it may still roll back). Not on an upgraded install whose
+    cells are still pending: rebuild-metrics counts everything anyway."""
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the last changes first
+    pending = [change for _, change in session.info.pop(_PENDING, [])]
+    if not pending:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Waits for a rebuild that holds the cells (a zone change committing meanwhile), so the
+        # zone read next is the one the cells are in.
+        connection.exec_driver_sql("LOCK TABLE report_cells, rating_cells IN ROW EXCLUSIVE MODE")
+    stored = dict(connection.execute(select(AppSetting.key, AppSetting.value).where(
+        AppSetting.key.in_([BUSINESS_HOURS, REPORT_CELLS_PENDING]))).all())
+    if REPORT_CELLS_PENDING in stored:
+        return
+    zone = ZoneInfo(_zone_of(stored.get(BUSINESS_HOURS)))
+    removed: list[Part] = []
+    added: list[Part] = []
+    for change in pending:
+        out, into = _parts(change, zone)
+        removed += out
+        added += into
+    apply(connection, removed, added)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous_transaction) -> None:
-    session.info.pop(_PENDING, None)
-    session.info.pop(_BEFORE, None)
+def _forget_savepoint(session: Session, previous_transaction) -> None:
+    """A savepoint rolled back takes its own changes with it; the transaction's others stay."""
+    if previous_transaction.nested:
+        def inside(savepoint):
+            while savepoint is not None:
+                if savepoint is previous_transaction:
+                    return True
+                savepoint = savepoint.parent
+            return False
+        session.info[_PENDING] = [(sp, c) for sp, c in session.info.get(_PENDING, []) if not inside(sp)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    """Whatever the way a transaction ends (commit, rollback, close), nothing of it stays queued."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_BEFORE, None)
 
 
 def ratings_written(session: Session, ticket_id: int, *, before: list[RatingFacts],
@@ -524,9 +593,8 @@ def ratings_written(session: Session, ticket_id: int, *, before: list[RatingFact
     facts as last flushed: if the ticket has changed since, the flush that writes it moves its
     ratings from those facts to the new ones, like any other."""
     facts = _ticket_facts(session.connection(), [ticket_id])[ticket_id]
-    zone = report_zone(session)
-    session.info.setdefault(_PENDING, []).append(([p for r in before for p in rating_parts(r, facts, zone)],
-                                                  [p for r in after for p in rating_parts(r, facts, zone)]))
+    _queue(session, [_RatingChange(None if b is None else (b, facts), None if a is None else (a, facts))
+                     for b, a in zip_longest(before, after)])
 
 
 def rating_facts_of(session: Session, rating_id: int, *, lock: bool = False) -> RatingFacts:

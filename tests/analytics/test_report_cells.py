@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from helpdesk import settings
 from helpdesk.core.db import session_scope
 from helpdesk.enums import Priority, TicketStatus
-from helpdesk.models import AppSetting, Ticket, rating_cells, report_cells
+from helpdesk.models import AppSetting, Ticket, User, rating_cells, report_cells
 from helpdesk.tickets import customer, metrics, report_cells as cells, satisfaction, staff
 from tests.analytics.world import build_world
 from tests.factories import add_category
@@ -144,3 +144,54 @@ def test_an_upgraded_install_keeps_no_half_counted_cells_until_the_rebuild(desk,
         metrics.rebuild_all(session=session)
     _assert_kept_equals_rebuilt(desk.engine)
     assert sum(c["created"] for k, c in _snapshot(desk.engine).items() if k[0] == "report_cells") == 1
+
+
+def test_an_answer_that_got_in_first_is_changed_not_counted_again(desk, clock, monkeypatch):
+    """The page and the mailed link answer at once: the second reads the request locked, after the
+    first committed, and counts as a change of that answer (on SQLite too, which has no row locks)."""
+    ticket_id = desk.raise_ticket(subject="Parcel lost")
+    desk.act(desk.agent, staff.add_agent_reply, ticket_id=ticket_id, body="Found it.")
+    desk.act(desk.agent, staff.change_status, ticket_id=ticket_id, status=TicketStatus.RESOLVED)
+    real = cells.rating_facts_of
+    first = []
+
+    def first_answer_gets_in(session, rating_id, *, lock=False):
+        if lock and not first:
+            first.append(rating_id)
+            with session_scope(desk.engine) as other:
+                satisfaction.rate_ticket(session=other, actor=other.get(User, desk.customer.id), ticket_id=ticket_id,
+                                         score=5)
+        return real(session, rating_id, lock=lock)
+    monkeypatch.setattr(cells, "rating_facts_of", first_answer_gets_in)
+    desk.act(desk.customer, satisfaction.rate_ticket, ticket_id=ticket_id, score=4)
+    assert first
+    assert _rating_cells(_assert_kept_equals_rebuilt(desk.engine)) == [(1, 1, 4, 1)]
+
+
+def test_a_savepoint_rolled_back_keeps_the_transactions_other_changes(desk):
+    ticket_id = desk.raise_ticket(subject="Parcel lost")
+    with session_scope(desk.engine) as session:
+        admin = session.get(User, desk.admin.id)
+        staff.change_priority(session=session, actor=admin, ticket_id=ticket_id, priority=Priority.URGENT)
+        session.flush()
+        savepoint = session.begin_nested()
+        staff.change_priority(session=session, actor=admin, ticket_id=ticket_id, priority=Priority.LOW)
+        session.flush()
+        savepoint.rollback()
+    kept = _assert_kept_equals_rebuilt(desk.engine)
+    assert [k[3] for k in kept if k[0] == "report_cells"] == ["urgent"]
+
+
+def test_a_session_closed_without_commit_forgets_its_changes(desk):
+    from sqlalchemy.orm import Session
+    ticket_id = desk.raise_ticket(subject="Parcel lost")
+    session = Session(bind=desk.engine, expire_on_commit=False)
+    staff.change_priority(session=session, actor=session.get(User, desk.admin.id), ticket_id=ticket_id,
+                          priority=Priority.URGENT)
+    session.flush()
+    session.close()  # the change is gone; so must be what it would have added to the cells
+    session.get(User, desk.admin.id).name = "Ada Admin"
+    session.commit()
+    session.close()
+    kept = _assert_kept_equals_rebuilt(desk.engine)
+    assert [k[3] for k in kept if k[0] == "report_cells"] == ["normal"]

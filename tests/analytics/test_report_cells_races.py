@@ -118,3 +118,26 @@ def test_two_agents_resolving_different_tickets_of_the_same_cells_do_not_deadloc
     assert "error" not in out1 and "error" not in out2, (out1.get("error"), out2.get("error"))
     kept = _assert_kept_equals_rebuilt(postgres_engine)
     assert sum(c["resolved"] for k, c in kept.items() if k[0] == "report_cells") == 5
+
+
+def test_a_save_committing_after_a_zone_change_counts_in_the_new_zone(postgres_engine, clock):
+    """A ticket change flushed while the business hours move to Auckland (and the cells are
+    rebuilt there) commits after: its change goes into the Auckland cells."""
+    from datetime import time as clock_time
+
+    from helpdesk import settings
+    from helpdesk.models import User
+    from tests.factories import add_category
+    desk = Desk.build(postgres_engine)
+    clock.advance(hours=13)  # late on a Monday in UTC: already Tuesday in Auckland
+    ticket_id = desk.raise_ticket(subject="Parcel lost")
+    returns = add_category(postgres_engine, "Returns")
+    with Session(bind=postgres_engine, expire_on_commit=False) as saving:
+        staff.change_category(session=saving, actor=saving.get(User, desk.admin.id), ticket_id=ticket_id,
+                              category_id=returns.id)
+        saving.flush()
+        desk.act(desk.admin, settings.set_business_hours, hours=settings.BusinessHours(
+            start=clock_time(9), end=clock_time(17), timezone="Pacific/Auckland"))
+        saving.commit()
+    kept = _assert_kept_equals_rebuilt(postgres_engine)
+    assert [k[2] for k in kept if k[0] == "report_cells"] == [returns.id]
