@@ -12,7 +12,6 @@ Targets (issue 10): the 30-day view under 300 ms, the 365-day view under 1 s, on
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import time
@@ -26,7 +25,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from harness import DEFAULT_SQLITE, ensure_data, prepare_statistics, safe_url
+from harness import backend_parser, each_backend, prepare_statistics, safe_url
 from helpdesk.analytics.period import RangePreset, make_period
 from helpdesk.analytics.report import build_report
 from helpdesk.analytics.sql import TicketFilter
@@ -120,21 +119,12 @@ def run(label: str, url: str, runs: int, drop_caches: bool = False) -> list[tupl
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE)
-    parser.add_argument("--postgres-url")
-    parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--skip-sqlite", action="store_true")
+    parser = backend_parser(__doc__, runs=5)
     parser.add_argument("--drop-caches", action="store_true",
                         help="before each cold call, drop the OS file cache and restart a local PostgreSQL (root)")
     args = parser.parse_args(argv)
-    backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
-    if args.postgres_url:
-        backends.append(("PostgreSQL", args.postgres_url))
     over = []
-    for label, url in backends:
-        ensure_data(url, args.tickets)
+    for label, url in each_backend(args):
         over += [(label, name, ratio) for name, ratio in run(label, url, args.runs, args.drop_caches) if ratio >= 1]
     return 1 if over else 0
 

@@ -8,14 +8,13 @@ naive way: no rollup, every report scans tickets). Each change is rolled back.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from harness import DEFAULT_SQLITE, ensure_data, safe_url
+from harness import backend_parser, each_backend, safe_url
 from helpdesk.core.db import make_engine
 from helpdesk.enums import OPEN_STATUSES, Priority, Role, TicketStatus
 from helpdesk.models import Ticket, User
@@ -73,18 +72,8 @@ def run(label: str, url: str, runs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE)
-    parser.add_argument("--postgres-url")
-    parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--skip-sqlite", action="store_true")
-    args = parser.parse_args(argv)
-    backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
-    if args.postgres_url:
-        backends.append(("PostgreSQL", args.postgres_url))
-    for label, url in backends:
-        ensure_data(url, args.tickets)
+    args = backend_parser(__doc__, runs=50).parse_args(argv)
+    for label, url in each_backend(args):
         run(label, url, args.runs)
     return 0
 

@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,21 +166,33 @@ def print_slowest(results: list[Measurement]) -> None:
     print(f"slowest: {worst.name} at {worst.median_ms:.1f} ms ({verdict} the {TARGET_MS:.0f} ms target)")
 
 
-def benchmark_main(description: str, run_backend: Callable[..., list[Measurement]], argv: list[str] | None) -> int:
-    """The command line every benchmark shares; exit 1 when a case misses the target or scans."""
+def backend_parser(description: str, runs: int) -> argparse.ArgumentParser:
+    """The command line the ticket benchmarks share: which databases, how many tickets and runs."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite-path", default=DEFAULT_SQLITE, help=f"SQLite database (default {DEFAULT_SQLITE})")
     parser.add_argument("--postgres-url", help="also measure on this PostgreSQL database")
     parser.add_argument("--tickets", type=int, default=1_000_000, help="tickets to have (default 1,000,000)")
-    parser.add_argument("--runs", type=int, default=15, help="timed runs per case (default 15)")
+    parser.add_argument("--runs", type=int, default=runs, help=f"timed runs per case (default {runs})")
     parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--explain", action="store_true", help="print the query plan of every case")
-    args = parser.parse_args(argv)
-    results: list[Measurement] = []
+    return parser
+
+
+def each_backend(args) -> Iterator[tuple[str, str]]:
+    """(label, url) of each database the command line names, each with enough tickets first."""
     backends = [] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite_path}")]
     if args.postgres_url:
         backends.append(("PostgreSQL", args.postgres_url))
     for label, url in backends:
         ensure_data(url, args.tickets)
+        yield label, url
+
+
+def benchmark_main(description: str, run_backend: Callable[..., list[Measurement]], argv: list[str] | None) -> int:
+    """The command line every benchmark shares; exit 1 when a case misses the target or scans."""
+    parser = backend_parser(description, runs=15)
+    parser.add_argument("--explain", action="store_true", help="print the query plan of every case")
+    args = parser.parse_args(argv)
+    results: list[Measurement] = []
+    for label, url in each_backend(args):
         results += run_backend(label, url, args.runs, args.explain)
     return 1 if any(r.median_ms >= TARGET_MS or r.full_scans for r in results) else 0
