@@ -413,6 +413,12 @@ def _count(name: str) -> Column:
     return Column(name, Integer, nullable=False, default=0, server_default="0")
 
 
+def _cell_key(who: str) -> list[Column]:
+    """A cell's key: the local day, the category, the priority, and the person (`who`)."""
+    return [Column("day", Date, primary_key=True), Column("category_id", Integer, primary_key=True),
+            Column("priority", String(16), primary_key=True), Column(who, Integer, primary_key=True)]
+
+
 def _values(name: str) -> Column:
     return Column(name, LargeBinary, nullable=False, default=b"", server_default="")
 
@@ -430,10 +436,7 @@ REPORT_CELL_VALUES = ("first_response_values", "first_response_business_values",
 
 report_cells = Table(
     "report_cells", Base.metadata,
-    Column("day", Date, primary_key=True),
-    Column("category_id", Integer, primary_key=True),
-    Column("priority", String(16), primary_key=True),
-    Column("assignee_id", Integer, primary_key=True),
+    *_cell_key("assignee_id"),
     *(_count(name) for name in REPORT_CELL_COUNTS),
     *(_values(name) for name in REPORT_CELL_VALUES),
 )
@@ -448,9 +451,6 @@ RATING_CELL_COUNTS = (
 # the agent credited.
 rating_cells = Table(
     "rating_cells", Base.metadata,
-    Column("day", Date, primary_key=True),
-    Column("category_id", Integer, primary_key=True),
-    Column("priority", String(16), primary_key=True),
-    Column("agent_id", Integer, primary_key=True),
+    *_cell_key("agent_id"),
     *(_count(name) for name in RATING_CELL_COUNTS),
 )

@@ -16,12 +16,8 @@ from sqlalchemy.orm import Session
 
 from helpdesk.analytics.period import Period, local_midnight
 from helpdesk.analytics.sql import TicketFilter, count_where, in_range
-from helpdesk.models import RATING_CELL_COUNTS, REPORT_CELL_COUNTS, SatisfactionRating, Ticket, rating_cells, report_cells
-from helpdesk.tickets.report_cells import NO_ONE, VALUE_DTYPE
-
-_COUNTS = {report_cells.name: REPORT_CELL_COUNTS, rating_cells.name: RATING_CELL_COUNTS}
-_KEY_COLUMNS = {report_cells.name: ("day", "category_id", "priority", "assignee_id"),
-                rating_cells.name: ("day", "category_id", "priority", "agent_id")}
+from helpdesk.models import SatisfactionRating, Ticket, rating_cells, report_cells
+from helpdesk.tickets.report_cells import COUNTS, KEYS, NO_ONE, VALUE_DTYPE
 
 
 def percentiles_of(values: np.ndarray, *fractions: float) -> list[float | None]:
@@ -90,7 +86,7 @@ class CellReader:
         if f.priorities:
             out.append(c.priority.in_([p.value for p in f.priorities]))
         if f.agent_ids:
-            out.append(c[_KEY_COLUMNS[table.name][3]].in_(f.agent_ids))
+            out.append(c[KEYS[table.name][3]].in_(f.agent_ids))
         return out
 
     def _tail_sums(self, table: Table, columns: Sequence[str]) -> dict[str, int]:
@@ -112,7 +108,7 @@ class CellReader:
         """Every count column summed per group, read once per reader and grouping: one scan of the
         cells serves all the figures split that way (a few more sums cost less than another scan)."""
         if (table.name, group_by) not in self._sums:
-            columns = _COUNTS[table.name]
+            columns = COUNTS[table.name]
             out: dict = {}
             if self.first <= self.last:
                 group = [table.c[group_by]] if group_by else []
@@ -147,7 +143,7 @@ class CellReader:
             rows = self.session.execute(select(c.category_id, c.priority, c.assignee_id, *(c[n] for n in names))
                                         .where(*self._conditions(report_cells))).all() if self.first <= self.last else []
             keys = {key: np.array([row[i] for row in rows], dtype=object if key == "priority" else np.int64)
-                    for i, key in enumerate(("category_id", "priority", "assignee_id"))}
+                    for i, key in enumerate(KEYS[report_cells.name][1:])}
             for i, name in enumerate(names, start=3):
                 blobs = [row[i] for row in rows]
                 tail = np.array([], dtype=VALUE_DTYPE)

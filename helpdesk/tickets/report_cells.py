@@ -162,9 +162,9 @@ def rating_parts(r: RatingFacts, t: TicketFacts, zone: ZoneInfo) -> list[Part]:
 
 # --- writing cells ---------------------------------------------------------------------------
 
-_KEYS = {report_cells.name: ("day", "category_id", "priority", "assignee_id"),
-         rating_cells.name: ("day", "category_id", "priority", "agent_id")}
-_COUNTS = {report_cells.name: REPORT_CELL_COUNTS, rating_cells.name: RATING_CELL_COUNTS}
+# Each table's key (day, category, priority, person), count and duration columns, by table name.
+KEYS = {t.name: tuple(c.name for c in t.primary_key) for t in (report_cells, rating_cells)}
+COUNTS = {report_cells.name: REPORT_CELL_COUNTS, rating_cells.name: RATING_CELL_COUNTS}
 _VALUES = {report_cells.name: REPORT_CELL_VALUES, rating_cells.name: ()}
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -195,7 +195,7 @@ def _changes(removed: Iterable[Part], added: Iterable[Part]) -> dict[tuple[str, 
 
 
 def _key_condition(table: Table, key: tuple):
-    return and_(*(table.c[name] == value for name, value in zip(_KEYS[table.name], key, strict=True)))
+    return and_(*(table.c[name] == value for name, value in zip(KEYS[table.name], key, strict=True)))
 
 
 def apply(connection: Connection, removed: Iterable[Part], added: Iterable[Part]) -> None:
@@ -208,10 +208,10 @@ def apply(connection: Connection, removed: Iterable[Part], added: Iterable[Part]
         table = tables[name]
         where = _key_condition(table, key)
         # The cell, made when new, and locked either way: one statement (a no-op update on conflict).
-        insert = _INSERT[connection.dialect.name](table).values(dict(zip(_KEYS[name], key, strict=True)))
+        insert = _INSERT[connection.dialect.name](table).values(dict(zip(KEYS[name], key, strict=True)))
         row = connection.execute(insert.on_conflict_do_update(
-            index_elements=list(_KEYS[name]), set_={"day": insert.excluded.day}).returning(*table.c)).one()._mapping
-        counts = {c: row[c] + change.counts.get(c, 0) for c in _COUNTS[name]}
+            index_elements=list(KEYS[name]), set_={"day": insert.excluded.day}).returning(*table.c)).one()._mapping
+        counts = {c: row[c] + change.counts.get(c, 0) for c in COUNTS[name]}
         values = {}
         for c in _VALUES[name]:
             stored = np.frombuffer(row[c] or b"", dtype=VALUE_DTYPE).tolist()
@@ -302,7 +302,7 @@ class _CellFrames:
 
 
 def _ticket_cells(connection: Connection, zone: ZoneInfo) -> tuple[_CellFrames, int]:
-    cells, tickets = _CellFrames(_KEYS[report_cells.name]), 0
+    cells, tickets = _CellFrames(KEYS[report_cells.name]), 0
     for f in _frames(connection, _TICKET_SQL):
         tickets += len(f)
         raised = f["created_at"].dt.tz_convert(zone)
@@ -335,7 +335,7 @@ def _ticket_cells(connection: Connection, zone: ZoneInfo) -> tuple[_CellFrames, 
 
 
 def _rating_cells(connection: Connection, zone: ZoneInfo) -> _CellFrames:
-    cells = _CellFrames(_KEYS[rating_cells.name])
+    cells = _CellFrames(KEYS[rating_cells.name])
     limits = [hours * 3600 for hours in FIRST_RESPONSE_BAND_HOURS]
     for f in _frames(connection, _RATING_SQL):
         score = f["score"].astype("float64")
@@ -372,7 +372,7 @@ def rebuild(session: Session, *, clear_pending: bool = True, zone: ZoneInfo | No
     tickets, tickets_counted = _ticket_cells(connection, zone)
     for table, cells in ((report_cells, tickets), (rating_cells, _rating_cells(connection, zone))):
         batch = []
-        for row in cells.rows(_COUNTS[table.name], _VALUES[table.name]):
+        for row in cells.rows(COUNTS[table.name], _VALUES[table.name]):
             batch.append(row)
             if len(batch) >= 5_000:
                 connection.execute(table.insert(), batch)

@@ -35,26 +35,19 @@ def _counts(names):
     return [sa.Column(name, sa.Integer(), server_default='0', nullable=False) for name in names]
 
 
+def _key(table, who):
+    """The day, category, priority and person a cell is of, and the primary key over them."""
+    return [sa.Column('day', sa.Date(), nullable=False), sa.Column('category_id', sa.Integer(), nullable=False),
+            sa.Column('priority', sa.String(length=16), nullable=False), sa.Column(who, sa.Integer(), nullable=False),
+            sa.PrimaryKeyConstraint('day', 'category_id', 'priority', who, name=op.f(f'pk_{table}'))]
+
+
 def upgrade() -> None:
     op.create_table(
-        'report_cells',
-        sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('category_id', sa.Integer(), nullable=False),
-        sa.Column('priority', sa.String(length=16), nullable=False),
-        sa.Column('assignee_id', sa.Integer(), nullable=False),
-        *_counts(REPORT_COUNTS),
+        'report_cells', *_key('report_cells', 'assignee_id'), *_counts(REPORT_COUNTS),
         *[sa.Column(name, sa.LargeBinary(), server_default='', nullable=False) for name in REPORT_VALUES],
-        sa.PrimaryKeyConstraint('day', 'category_id', 'priority', 'assignee_id', name=op.f('pk_report_cells')),
     )
-    op.create_table(
-        'rating_cells',
-        sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('category_id', sa.Integer(), nullable=False),
-        sa.Column('priority', sa.String(length=16), nullable=False),
-        sa.Column('agent_id', sa.Integer(), nullable=False),
-        *_counts(RATING_COUNTS),
-        sa.PrimaryKeyConstraint('day', 'category_id', 'priority', 'agent_id', name=op.f('pk_rating_cells')),
-    )
+    op.create_table('rating_cells', *_key('rating_cells', 'agent_id'), *_counts(RATING_COUNTS))
     op.create_index('ix_tickets_status_created', 'tickets', ['status', 'created_at'], unique=False)
     # Tickets from before this version are in no cell yet (see the docstring).
     op.execute("INSERT INTO app_settings (key, value) SELECT 'report_cells_pending', 'yes' "
