@@ -17,7 +17,11 @@ from sqlalchemy.orm import Session
 from helpdesk.analytics.period import Period, local_midnight
 from helpdesk.analytics.sql import TicketFilter, count_where, in_range
 from helpdesk.models import SatisfactionRating, Ticket, rating_cells, report_cells
+from helpdesk.tickets.figures import one_touch, resolution_met
 from helpdesk.tickets.report_cells import COUNTS, KEYS, NO_ONE, VALUE_DTYPE
+
+
+NO_DURATIONS = np.array([], dtype=VALUE_DTYPE)  # what a group without any reads as
 
 
 def percentiles_of(values: np.ndarray, *fractions: float) -> list[float | None]:
@@ -43,8 +47,8 @@ def _tail_ticket_sums(start: datetime, end: datetime) -> dict:
         "reopened": count_where(and_(raised, Ticket.reopen_count > 0)),
         "resolved": count_where(resolved),
         "resolution_decided": count_where(and_(resolved, Ticket.resolution_due_at.is_not(None))),
-        "resolution_met": count_where(and_(resolved, Ticket.resolved_at <= Ticket.resolution_due_at)),
-        "one_touch": count_where(and_(resolved, Ticket.staff_reply_count == 1, Ticket.reopen_count == 0)),
+        "resolution_met": count_where(and_(resolved, resolution_met())),
+        "one_touch": count_where(and_(resolved, one_touch())),
     }
 
 
@@ -146,7 +150,7 @@ class CellReader:
                     for i, key in enumerate(KEYS[report_cells.name][1:])}
             for i, name in enumerate(names, start=3):
                 blobs = [row[i] for row in rows]
-                tail = np.array([], dtype=VALUE_DTYPE)
+                tail = NO_DURATIONS
                 if self.tail is not None:
                     duration, moment = _TAIL_VALUES[name]
                     tail = np.asarray(self.session.scalars(select(duration).where(

@@ -4,12 +4,11 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.analytics.cells import CellReader, percentiles_of, real
+from helpdesk.analytics.cells import NO_DURATIONS, CellReader, percentiles_of, real
 from helpdesk.analytics.kpis import overdue_unanswered
 from helpdesk.analytics.period import Period
 from helpdesk.analytics.sql import TicketFilter
@@ -151,11 +150,10 @@ def per_agent(reader: CellReader) -> pd.DataFrame:
     first_response = reader.durations(filters.first_response_values, group_by="assignee_id")
     resolution = reader.durations(filters.resolution_values, group_by="assignee_id")
     answers = real(reader.sums(rating_cells, ("requests", "rated", "happy", "score_sum"), group_by="agent_id"))
-    empty = np.array([], dtype=float)
-    assigned = {g: (g, c["created"], _median(first_response.get(g, empty)),
+    assigned = {g: (g, c["created"], _median(first_response.get(g, NO_DURATIONS)),
                     c["first_response_decided"] + overdue.get(g, 0), c["first_response_met"])
                 for g, c in counts.items() if c["created"]}
-    resolved = {g: (g, c["resolved"], _median(resolution.get(g, empty)), c["resolution_decided"],
+    resolved = {g: (g, c["resolved"], _median(resolution.get(g, NO_DURATIONS)), c["resolution_decided"],
                     c["resolution_met"]) for g, c in counts.items() if c["resolved"]}
     ratings = {g: (g, a["rated"], a["happy"], a["score_sum"] / a["rated"] if a["rated"] else None)
                for g, a in answers.items()}

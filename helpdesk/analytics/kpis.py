@@ -5,17 +5,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from datetime import datetime
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.analytics.cells import CellReader, percentiles_of
+from helpdesk.analytics.cells import NO_DURATIONS, CellReader, percentiles_of
 from helpdesk.analytics.period import Period
 from helpdesk.analytics.sql import TicketFilter, in_range
 from helpdesk.enums import OPEN_STATUSES
 from helpdesk.models import Ticket, rating_cells, report_cells
 
-EMPTY = np.array([], dtype=float)
 
 
 def _share(part, whole) -> float | None:
@@ -143,7 +141,7 @@ def created_figures(reader: CellReader, now: datetime) -> dict:
     totals = _totals(reader, report_cells, ("created", "first_response_decided", "first_response_met",
                                             "ever_resolved", "reopened"))
     overdue = overdue_unanswered(reader.session, reader.period, reader.filters, now).get(None, 0)
-    first_response = reader.durations(reader.filters.first_response_values).get(None, EMPTY)
+    first_response = reader.durations(reader.filters.first_response_values).get(None, NO_DURATIONS)
     median, p90 = percentiles_of(first_response, 0.5, 0.9)
     return {"created": totals["created"], "responded": len(first_response),
             "first_response_median": median, "first_response_p90": p90,
@@ -154,7 +152,7 @@ def created_figures(reader: CellReader, now: datetime) -> dict:
 
 def resolved_figures(reader: CellReader) -> dict:
     totals = _totals(reader, report_cells, ("resolved", "resolution_decided", "resolution_met", "one_touch"))
-    resolution = reader.durations(reader.filters.resolution_values).get(None, EMPTY)
+    resolution = reader.durations(reader.filters.resolution_values).get(None, NO_DURATIONS)
     median, p90 = percentiles_of(resolution, 0.5, 0.9)
     return {"resolved": totals["resolved"], "resolution_median": median, "resolution_p90": p90,
             "resolution_sla_decided": totals["resolution_decided"], "resolution_sla_met": totals["resolution_met"],

@@ -513,7 +513,8 @@ def _follow_changes(session: Session, _flush_context) -> None:
     if moved:
         conditions.append(SatisfactionRating.ticket_id.in_(moved))
     now_ratings = _rating_facts(connection, or_(*conditions)) if conditions else {}
-    ratings = {i: (old_ratings.get(i, now_ratings.get(i) if i not in rating_ids else None), now_ratings.get(i))
+    # Before: as the flush found it; for a moved ticket's other ratings, unchanged.
+    ratings = {i: (old_ratings.get(i) if i in rating_ids else now_ratings.get(i), now_ratings.get(i))
                for i in rating_ids | set(now_ratings)}
     if ratings:
         wanted = {r.ticket_id for pair in ratings.values() for r in pair if r} - set(tickets)
