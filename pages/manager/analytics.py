@@ -118,7 +118,7 @@ with left:
                                    line=dict(color=BACKLOG), yaxis="y2")])
     figure.update_layout(barmode="group", yaxis=dict(title="Tickets"),
                          yaxis2=dict(title="Open", overlaying="y", side="right", rangemode="tozero", tickformat=",d"))
-    buckets = period.buckets()
+    buckets = period.buckets()  # also the satisfaction chart's
 
     def pick_bucket(row, curve):
         if curve > 1:  # the backlog line: no one window of tickets
@@ -283,7 +283,6 @@ with left:
                                marker_color="rgba(31,119,180,0.3)")])
     figure.update_layout(yaxis=dict(title="Rated 4-5", tickformat=".0%", range=[0, 1]),
                          yaxis2=dict(title="Answers", overlaying="y", side="right", rangemode="tozero", tickformat=",d"))
-    buckets = period.buckets()
 
     def pick_rated_bucket(row, curve):
         day, lo, hi = buckets[row]
