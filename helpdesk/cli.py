@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "helpdesk.commands.notify",
     "helpdesk.commands.maintenance",
     "helpdesk.commands.rebuild_metrics",
+    "helpdesk.commands.knowledge_base",
 )
 
 

@@ -112,6 +112,47 @@ class SatisfactionReason(StrEnum):
                 "asked_twice": "I had to explain things more than once"}[self.value]
 
 
+class ArticleStatus(StrEnum):
+    """A guideline article is written as a draft, seen by staff only, until it is published."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ChatOutcome(StrEnum):
+    """How a conversation with the help assistant ended (so far)."""
+
+    OPEN = "open"  # still going, or left without a word
+    SOLVED = "solved"  # "This solved it"
+    TICKET = "ticket"  # a ticket was raised from it
+
+    @property
+    def label(self) -> str:
+        return {"open": "Left open", "solved": "Solved", "ticket": "Ticket raised"}[self.value]
+
+
+class AssistantReply(StrEnum):
+    """What the help assistant can say: an article's passage, a choice, or that none fits."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"  # "Did you mean: A / B / C?"
+    NO_MATCH = "no_match"
+
+
+class HelpEventKind(StrEnum):
+    """What the help center counts, each with its time (the analytics page counts a range)."""
+
+    ARTICLE_VIEW = "article_view"
+    ARTICLE_HELPFUL = "article_helpful"
+    ARTICLE_NOT_HELPFUL = "article_not_helpful"
+    # A suggestion opened from the submit page; its ticket_id is set if a ticket followed.
+    SUGGESTION_OPENED = "suggestion_opened"
+
+
 class AuditAction(StrEnum):
     """What an administrator did (the audit log's "what"); stored as the value (at most 32 characters)."""
 

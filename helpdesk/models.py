@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
     LargeBinary,
     MetaData,
     String,
@@ -24,7 +25,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 from helpdesk.core import clock
-from helpdesk.enums import AuditAction, EventKind, OutboxStatus, Priority, Role, TicketStatus
+from helpdesk.enums import (
+    ArticleStatus,
+    AuditAction,
+    ChatOutcome,
+    EventKind,
+    HelpEventKind,
+    OutboxStatus,
+    Priority,
+    Role,
+    TicketStatus,
+)
 
 # Alembic needs named constraints to alter them (and SQLite batch mode to recreate tables).
 NAMING_CONVENTION = {
@@ -86,6 +97,9 @@ class Base(DeclarativeBase):
         EventKind: _str_enum(EventKind),
         OutboxStatus: _str_enum(OutboxStatus),
         AuditAction: _str_enum(AuditAction),
+        ArticleStatus: _str_enum(ArticleStatus),
+        ChatOutcome: _str_enum(ChatOutcome),
+        HelpEventKind: _str_enum(HelpEventKind),
     }
 
 
@@ -396,6 +410,77 @@ class AuditEntry(Base):
         Index("ix_audit_entries_actor_created", "actor_id", "created_at"),
         Index("ix_audit_entries_action_created", "action", "created_at"),
     )
+
+
+# --- Help center: guideline articles, the assistant's conversations, what the help center counts ----
+
+
+class Article(Base):
+    """A guideline article: Markdown written by staff, found by the help center's search
+    (helpdesk.knowledge), shown to everyone once published."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)  # its address: /help?article=<slug>
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # "Also asked as": the ways customers put the question, searched with the title's weight.
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[ArticleStatus] = mapped_column(default=ArticleStatus.DRAFT)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    updated_at: Mapped[datetime] = mapped_column(default=_now)
+    view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    helpful_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_helpful_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Optimistic locking: two editors can't overwrite each other. Search also reads the sum of
+    # the versions to know its index is stale (an edit always moves it; a stopped clock doesn't).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    category: Mapped[Category] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_articles_status_category", "status", "category_id"),)
+
+
+class ChatSession(Base):
+    """One conversation with the help assistant: its transcript (what the person typed and the
+    passages quoted back), how it ended, and the ticket raised from it, which agents read it on."""
+
+    __tablename__ = "chat_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the browser holds to come back to it: random, so no one can read another's chat.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: a visitor
+    started_at: Mapped[datetime] = mapped_column(default=_now)
+    updated_at: Mapped[datetime] = mapped_column(default=_now)
+    # [{"role": "customer" | "assistant", "text": ..., "slug": ... | None}, ...]
+    transcript: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    outcome: Mapped[ChatOutcome] = mapped_column(default=ChatOutcome.OPEN)
+    solved_by_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), unique=True)
+
+    __table_args__ = (Index("ix_chat_sessions_started", "started_at"),)
+
+
+class HelpEvent(Base):
+    """Something the help center counts (helpdesk.enums.HelpEventKind), with its time."""
+
+    __tablename__ = "help_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[HelpEventKind]
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A suggestion opened from the submit page: the ticket raised after it, if one was.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+    __table_args__ = (Index("ix_help_events_kind_created", "kind", "created_at"),)
 
 
 # --- Report cells: the analytics rollup (helpdesk.tickets.report_cells keeps them) ---------------

@@ -66,3 +66,21 @@ def upload_policy() -> UploadPolicy:
 def base_url() -> str:
     """Where the app is reachable, for links in e-mails."""
     return (os.environ.get("HELPDESK_BASE_URL") or load_secrets().get("base_url") or "http://localhost:8501").rstrip("/")
+
+
+# The help center's "no good match" line on its 0-1 score (helpdesk.knowledge.ranking), as
+# calibrated by benchmarks/eval_help_center.py --calibrate.
+DEFAULT_HELP_MATCH_THRESHOLD = 0.5
+
+
+def help_match_threshold() -> float:
+    """Below this score no article is offered: the assistant says none covers the question."""
+    raw = os.environ.get("HELPDESK_HELP_MATCH_THRESHOLD") or load_secrets().get("help_center", {}).get(
+        "match_threshold", DEFAULT_HELP_MATCH_THRESHOLD)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"help_center.match_threshold must be a number from 0 to 1, not {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"help_center.match_threshold must be from 0 to 1, not {value}")
+    return value

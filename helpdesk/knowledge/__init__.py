@@ -1,0 +1,1 @@
+"""The help center: guideline articles, their search, the help assistant, and what they count."""

@@ -1,0 +1,57 @@
+"""Searching the published articles: the index built from their rows, kept per database and
+rebuilt when an article changes, and the threshold that turns scores into "no good match"."""
+from __future__ import annotations
+
+import threading
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from helpdesk.core.config import help_match_threshold
+from helpdesk.enums import ArticleStatus
+from helpdesk.knowledge.ranking import ArticleDoc, ArticleIndex, Match
+from helpdesk.models import Article
+
+_lock = threading.Lock()
+# Per database: (what the published articles looked like, the index built from them).
+_indexes: WeakKeyDictionary[Engine, tuple[tuple, ArticleIndex]] = WeakKeyDictionary()
+
+_PUBLISHED = Article.status == ArticleStatus.PUBLISHED
+
+
+def _state(session: Session) -> tuple:
+    """Changes whenever a published article is added, edited, unpublished or removed: every
+    save moves the article's version, so the sum of versions moves too."""
+    return tuple(session.execute(select(func.count(), func.coalesce(func.sum(Article.version), 0),
+                                        func.coalesce(func.max(Article.id), 0)).where(_PUBLISHED)).one())
+
+
+def published_index(session: Session) -> ArticleIndex:
+    """The index of the published articles as this session sees them."""
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    state = _state(session)
+    cached = _indexes.get(engine)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    with _lock:
+        cached = _indexes.get(engine)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+        rows = session.execute(select(Article.id, Article.slug, Article.title, Article.category_id, Article.body,
+                                      Article.tags, Article.aliases, Article.version)
+                               .where(_PUBLISHED).order_by(Article.id))
+        index = ArticleIndex([ArticleDoc(id=row.id, slug=row.slug, title=row.title, category_id=row.category_id,
+                                         body=row.body, tags=tuple(row.tags or ()), aliases=tuple(row.aliases or ()),
+                                         version=row.version) for row in rows])
+        _indexes[engine] = (state, index)
+        return index
+
+
+def search_articles(*, session: Session, question: str, limit: int = 10,
+                    threshold: float | None = None) -> list[Match]:
+    """The published articles that answer `question`, best first: only those whose score
+    clears the threshold (an empty list says no article covers it)."""
+    threshold = help_match_threshold() if threshold is None else threshold
+    return [match for match in published_index(session).search(question, limit=limit) if match.score >= threshold]
