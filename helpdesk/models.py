@@ -439,11 +439,19 @@ class Article(Base):
     # Optimistic locking: two editors can't overwrite each other. Search also reads the sum of
     # the versions to know its index is stale (an edit always moves it; a stopped clock doesn't).
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The embedding vectors search compares questions with (helpdesk.knowledge.ranking.vectors_for),
+    # computed at each save so the index is built from rows; deferred: lists never read them.
+    vectors: Mapped[bytes] = deferred(mapped_column(LargeBinary, default=b"", server_default=""))
+    vectors_recipe: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     category: Mapped[Category] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_articles_status_category", "status", "category_id"),)
+    __table_args__ = (
+        Index("ix_articles_status_category", "status", "category_id"),
+        # Search checks its index is current by the published articles' versions: from this alone.
+        Index("ix_articles_status_version", "status", "version"),
+    )
 
 
 class ChatSession(Base):

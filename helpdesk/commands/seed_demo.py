@@ -66,7 +66,8 @@ def run(args) -> int:
     if summary.first_ticket_id is not None:
         print(f"Ticket ids {summary.first_ticket_id} to {summary.last_ticket_id}.")
     print(f"New: {summary.categories_created} categories, {summary.agents_created} agents, "
-          f"{summary.customers_created} customers.")
+          f"{summary.customers_created} customers, {summary.articles_created} help center articles"
+          + (f" ({summary.articles_updated} updated)." if summary.articles_updated else "."))
     print(f"Sign in as the administrator {summary.admin_email}, the manager {summary.manager_email}, "
           f"an agent such as {summary.agent_emails[0]}, or a customer such as {summary.customer_emails[0]}.")
     if summary.password:

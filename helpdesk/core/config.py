@@ -70,7 +70,7 @@ def base_url() -> str:
 
 # The help center's "no good match" line on its 0-1 score (helpdesk.knowledge.ranking), as
 # calibrated by benchmarks/eval_help_center.py --calibrate.
-DEFAULT_HELP_MATCH_THRESHOLD = 0.5
+DEFAULT_HELP_MATCH_THRESHOLD = 0.18
 
 
 def help_match_threshold() -> float:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ from helpdesk.demo.corpus import (ADMIN_EMAIL, ADMIN_NAME, CATEGORIES, MANAGER_E
 from helpdesk.demo.simulate import DAY, Plan, creation_times
 from helpdesk.demo.workers import simulated_chunks
 from helpdesk.enums import Priority, Role
+from helpdesk.knowledge.importer import import_articles
 from helpdesk.models import (AgentSkill, Category, SatisfactionRating, SlaPolicy, Ticket, TicketEvent, TicketMessage,
                              User)
 from helpdesk.search import text_index
@@ -62,6 +64,8 @@ class SeedSummary:
     first_ticket_id: int | None
     last_ticket_id: int | None
     categories_created: int
+    articles_created: int
+    articles_updated: int
     agents_created: int
     customers_created: int
     admin_email: str
@@ -70,6 +74,10 @@ class SeedSummary:
     customer_emails: list[str]
     password: str | None  # only when this run created accounts; never stored anywhere
     seconds: float
+
+
+# About 40 guideline articles, as a real shop's help center has them (Markdown with front matter).
+DEMO_ARTICLES = Path(__file__).resolve().parent / "articles"
 
 
 def generate_password() -> str:
@@ -259,6 +267,9 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
             hours = business_hours(session)
         connection.commit()
         categories, categories_created = _ensure_categories(connection, now)
+        with Session(bind=connection) as session:  # the help center's guideline articles, by slug
+            articles = import_articles(session=session, folder=DEMO_ARTICLES)
+            session.commit()
         agent_people, customer_people, new_accounts, password = _ensure_accounts(
             connection, rng=rng, agents=agents, customers=customers, days=days, now=now, categories=categories)
         agents_by_category = _agents_by_category(connection, agent_people)
@@ -337,6 +348,8 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
         tickets=tickets, messages=message_count, events=event_count, ratings=rating_count,
         first_ticket_id=first_ticket_id, last_ticket_id=ticket_id + tickets - 1 if tickets else None,
         categories_created=categories_created,
+        articles_created=len(articles.created),
+        articles_updated=len(articles.updated),
         agents_created=created_roles.count(Role.AGENT),
         customers_created=created_roles.count(Role.CUSTOMER),
         admin_email=ADMIN_EMAIL,

@@ -27,13 +27,17 @@ one thing things something anything way ok okay yes yeah like since ago today ye
 """.split())
 
 _WORD = re.compile(r"[a-z0-9]+")
+# The combining marks NFKD splits off letters (é -> e + U+0301), in every block Unicode has them.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _stemmer = snowballstemmer.stemmer("english")
 
 
 def fold(text: str) -> str:
     """Lowercase, accents and compatibility forms folded: "Café" and "cafe" are one word."""
+    if text.isascii():
+        return text.lower().replace("'", "")
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("'", "").replace("’", "")
+    return _COMBINING.sub("", decomposed).replace("'", "").replace("’", "")
 
 
 def raw_words(text: str) -> list[str]:

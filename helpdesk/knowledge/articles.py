@@ -16,6 +16,7 @@ from helpdesk.core import clock
 from helpdesk.core.errors import ConflictError, NotFound, ValidationError
 from helpdesk.enums import ArticleStatus, HelpEventKind
 from helpdesk.knowledge.analysis import fold
+from helpdesk.knowledge.ranking import vectors_for
 from helpdesk.models import Article, Category, HelpEvent, User
 from helpdesk.search.text_index import escape_like
 
@@ -87,13 +88,20 @@ def clean_draft(session: Session, data: ArticleDraft, *, article_id: int | None)
         errors["status"] = "Choose draft or published."
     if errors:
         raise ValidationError(errors)
+    aliases = list(dict.fromkeys(aliases))
     return {"title": title, "body": body, "category_id": category.id, "slug": slug,
-            "tags": list(dict.fromkeys(tags)), "aliases": list(dict.fromkeys(aliases)), "status": data.status}
+            "tags": list(dict.fromkeys(tags)), "aliases": aliases, "status": data.status}
+
+
+def with_vectors(values: dict) -> dict:
+    """The article's columns and the embedding vectors search needs, computed once here."""
+    vectors, recipe = vectors_for(title=values["title"], aliases=values["aliases"], body=values["body"])
+    return {**values, "vectors": vectors, "vectors_recipe": recipe}
 
 
 def create_article(*, session: Session, actor: User, data: ArticleDraft) -> Article:
     ensure_staff(actor)
-    article = Article(**clean_draft(session, data, article_id=None), author_id=actor.id)
+    article = Article(**with_vectors(clean_draft(session, data, article_id=None)), author_id=actor.id)
     session.add(article)
     session.flush()
     return article
@@ -107,7 +115,7 @@ def update_article(*, session: Session, actor: User, article_id: int, data: Arti
         raise NotFound("No such article.")
     if article.version != expected_version:
         raise ConflictError(ARTICLE_CONFLICT)
-    for name, value in clean_draft(session, data, article_id=article.id).items():
+    for name, value in with_vectors(clean_draft(session, data, article_id=article.id)).items():
         setattr(article, name, value)
     article.updated_at = clock.utcnow()
     try:
@@ -176,6 +184,24 @@ def list_articles(*, session: Session, actor: User | None, category_id: int | No
         .join(Category, Category.id == Article.category_id).where(*conditions)
         .order_by(Category.name, Article.title).limit(limit).offset(offset))
     return total, [ArticleListing(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class CategoryShelf:
+    """A category as the help center's browse shows it: with how many articles it holds."""
+
+    id: int
+    name: str
+    articles: int
+
+
+def article_categories(*, session: Session, actor: User | None) -> list[CategoryShelf]:
+    """The categories holding articles this person may read (published ones, or drafts too for
+    staff), by name, each with how many: the help center's category picker."""
+    rows = session.execute(
+        select(Category.id, Category.name, func.count(Article.id)).join(Article, Article.category_id == Category.id)
+        .where(_visible(actor)).group_by(Category.id, Category.name).order_by(Category.name))
+    return [CategoryShelf(*row) for row in rows]
 
 
 def record_view(*, session: Session, actor: User | None, article: Article) -> None:

@@ -14,6 +14,9 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
+MODEL_NAME = "wordllama-l2_supercat-256"
+DIMENSIONS = 256
+
 _lock = threading.Lock()
 _model = None
 _loaded = False
@@ -54,6 +57,6 @@ def embed(texts: list[str]) -> np.ndarray | None:
     if loaded is None:
         return None
     if not texts:
-        return np.zeros((0, 256), dtype=np.float32)
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
     vectors = np.asarray(loaded.embed(texts, norm=True), dtype=np.float32)
     return vectors

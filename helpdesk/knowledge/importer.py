@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from helpdesk.core import clock
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import ArticleStatus
-from helpdesk.knowledge.articles import SLUG_MAX, SLUG_PATTERN, ArticleDraft, clean_draft
+from helpdesk.knowledge.articles import SLUG_MAX, SLUG_PATTERN, ArticleDraft, clean_draft, with_vectors
+from helpdesk.knowledge.ranking import VECTORS_RECIPE
 from helpdesk.models import Article, Category
 
 FIELDS = ("title", "category", "tags", "aliases")
@@ -102,14 +103,15 @@ def import_articles(*, session: Session, folder: Path) -> ImportReport:
     created, updated, unchanged = [], [], []
     for path, slug, draft, existing, values in drafts:
         if existing is None:
-            session.add(Article(**values))
+            session.add(Article(**with_vectors(values)))
             created.append(slug)
             continue
         article = session.get(Article, existing)
-        if all(getattr(article, name) == value for name, value in values.items()):
+        if all(getattr(article, name) == value for name, value in values.items()) \
+                and article.vectors_recipe == VECTORS_RECIPE:
             unchanged.append(slug)
             continue
-        for name, value in values.items():
+        for name, value in with_vectors(values).items():
             setattr(article, name, value)
         article.updated_at = clock.utcnow()
         updated.append(slug)

@@ -26,7 +26,7 @@ from helpdesk.models import Ticket, User, format_reference
 
 RELATED_ARTICLES_MAX = 3
 SIMILAR_TICKETS_MAX = 5
-SIMILAR_WINDOW = 2000
+SIMILAR_WINDOW = 600
 # Below this a "similar" ticket shares too little to be worth the agent's look.
 SIMILARITY_FLOOR = 0.35
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)

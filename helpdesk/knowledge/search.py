@@ -40,11 +40,13 @@ def published_index(session: Session) -> ArticleIndex:
         if cached is not None and cached[0] == state:
             return cached[1]
         rows = session.execute(select(Article.id, Article.slug, Article.title, Article.category_id, Article.body,
-                                      Article.tags, Article.aliases, Article.version)
+                                      Article.tags, Article.aliases, Article.version, Article.vectors,
+                                      Article.vectors_recipe)
                                .where(_PUBLISHED).order_by(Article.id))
         index = ArticleIndex([ArticleDoc(id=row.id, slug=row.slug, title=row.title, category_id=row.category_id,
                                          body=row.body, tags=tuple(row.tags or ()), aliases=tuple(row.aliases or ()),
-                                         version=row.version) for row in rows])
+                                         version=row.version, vectors=bytes(row.vectors or b""),
+                                         vectors_recipe=row.vectors_recipe) for row in rows])
         _indexes[engine] = (state, index)
         return index
 

@@ -36,12 +36,15 @@ def upgrade() -> None:
         sa.Column('helpful_count', sa.Integer(), server_default='0', nullable=False),
         sa.Column('not_helpful_count', sa.Integer(), server_default='0', nullable=False),
         sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('vectors', sa.LargeBinary(), server_default='', nullable=False),
+        sa.Column('vectors_recipe', sa.String(length=80), server_default='', nullable=False),
         sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_articles_author_id_users')),
         sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_articles_category_id_categories')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_articles')),
         sa.UniqueConstraint('slug', name=op.f('uq_articles_slug')),
     )
     op.create_index('ix_articles_status_category', 'articles', ['status', 'category_id'], unique=False)
+    op.create_index('ix_articles_status_version', 'articles', ['status', 'version'], unique=False)
     op.create_table(
         'chat_sessions',
         sa.Column('id', sa.Integer(), nullable=False),

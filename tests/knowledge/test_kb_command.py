@@ -1,0 +1,111 @@
+"""`python -m helpdesk kb import DIR` and `kb search "question" --json`, run as real
+subprocesses on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from sqlalchemy import func, select
+
+from helpdesk.core.db import make_engine, migrate, session_scope
+from helpdesk.enums import ArticleStatus
+from helpdesk.models import Article, Category
+from tests.test_cli import run_cli
+
+ARTICLE = """\
+---
+title: {title}
+category: Billing
+tags: [invoice, receipt]
+aliases:
+  - where do I find my receipt
+---
+Every order's invoice is under Orders in your account: open the order and choose Download invoice.
+"""
+
+
+@pytest.fixture
+def db(blank_database_url, tmp_path):
+    engine = make_engine(blank_database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        session.add_all([Category(name="Billing", description=""), Category(name="Shipping", description="")])
+    yield blank_database_url, engine, tmp_path / "articles"
+    engine.dispose()
+
+
+def articles(engine) -> dict[str, tuple[str, ArticleStatus, list[str]]]:
+    with session_scope(engine) as session:
+        return {a.slug: (a.title, a.status, a.aliases) for a in session.scalars(select(Article))}
+
+
+def write(folder, name: str, text: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_import_creates_published_articles_then_updates_them_by_slug(db):
+    url, engine, folder = db
+    write(folder, "download-an-invoice.md", ARTICLE.format(title="Download an invoice"))
+    first = run_cli(url, "kb", "import", str(folder))
+    assert first.returncode == 0, first.stderr
+    assert "Imported 1 new, updated 0, 0 unchanged." in first.stdout
+    assert articles(engine) == {"download-an-invoice": ("Download an invoice", ArticleStatus.PUBLISHED,
+                                                        ["where do I find my receipt"])}
+    write(folder, "download-an-invoice.md", ARTICLE.format(title="Download your invoice"))
+    again = run_cli(url, "kb", "import", str(folder))
+    assert "Imported 0 new, updated 1, 0 unchanged." in again.stdout
+    assert articles(engine)["download-an-invoice"][0] == "Download your invoice"
+    assert run_cli(url, "kb", "import", str(folder)).stdout.strip() == "Imported 0 new, updated 0, 1 unchanged."
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("no front matter at all\n", "no front matter"),
+    ("---\ntitle: [unclosed\n---\nbody\n", "not valid YAML"),
+    ("---\ncategory: Billing\n---\nbody\n", "has no title"),
+    ("---\ntitle: Gift cards\ncategory: Gifts\n---\nbody\n", "unknown category 'Gifts' (categories: Billing, Shipping)"),
+    ("---\ntitle: Gift cards\ncategory: Billing\nauthor: me\n---\nbody\n", "unknown front matter field author"),
+    ("---\ntitle: Gift cards\ncategory: Billing\n---\n\n", "Write the article's text."),
+])
+def test_a_bad_file_is_named_with_its_problem_and_nothing_is_imported(db, text, problem):
+    url, engine, folder = db
+    write(folder, "a-good-one.md", ARTICLE.format(title="Download an invoice"))
+    write(folder, "gift-cards.md", text)
+    result = run_cli(url, "kb", "import", str(folder))
+    assert result.returncode == 1
+    assert "Nothing was imported" in result.stderr
+    assert f"{folder / 'gift-cards.md'}: " in result.stderr and problem in result.stderr
+    assert articles(engine) == {}
+
+
+def test_a_file_name_that_is_no_address_is_refused(db):
+    url, engine, folder = db
+    write(folder, "Gift Cards.md", ARTICLE.format(title="Gift cards"))
+    result = run_cli(url, "kb", "import", str(folder))
+    assert result.returncode == 1 and "Gift Cards.md: the file name is the article's address" in result.stderr
+    assert articles(engine) == {}
+
+
+def test_search_prints_the_ranked_list_as_json_and_an_empty_list_when_nothing_fits(db):
+    url, engine, folder = db
+    write(folder, "download-an-invoice.md", ARTICLE.format(title="Download an invoice"))
+    write(folder, "track-your-parcel.md", """\
+        ---
+        title: Track your parcel
+        category: Shipping
+        tags: [tracking, delivery]
+        ---
+        Your shipping confirmation e-mail has the carrier's tracking link.
+        """)
+    assert run_cli(url, "kb", "import", str(folder)).returncode == 0
+    found = run_cli(url, "kb", "search", "where can I get the invoce for my order", "--json")
+    assert found.returncode == 0, found.stderr
+    ranked = json.loads(found.stdout)
+    assert [r["slug"] for r in ranked][:1] == ["download-an-invoice"]
+    assert set(ranked[0]) == {"slug", "title", "score"} and ranked[0]["title"] == "Download an invoice"
+    assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+    nothing = run_cli(url, "kb", "search", "who won the football world cup", "--json")
+    assert json.loads(nothing.stdout) == []
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 2

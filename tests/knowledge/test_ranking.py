@@ -1,0 +1,110 @@
+"""Search ranks the article that answers a question first, misspelt or colloquial, the same on
+both backends, and refuses what no article covers."""
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.core.db import session_scope
+from helpdesk.knowledge import embedding
+from helpdesk.knowledge.search import search_articles
+from tests.knowledge.corpus import publish_corpus
+
+
+def best(desk, question: str) -> list[str]:
+    with session_scope(desk.engine) as session:
+        return [match.slug for match in search_articles(session=session, question=question)]
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How do I reset my password?", "reset-your-password"),
+    ("i forgot my pasword and cant get in", "reset-your-password"),  # misspelt
+    ("you charged my card twice for one order!!", "charged-twice"),
+    ("my stuff never showed up but it says delivered", "parcel-not-arrived"),  # colloquial
+    ("need a receipt with VAT for my company", "download-an-invoice"),
+    ("the driver says it was delivered but there is nothing at my door", "parcel-not-arrived"),
+    ("how do I send back shoes that don't fit", "return-an-item"),
+])
+def test_the_answering_article_ranks_first(desk, question, answer):
+    publish_corpus(desk)
+    assert best(desk, question)[:1] == [answer]
+
+
+@pytest.mark.parametrize("question", ["What's the weather like in Paris tomorrow?",
+                                      "Who won the football world cup?", "hello?"])
+def test_a_question_no_article_covers_finds_nothing(desk, question):
+    publish_corpus(desk)
+    assert best(desk, question) == []
+
+
+def test_scores_are_on_one_scale_best_first(desk):
+    publish_corpus(desk)
+    with session_scope(desk.engine) as session:
+        matches = search_articles(session=session, question="where is my parcel, tracking shows nothing",
+                                  threshold=0.0)
+    scores = [m.score for m in matches]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < s <= 1 for s in scores)
+    assert matches[0].slug == "track-your-parcel"
+
+
+def test_a_misspelling_is_corrected_only_into_the_articles_words(desk):
+    publish_corpus(desk)
+    with session_scope(desk.engine) as session:
+        from helpdesk.knowledge.search import published_index
+
+        index = published_index(session)
+    assert index.corrected("my invoce and pasword") == "my invoice and password"
+    # Real English words are never "corrected" into an article's word.
+    assert index.corrected("weather in paris") == "weather in paris"
+
+
+def test_drafts_are_never_found(desk):
+    publish_corpus(desk, drafts=("reset-your-password",))
+    assert "reset-your-password" not in best(desk, "How do I reset my password?")
+
+
+def test_an_edit_is_searchable_at_once(desk):
+    from helpdesk.enums import ArticleStatus
+    from helpdesk.knowledge.articles import ArticleDraft, update_article
+    from helpdesk.models import Article
+
+    ids = publish_corpus(desk)
+    assert best(desk, "gift card balance")[:1] != ["download-an-invoice"]
+    with session_scope(desk.engine) as session:
+        article = session.get(Article, ids["download-an-invoice"])
+        draft = ArticleDraft(title="Gift card balance", body="Your gift card balance is shown at checkout.",
+                             category_id=article.category_id, status=ArticleStatus.PUBLISHED,
+                             slug="download-an-invoice")
+        version = article.version
+    desk.act(desk.admin, update_article, article_id=ids["download-an-invoice"], data=draft, expected_version=version)
+    assert best(desk, "gift card balance")[:1] == ["download-an-invoice"]
+
+
+def test_without_the_embedding_model_bm25_alone_still_ranks(desk, monkeypatch):
+    monkeypatch.setattr(embedding, "_model", None)
+    monkeypatch.setattr(embedding, "_loaded", True)
+    from helpdesk.knowledge import ranking, search
+
+    monkeypatch.setattr(ranking, "_vector_cache", {})
+    monkeypatch.setattr(search, "_indexes", type(search._indexes)())
+    publish_corpus(desk)
+    with session_scope(desk.engine) as session:
+        index = search.published_index(session)
+        assert not index.semantic
+    assert best(desk, "How do I reset my password?")[:1] == ["reset-your-password"]
+    assert best(desk, "Who won the football world cup?") == []
+
+
+def test_the_model_loads_from_its_wheel_with_the_network_off(monkeypatch):
+    """Nothing is downloaded at run time: the weights and tokenizer come from the package."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network is off in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    loaded = embedding._load()
+    assert loaded is not None
+    vectors = loaded.embed(["my parcel never arrived", "package not delivered"], norm=True)
+    assert float(vectors[0] @ vectors[1]) > 0.3
