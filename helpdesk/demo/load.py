@@ -35,6 +35,7 @@ from helpdesk.core.clock import utcnow
 from helpdesk.demo import bulk
 from helpdesk.demo.corpus import (ADMIN_EMAIL, ADMIN_NAME, CATEGORIES, MANAGER_EMAIL, MANAGER_NAME, Person,
                                   agent_email, customer_email, person, person_name)
+from helpdesk.demo.help_activity import add_help_activity
 from helpdesk.demo.simulate import DAY, Plan, creation_times
 from helpdesk.demo.workers import simulated_chunks
 from helpdesk.enums import Priority, Role
@@ -333,6 +334,10 @@ def seed_demo(engine: Engine, *, tickets: int = 5000, customers: int = 500, agen
                                .where(users.c.last_assigned_at.is_(None) | (users.c.last_assigned_at < assigned_at))
                                .values(last_assigned_at=assigned_at))
         connection.commit()
+        if tickets:
+            add_help_activity(connection, rng=random.Random(seed + 1), tickets=range(ticket_id, ticket_id + tickets),
+                              customers=[person.id for person in customer_people], days=days, now=now)
+            connection.commit()
         # The rows went in by bulk statements, which the report cells' flush listener never saw.
         if stage:
             stage("Counting the analytics cells")
