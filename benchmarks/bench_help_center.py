@@ -31,7 +31,7 @@ from helpdesk.knowledge.analysis import terms
 from helpdesk.knowledge.importer import import_articles
 from helpdesk.knowledge.ranking import vectors_for
 from helpdesk.knowledge.related import related_articles, similar_resolved_tickets
-from helpdesk.knowledge.search import published_index, search_articles
+from helpdesk.knowledge.search import articles_changed, published_index, search_articles
 from helpdesk.models import Article, Category, Ticket, User
 
 SEARCH_TARGET_MS = 20.0
@@ -75,6 +75,7 @@ def fill_articles(url: str, count: int) -> None:
                          "vectors_recipe": recipe})
         if rows:
             session.execute(insert(Article), rows)
+            articles_changed(session)
     engine.dispose()
 
 

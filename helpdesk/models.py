@@ -441,7 +441,7 @@ class Article(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The embedding vectors search compares questions with (helpdesk.knowledge.ranking.vectors_for),
     # computed at each save so the index is built from rows; deferred: lists never read them.
-    vectors: Mapped[bytes] = deferred(mapped_column(LargeBinary, default=b"", server_default=""))
+    vectors: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False, default=b"", server_default=""))
     vectors_recipe: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     category: Mapped[Category] = relationship(lazy="joined")

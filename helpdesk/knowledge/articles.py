@@ -17,6 +17,7 @@ from helpdesk.core.errors import ConflictError, NotFound, ValidationError
 from helpdesk.enums import ArticleStatus, HelpEventKind
 from helpdesk.knowledge.analysis import fold
 from helpdesk.knowledge.ranking import vectors_for
+from helpdesk.knowledge.search import articles_changed
 from helpdesk.models import Article, Category, HelpEvent, User
 from helpdesk.search.text_index import escape_like
 
@@ -104,6 +105,7 @@ def create_article(*, session: Session, actor: User, data: ArticleDraft) -> Arti
     article = Article(**with_vectors(clean_draft(session, data, article_id=None)), author_id=actor.id)
     session.add(article)
     session.flush()
+    articles_changed(session)
     return article
 
 
@@ -122,6 +124,7 @@ def update_article(*, session: Session, actor: User, article_id: int, data: Arti
         session.flush()
     except StaleDataError as exc:  # saved by someone else between our read and this write
         raise ConflictError(ARTICLE_CONFLICT) from exc
+    articles_changed(session)
     return article
 
 

@@ -16,6 +16,7 @@ from helpdesk.core.errors import ValidationError
 from helpdesk.enums import ArticleStatus
 from helpdesk.knowledge.articles import SLUG_MAX, SLUG_PATTERN, ArticleDraft, clean_draft, with_vectors
 from helpdesk.knowledge.ranking import VECTORS_RECIPE
+from helpdesk.knowledge.search import articles_changed
 from helpdesk.models import Article, Category
 
 FIELDS = ("title", "category", "tags", "aliases")
@@ -116,5 +117,7 @@ def import_articles(*, session: Session, folder: Path) -> ImportReport:
         article.updated_at = clock.utcnow()
         updated.append(slug)
     session.flush()
+    if created or updated:
+        articles_changed(session)
     return ImportReport(created=created, updated=updated, unchanged=unchanged)
 

@@ -44,7 +44,7 @@ B = 0.9
 WEIGHTS = (1.0, 1.0, 0.8)
 COSINE_FLOOR = 0.1
 BEST_PHRASINGS = 3
-CANDIDATES = 300
+CANDIDATES = 100
 # What the stored vectors are of: change it when _article_texts changes, and they are recomputed.
 VECTORS_RECIPE = f"{embedding.MODEL_NAME}:title+aliases|paragraphs:1"
 

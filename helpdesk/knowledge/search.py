@@ -5,13 +5,15 @@ from __future__ import annotations
 import threading
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, func, select
+import secrets
+
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.core.config import help_match_threshold
 from helpdesk.enums import ArticleStatus
 from helpdesk.knowledge.ranking import ArticleDoc, ArticleIndex, Match
-from helpdesk.models import Article
+from helpdesk.models import AppSetting, Article
 
 _lock = threading.Lock()
 # Per database: (what the published articles looked like, the index built from them).
@@ -20,11 +22,23 @@ _indexes: WeakKeyDictionary[Engine, tuple[tuple, ArticleIndex]] = WeakKeyDiction
 _PUBLISHED = Article.status == ArticleStatus.PUBLISHED
 
 
-def _state(session: Session) -> tuple:
-    """Changes whenever a published article is added, edited, unpublished or removed: every
-    save moves the article's version, so the sum of versions moves too."""
-    return tuple(session.execute(select(func.count(), func.coalesce(func.sum(Article.version), 0),
-                                        func.coalesce(func.max(Article.id), 0)).where(_PUBLISHED)).one())
+# A token every write of articles changes (articles_changed), in the same transaction: one row
+# read per search tells whether the index is current (an aggregate over 10,000 articles took 7-16 ms).
+GENERATION = "articles_generation"
+
+
+def articles_changed(session: Session) -> None:
+    """Call in the transaction that adds, edits or removes articles: searches see it at once."""
+    token = secrets.token_hex(8)
+    changed = session.execute(update(AppSetting).where(AppSetting.key == GENERATION).values(value=token)
+                              .execution_options(synchronize_session=False)).rowcount
+    if not changed:  # a database from before migration 0006 seeded the row
+        session.add(AppSetting(key=GENERATION, value=token))
+    session.flush()
+
+
+def _state(session: Session) -> str | None:
+    return session.scalar(select(AppSetting.value).where(AppSetting.key == GENERATION))
 
 
 def published_index(session: Session) -> ArticleIndex:

@@ -83,9 +83,12 @@ def upgrade() -> None:
     )
     op.create_index('ix_help_events_article_id', 'help_events', ['article_id'], unique=False)
     op.create_index('ix_help_events_kind_created', 'help_events', ['kind', 'created_at'], unique=False)
+    # Search's "is my index current" token (helpdesk.knowledge.search.articles_changed).
+    op.execute("INSERT INTO app_settings (key, value) VALUES ('articles_generation', 'initial')")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM app_settings WHERE key = 'articles_generation'")
     op.drop_table('help_events')
     op.drop_table('chat_sessions')
     op.drop_table('articles')
