@@ -71,9 +71,13 @@ def similar_resolved_tickets(*, session: Session, actor: User, ticket_id: int) -
     idf = {term: math.log(1 + len(rows) / (1 + counts[term])) for term in mine}
     most = sum(idf.values()) or 1.0
     lexical = np.array([sum(idf[t] for t in mine & found) / most for found in their_terms])
-    vectors = embedding.embed([ticket.subject] + [row.subject for row in rows])
+    # Each distinct subject embedded once (the same subject often comes back).
+    subjects = list(dict.fromkeys([ticket.subject] + [row.subject for row in rows]))
+    vectors = embedding.embed(subjects)
     if vectors is not None:
-        scores = 0.5 * lexical + 0.5 * np.clip(vectors[1:] @ vectors[0], 0, 1)
+        position = {subject: i for i, subject in enumerate(subjects)}
+        cosines = vectors @ vectors[0]
+        scores = 0.5 * lexical + 0.5 * np.clip(cosines[[position[row.subject] for row in rows]], 0, 1)
     else:
         scores = lexical
     best = np.argsort(-scores, kind="stable")[:SIMILAR_TICKETS_MAX]
