@@ -9,6 +9,7 @@ from helpdesk.ui.errors import carry_notice, run_page
 from helpdesk.ui.mail_worker import mail_sender
 from helpdesk.ui.menu_bar import menu_bar
 from helpdesk.ui.plain_text import plain
+from helpdesk.ui.raise_ticket import AFTER_SIGN_IN
 
 st.set_page_config(page_title="Customer Care Registry", page_icon=":material/support_agent:", layout="wide")
 
@@ -53,24 +54,31 @@ admin_sla = page("pages/admin/sla.py", title="SLA targets", icon=":material/time
 admin_settings = page("pages/admin/settings.py", title="Settings", icon=":material/settings:",
                          url_path="admin_settings")
 admin_mail = page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
+# The help center is everyone's, signed in or out; the assistant is for customers and visitors
+# (staff have the article editor instead).
+help_center = page("pages/help/center.py", title="Help center", icon=":material/help:", url_path="help")
+assistant = page("pages/help/assistant.py", title="Ask the assistant", icon=":material/chat:", url_path="assistant")
+articles = page("pages/help/articles.py", title="Articles", icon=":material/menu_book:", url_path="articles")
 # The resolved mail's rating link: anyone's, signed in or out (its signed token is the permission).
 rate = page("pages/customer/rate.py", title="Rate the help", icon=":material/star:", url_path="rate",
             visibility="hidden")
 
 # Who may open which address; "ticket_view" is each role's own ticket page (mailed links).
-CUSTOMER_PAGES = [submit, my_tickets, ticket_view, profile]
-AGENT_PAGES = [queue, agent_ticket, profile]
+CUSTOMER_PAGES = [submit, my_tickets, ticket_view, help_center, assistant, profile]
+AGENT_PAGES = [queue, agent_ticket, articles, help_center, profile]
 REPORT_PAGES = [analytics, audit_log]
 ADMIN_PAGES = [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings, admin_mail]
 FOR_WHOM = {**{ADDRESS[id(p)]: "customers" for p in CUSTOMER_PAGES},
             **{ADDRESS[id(p)]: "support staff" for p in AGENT_PAGES},
             **{ADDRESS[id(p)]: "managers and administrators" for p in REPORT_PAGES},
             **{ADDRESS[id(p)]: "administrators" for p in ADMIN_PAGES}}
-SIGNED_OUT_PAGES = [sign_in, sign_up]
+FOR_WHOM.pop(ADDRESS[id(help_center)])  # everyone's: nobody is sent away from it
+SIGNED_OUT_PAGES = [sign_in, sign_up, help_center, assistant]
 
 # A setup form sent after someone else finished setup still goes to the setup page, which says so.
 if first_run or st.session_state.get("setup_submit"):
     pages, own = [setup], [setup]
+    mine = set()
 else:
     # A role missing here gets what a signed-out visitor gets: never more than it should.
     own = {None: SIGNED_OUT_PAGES, Role.CUSTOMER: CUSTOMER_PAGES, Role.AGENT: AGENT_PAGES,
@@ -96,11 +104,11 @@ navigation = st.navigation(pages, position="hidden")
 address = navigation.url_path
 own_by_address = {ADDRESS[id(p)]: p for p in own if id(p) in ADDRESS}
 
-if role is None and address in FOR_WHOM:
+if role is None and address in FOR_WHOM and address not in mine:
     # Remember where the person was going (a mailed ticket link, a bookmark): after sign-in, on there.
-    st.session_state["after_sign_in"] = (address, dict(st.query_params))
+    st.session_state[AFTER_SIGN_IN] = (address, dict(st.query_params))
 elif role is not None:
-    going = st.session_state.pop("after_sign_in", None)
+    going = st.session_state.pop(AFTER_SIGN_IN, None)
     if going is not None and going[0] in own_by_address:
         st.switch_page(own_by_address[going[0]], query_params=going[1])
     if (going and going[0] not in own_by_address) or (address in FOR_WHOM and address not in own_by_address):

@@ -1,5 +1,7 @@
 """One ticket as an agent works it: customer, thread with internal notes, reply or note,
-canned replies, status / priority / category / agent, SLA clocks and the full history.
+canned replies, status / priority / category / agent, SLA clocks and the full history, and the
+help center beside it: articles that answer the ticket, similar resolved tickets, and the
+conversation with the assistant the ticket was raised from.
 
 No lost updates: the version the agent was looking at is kept per ticket and every save
 passes it on; if someone else changed the ticket meanwhile nothing is saved, the fresh
@@ -9,6 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from helpdesk.core.clock import utcnow
+from helpdesk.knowledge.assistant import transcript_for_ticket
+from helpdesk.knowledge.related import related_articles, similar_resolved_tickets
 from helpdesk.models import parse_reference
 from helpdesk.sla import clock as sla_clock
 from helpdesk.tickets.assignment import list_assignable_agents
@@ -30,6 +34,7 @@ from helpdesk.ui.workspace.claim_button import claim_button
 from helpdesk.ui.workspace.context import LOCK, Workspace
 from helpdesk.ui.workspace.customer_card import customer_card
 from helpdesk.ui.workspace.fields_box import fields_box, show_ticket_as_it_is
+from helpdesk.ui.workspace.help_panel import chat_transcript, help_panel
 from helpdesk.ui.workspace.reply_box import reply_box, start_fresh
 from helpdesk.ui.workspace.satisfaction_box import satisfaction_box
 
@@ -50,6 +55,9 @@ with db_session() as session:
     agents = {a.id: a.name for a in list_assignable_agents(session=session, actor=user)}
     categories = {c.id: c.name for c in list_categories(session=session)}
     csat = get_ticket_satisfaction(session=session, actor=user, ticket_id=ticket.id)
+    help_articles = related_articles(session=session, actor=user, ticket_id=ticket.id)
+    similar = similar_resolved_tickets(session=session, actor=user, ticket_id=ticket.id)
+    transcript = transcript_for_ticket(session=session, actor=user, ticket_id=ticket.id)
     # Everything below is drawn after the session closes: load what the page shows now.
     for message in thread:
         _ = message.author.name, message.attachments
@@ -104,6 +112,7 @@ side_col, thread_col = st.columns([1, 1.3], gap="large")
 # --- the thread -------------------------------------------------------------------------
 with thread_col:
     st.markdown("#### Conversation")
+    chat_transcript(transcript)  # what came before the ticket, so above it
     show_thread(ticket, thread, ticket_files, viewer_id=user.id, for_staff=True)
 
     reply_box(workspace, canned)
@@ -114,6 +123,7 @@ with side_col:
     with st.container(border=True, key="agent_fields_box"):
         fields_box(workspace, categories=categories, agents=agents)
     satisfaction_box(csat)
+    help_panel(ticket.id, help_articles, similar)
 
 # --- the audit trail, full width so each line reads whole ----------------------------------
 with st.container(border=True, key="agent_history"):

@@ -20,6 +20,7 @@ from helpdesk.ui.analytics_view import (BACKLOG, CREATED, RESOLVED, as_of_minute
                                         duration_text, kpi_definitions, kpi_grid, queue_params, share_text)
 from helpdesk.ui.auth import require_reports_reader
 from helpdesk.ui.engine import db_session, get_engine
+from helpdesk.ui.help_center_figures import cached_help_center_figures, help_center_section
 from helpdesk.ui.plain_text import plain
 
 ADDRESS = "analytics"
@@ -79,8 +80,10 @@ except ValidationError as exc:
 
 filters = TicketFilter(category_ids=tuple(chosen_categories), priorities=tuple(chosen_priorities),
                        agent_ids=tuple(chosen_agents), business_time=bool(business and hours_set))
-report = cached_report(database=get_engine().url.render_as_string(hide_password=True), reader_id=user.id,
-                       period=period, filters=filters, now=now)
+database = get_engine().url.render_as_string(hide_password=True)
+report = cached_report(database=database, reader_id=user.id, period=period, filters=filters, now=now)
+# The help center's figures follow the range only: its chats and articles have no ticket filters.
+help_figures = cached_help_center_figures(database=database, reader_id=user.id, start=period.start, end=period.end)
 
 previous = report.previous_period
 versus = f"vs {previous.first:%d %b} – {previous.last:%d %b}"
@@ -99,6 +102,7 @@ if report.is_empty:
             f"{' with these filters' if chosen_categories or chosen_priorities or chosen_agents else ''}. "
             f"Choose a longer range{' or fewer filters' if chosen_categories or chosen_priorities or chosen_agents else ''}. "
             f"Open backlog now: {report.forecast.backlog_now:,}.", icon=":material/info:")
+    help_center_section(help_figures)
     st.stop()
 
 kpi_grid(report.current, report.previous, versus=versus)
@@ -304,3 +308,5 @@ with right:
 
     chart_card("satisfaction_by_first_response", figure, by_response, empty=no_ratings, on_pick=pick_band,
                links=[("Rated in the range", queue_params(F.RATED, period, filters))])
+
+help_center_section(help_figures)
