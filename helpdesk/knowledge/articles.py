@@ -14,12 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from helpdesk.access import ensure_staff, get_by_id
 from helpdesk.core import clock
 from helpdesk.core.errors import ConflictError, NotFound, ValidationError
+from helpdesk.core.text_checks import text_problem
 from helpdesk.enums import ArticleStatus, HelpEventKind
 from helpdesk.knowledge.analysis import fold
 from helpdesk.knowledge.ranking import vectors_for
 from helpdesk.knowledge.search import articles_changed
 from helpdesk.models import Article, Category, HelpEvent, User
-from helpdesk.search.text_index import escape_like
+from helpdesk.search.text_index import escape_like, searchable
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
@@ -87,6 +88,11 @@ def clean_draft(session: Session, data: ArticleDraft, *, article_id: int | None)
         errors["aliases"] = f"At most {ALIASES_MAX} phrasings of up to {PHRASE_MAX} characters each."
     if not isinstance(data.status, ArticleStatus):
         errors["status"] = "Choose draft or published."
+    for name, values, multiline in (("title", [title], False), ("body", [body], True), ("tags", tags, False),
+                                    ("aliases", aliases, False)):
+        problem = next((p for p in (text_problem(v, multiline=multiline) for v in values) if p), None)
+        if problem and name not in errors:
+            errors[name] = problem
     if errors:
         raise ValidationError(errors)
     aliases = list(dict.fromkeys(aliases))
@@ -177,9 +183,9 @@ def list_articles(*, session: Session, actor: User | None, category_id: int | No
         conditions.append(Article.category_id == category_id)
     if status is not None:
         conditions.append(Article.status == status)
-    if title_contains.strip():
-        conditions.append(func.lower(Article.title).like(f"%{escape_like(title_contains.strip().lower())}%",
-                                                         escape="\\"))
+    wanted = searchable(title_contains or "").lower()  # control characters (a NUL) dropped
+    if wanted:
+        conditions.append(func.lower(Article.title).like(f"%{escape_like(wanted)}%", escape="\\"))
     total = session.scalar(select(func.count()).select_from(Article).where(*conditions))
     rows = session.execute(
         select(Article.id, Article.slug, Article.title, Article.category_id, Category.name, Article.status,

@@ -18,12 +18,14 @@ from helpdesk.access import ensure_active, ensure_staff, get_by_id
 from helpdesk.core import clock
 from helpdesk.core.config import help_match_threshold
 from helpdesk.core.errors import NotFound, ValidationError
+from helpdesk.core.text_checks import text_problem
 from helpdesk.enums import ArticleStatus, AssistantReply, ChatOutcome
 from helpdesk.knowledge.ranking import ArticleIndex, Match
 from helpdesk.knowledge.search import published_index
 from helpdesk.models import Article, ChatSession, Ticket, User
 
 QUESTION_MAX = 2000
+TURNS_MAX = 60  # 30 questions and their replies
 # Top matches closer than this (on the 0-1 score) are a choice for the person, not a guess.
 CLARIFY_MARGIN = 0.03
 CHOICES_MAX = 3
@@ -76,13 +78,27 @@ def answer_from(index: ArticleIndex, match: Match, question: str) -> Reply:
 
 
 def _check_question(question: str) -> str:
-    text = (question or "").strip()
+    text = (question or "").strip() if isinstance(question, str) else ""
     if not text:
         raise ValidationError({"question": "Type your question first."})
     if len(text) > QUESTION_MAX:
         raise ValidationError({"question": f"That is {len(text) - QUESTION_MAX:,} characters too long "
                                            f"(at most {QUESTION_MAX:,}). Shorten it, or raise a ticket."})
+    problem = text_problem(text, multiline=True)  # it becomes the ticket's description, which refuses them too
+    if problem:
+        raise ValidationError({"question": problem})
     return text
+
+
+def _open(chat: ChatSession) -> ChatSession:
+    """A conversation takes messages until it ends (solved, or a ticket raised from it: the
+    transcript the agents read is then fixed), and up to TURNS_MAX turns."""
+    if chat.outcome != ChatOutcome.OPEN:
+        raise ValidationError({"question": "This conversation has ended. Start a new one to ask something else."})
+    if len(chat.transcript) >= TURNS_MAX:
+        raise ValidationError({"question": "This conversation is long enough for the assistant. Raise a ticket, "
+                                           "or start a new conversation."})
+    return chat
 
 
 def start_chat(*, session: Session, actor: User | None) -> ChatSession:
@@ -107,20 +123,25 @@ def _append(chat: ChatSession, *turns: dict) -> None:
 
 
 def _customer_text(chat: ChatSession) -> list[str]:
-    return [turn["text"] for turn in chat.transcript if turn["role"] == "customer"]
+    """What the person typed (not the titles they picked from "Did you mean")."""
+    return [turn["text"] for turn in chat.transcript if turn["role"] == "customer" and "picked" not in turn]
 
 
 def ask(*, session: Session, actor: User | None, key: str, question: str) -> Reply:
-    """The person's message and the assistant's reply, both kept in the transcript. A message
-    that finds nothing alone is tried once more with the one before it (people often add the
-    detail in a second message)."""
-    chat = get_chat(session=session, actor=actor, key=key)
+    """The person's message and the assistant's reply, both kept in the transcript. After a
+    question no article covered, a message that finds nothing alone is tried once more with
+    that question (people often add the detail in a second message); after an answer, a
+    message is taken on its own, so "ok thanks" or an unrelated question is never answered
+    with the article before."""
+    chat = _open(get_chat(session=session, actor=actor, key=key))
     text = _check_question(question)
     index = published_index(session)
     threshold = help_match_threshold()
     earlier = _customer_text(chat)
+    replies = [turn for turn in chat.transcript if turn["role"] == "assistant"]
     reply = reply_to(index, text, threshold=threshold)
-    if reply.kind == AssistantReply.NO_MATCH and earlier:
+    if reply.kind == AssistantReply.NO_MATCH and earlier and replies \
+            and replies[-1].get("kind") == AssistantReply.NO_MATCH.value:
         reply = reply_to(index, f"{earlier[-1]} {text}", threshold=threshold)
     _append(chat, {"role": "customer", "text": text}, reply.as_turn())
     session.flush()
@@ -129,7 +150,7 @@ def ask(*, session: Session, actor: User | None, key: str, question: str) -> Rep
 
 def choose(*, session: Session, actor: User | None, key: str, slug: str) -> Reply:
     """The person picked one of the "Did you mean" articles: its passage for their question."""
-    chat = get_chat(session=session, actor=actor, key=key)
+    chat = _open(get_chat(session=session, actor=actor, key=key))
     index = published_index(session)
     article = next((doc for doc in index.docs if doc.slug == slug), None)
     if article is None:
@@ -188,6 +209,8 @@ def attach_to_ticket(*, session: Session, actor: User, key: str, ticket: Ticket)
     chat = get_chat(session=session, actor=actor, key=key)
     if ticket.customer_id != actor.id:
         raise NotFound("No such ticket.")
+    if chat.ticket_id is not None and chat.ticket_id != ticket.id:
+        return  # it stays with the ticket it was raised as first
     chat.user_id = actor.id
     chat.outcome = ChatOutcome.TICKET
     chat.ticket_id = ticket.id

@@ -59,4 +59,5 @@ def embed(texts: list[str]) -> np.ndarray | None:
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     vectors = np.asarray(loaded.embed(texts, norm=True), dtype=np.float32)
-    return vectors
+    # A text without a token the model knows pools to 0/0: a zero vector compares as unrelated.
+    return np.nan_to_num(vectors, nan=0.0)

@@ -97,6 +97,8 @@ def import_articles(*, session: Session, folder: Path) -> ImportReport:
             drafts.append((path, slug, draft, existing, clean_draft(session, draft, article_id=existing)))
         except ValueError as exc:
             problems.append(f"{path}: {exc}")
+        except (TypeError, AttributeError, OSError) as exc:  # front matter of an unexpected shape, an unreadable file
+            problems.append(f"{path}: the file could not be read as an article ({type(exc).__name__}: {exc})")
         except ValidationError as exc:
             problems.append(f"{path}: " + "; ".join(exc.field_errors.values()))
     if problems:

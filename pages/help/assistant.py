@@ -100,8 +100,12 @@ for position, turn in enumerate(transcript):
                 for number, choice in enumerate(turn.get("choices", [])):
                     if st.button(plain(choice["title"]), key=f"assistant_choice_{position}_{number}",
                                  disabled=position != last or outcome != ChatOutcome.OPEN):
-                        with db_session() as session:
-                            choose(session=session, actor=current_user(session), key=chat_key, slug=choice["slug"])
+                        try:
+                            with db_session() as session:
+                                choose(session=session, actor=current_user(session), key=chat_key,
+                                       slug=choice["slug"])
+                        except (NotFound, ValidationError) as exc:  # unpublished meanwhile, or the chat ended
+                            st.session_state[ERROR] = str(exc)
                         st.rerun()
         else:
             st.markdown(plain(turn.get("text", "")))

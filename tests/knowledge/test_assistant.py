@@ -133,3 +133,47 @@ def test_an_empty_or_overlong_question_is_refused_and_nothing_is_kept(desk, ques
         say(desk, None, key, question)
     assert message in refused.value.field_errors["question"]
     assert transcript(desk, key) == []
+
+
+def test_after_an_answer_an_unrelated_message_is_not_answered_with_that_article(desk):
+    publish_corpus(desk)
+    key = chat(desk, desk.customer)
+    assert say(desk, desk.customer, key, "where can I download my invoice").kind == AssistantReply.ANSWER
+    for follow_up in ("ok thanks", "Who won the football world cup in 1998?"):
+        assert say(desk, desk.customer, key, follow_up).kind == AssistantReply.NO_MATCH
+
+
+def test_after_no_match_the_detail_in_a_second_message_is_read_with_the_first(desk):
+    publish_corpus(desk)
+    key = chat(desk, desk.customer)
+    assert say(desk, desk.customer, key, "it never came").kind == AssistantReply.NO_MATCH
+    reply = say(desk, desk.customer, key, "the parcel, tracking says delivered")
+    assert reply.kind == AssistantReply.ANSWER and reply.article.slug == "parcel-not-arrived"
+
+
+def test_an_ended_conversation_takes_no_more_messages_and_keeps_its_ticket(desk):
+    from helpdesk.models import Ticket
+
+    publish_corpus(desk)
+    key = chat(desk, desk.customer)
+    say(desk, desk.customer, key, "where can I download my invoice")
+    first, second = desk.raise_ticket(), desk.raise_ticket(subject="Another one")
+    with session_scope(desk.engine) as session:
+        carla = session.get(User, desk.customer.id)
+        assistant.attach_to_ticket(session=session, actor=carla, key=key, ticket=session.get(Ticket, first))
+        assistant.attach_to_ticket(session=session, actor=carla, key=key, ticket=session.get(Ticket, second))
+    with session_scope(desk.engine) as session:
+        assert session.scalar(select(ChatSession.ticket_id).where(ChatSession.key == key)) == first
+    with pytest.raises(ValidationError) as ended:
+        say(desk, desk.customer, key, "one more thing")
+    assert "This conversation has ended" in ended.value.field_errors["question"]
+    assert len(transcript(desk, key)) == 2
+
+
+def test_a_question_with_an_invisible_control_character_is_refused(desk):
+    publish_corpus(desk)
+    key = chat(desk, None)
+    with pytest.raises(ValidationError) as refused:
+        say(desk, None, key, "forgot\x00 password")
+    assert "invisible control character (U+0000)" in refused.value.field_errors["question"]
+    assert transcript(desk, key) == []

@@ -70,6 +70,9 @@ BAD_FILES = {
                        "unknown front matter field author"),
     "empty-body.md": ("---\ntitle: Gift cards\ncategory: Billing\n---\n\n", "Write the article's text."),
     "Gift Cards.md": (ARTICLE.format(title="Gift cards"), "the file name is the article's address"),
+    "odd-key.md": ("---\n1: x\ntitle: Gift cards\ncategory: Billing\n---\nbody\n", "could not be read as an article"),
+    "nul-in-body.md": ("---\ntitle: Gift cards\ncategory: Billing\n---\nbalance\x00shown\n",
+                       "invisible control character (U+0000)"),
 }
 
 

@@ -269,3 +269,20 @@ def test_article_markdown_leaves_code_as_written():
     body = "Costs $5.\n\n```\n![not an image](x.png) $HOME\n```\n\nRun `echo $PATH` then ![img](y.png)"
     assert article_markdown(body) == ("Costs \\$5.\n\n```\n![not an image](x.png) $HOME\n```\n\n"
                                       "Run `echo $PATH` then \\![img](y.png)")
+
+
+def test_a_control_character_in_the_title_filter_finds_nothing_odd_and_never_crashes(engine):
+    """A NUL pasted into the filter (or typed into the address) is dropped, as ticket search drops it:
+    PostgreSQL would refuse it in a query."""
+    from tests.factories import Desk
+    from tests.knowledge.corpus import publish_corpus
+
+    from helpdesk.core.db import session_scope
+    from helpdesk.knowledge.articles import list_articles
+    from helpdesk.models import User
+
+    desk = Desk.build(engine)
+    publish_corpus(desk)
+    with session_scope(engine) as session:
+        total, rows = list_articles(session=session, actor=session.get(User, desk.agent.id), title_contains="inv\x00oice")
+    assert total == 1 and rows[0].slug == "download-an-invoice"
