@@ -174,7 +174,9 @@ class ArticleIndex:
             vocabulary.update(words)
             lengths[i] = sum(weighted.values())
             for term, weight in weighted.items():
-                entry = postings.setdefault(term, _Postings())
+                entry = postings.get(term)
+                if entry is None:
+                    entry = postings[term] = _Postings()
                 entry.docs.append(i)
                 entry.weights.append(weight)
         self._speller = Speller(vocabulary)
