@@ -38,7 +38,6 @@ def request_submit() -> None:
     cuts short the run the click started, and the click's own signal goes with it; the note stays,
     and whichever run comes next raises the ticket (at most once: the form's submission key)."""
     st.session_state[SUBMITTING] = True
-    print("CALLBACK", flush=True)
 
 
 def submit() -> None:
@@ -83,7 +82,6 @@ def submit() -> None:
 if "submit_token" not in st.session_state:
     st.session_state["submit_token"] = uuid.uuid4().hex
 
-print("RUN", st.session_state.get(SUBMITTING), repr(st.session_state.get("submit_description")), flush=True)
 if st.session_state.get(SUBMITTING):
     submit()
 apply_reset("submit", EMPTY_FORM)
