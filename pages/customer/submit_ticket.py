@@ -1,11 +1,22 @@
 """Raise a ticket: category, priority, subject, description, attachments.
 
 Once subject and description hold a few words, the help center's articles that may answer it
-are offered under the form; one opened (shown here, so nothing typed is lost) and no ticket raised
-after counts as solved by that article. The fields are plain widgets, outside the st.form that
-holds the files and the button, because a form sends its values only when submitted and the
-suggestions follow the words as they come.
-A form started from a conversation with the assistant attaches that conversation to the ticket."""
+are offered under them; one opened (shown here, so nothing typed is lost) and no ticket raised
+after counts as solved by that article. A form started from a conversation with the assistant
+attaches that conversation to the ticket.
+
+How the page is put together, and why:
+- Subject and description are plain widgets in a fragment (`describe`), not in an st.form, whose
+  values arrive only on submit: the suggestions follow the words as they are committed, and such
+  a commit reruns the fragment alone. So the description committing as the pointer leaves it for
+  "Submit ticket" neither redraws the button under the click nor cuts short the click's run (a
+  fragment's rerun never interrupts a whole-page run).
+- The suggestions sit in a box of fixed height, so their coming and going moves nothing below.
+- Attachments and the button are an st.form: the button waits while files are still uploading
+  (a plain one would raise the ticket without them), and a finished upload reruns nothing.
+- The button's callback only notes the request; the page raises the ticket (`submit`), so a run
+  cut short anyway leaves the note for the next one, and the form's submission key makes it
+  count once."""
 import uuid
 
 import streamlit as st
@@ -30,13 +41,10 @@ EMPTY_FORM = {"submit_category": None, "submit_priority": Priority.NORMAL, "subm
 OPENED = "submit_suggestions_opened"  # slug -> the HelpEvent id of a suggestion opened for this ticket
 READING = "submit_reading"  # the suggested article shown under the form, if one is
 SUBMITTING = "submit_requested"  # "Submit ticket" was pressed and the ticket is not raised yet
+SUGGESTIONS_HEIGHT = 190  # px: three titles and the line above them
 
 
 def request_submit() -> None:
-    """The button's callback: only a note that the ticket is to be raised. A rerun asked for at
-    the moment of the click (the description committing as the pointer leaves it for the button)
-    cuts short the run the click started, and the click's own signal goes with it; the note stays,
-    and whichever run comes next raises the ticket (at most once: the form's submission key)."""
     st.session_state[SUBMITTING] = True
 
 
@@ -78,6 +86,43 @@ def submit() -> None:
     request_reset("submit")  # a fresh, empty form for the next ticket
 
 
+@st.fragment
+def describe() -> None:
+    """Subject, description, and the articles that may answer what they say."""
+    errors = st.session_state.get("submit_errors")
+    # No max_chars on what people paste into: the browser would drop an overlong paste silently;
+    # the service keeps it and says at the field how much too long it is.
+    subject = st.text_input("Subject", key="submit_subject", help=f"At most {SUBJECT_MAX} characters.",
+                            placeholder="A short summary, e.g. “Invoice shows the wrong amount”")
+    field_error(errors, "subject")
+    description = st.text_area("Description", height=220, key="submit_description",
+                               help=f"At most {DESCRIPTION_MAX:,} characters.",
+                               placeholder="What happened, what you expected, and anything you already tried.")
+    field_error(errors, "description")
+    with db_session() as session:
+        suggestions = suggest_articles(session=session, subject=subject, description=description)
+    with st.container(border=True, height=SUGGESTIONS_HEIGHT, key="submit_suggestions"):
+        if not suggestions:
+            st.caption("Articles from our help center that may answer it show here as you describe the problem.")
+            return
+        st.markdown("**These articles may answer it:**")
+        for match in suggestions:
+            if st.button(plain(match.title), key=f"submit_suggestion_{match.slug}", icon=":material/article:",
+                         type="tertiary"):
+                try:
+                    with db_session() as session:
+                        user = require_user(session)
+                        article = get_article(session=session, actor=user, slug=match.slug)
+                        opened = st.session_state.setdefault(OPENED, {})
+                        if match.slug not in opened:  # counted once per ticket being written
+                            opened[match.slug] = record_suggestion_opened(session=session, actor=user,
+                                                                          article=article)
+                except NotFound:
+                    return  # unpublished since: the next run no longer offers it
+                st.session_state[READING] = match.slug
+                st.rerun()  # the whole page: the article shows under the form
+
+
 # One key per filled-in form: a double click re-sends the same key and finds the first ticket.
 if "submit_token" not in st.session_state:
     st.session_state["submit_token"] = uuid.uuid4().hex
@@ -93,9 +138,6 @@ with db_session() as session:
             get_chat(session=session, actor=user, key=st.session_state[CHAT_KEY])
         except NotFound:
             st.session_state.pop(CHAT_KEY)  # that conversation is gone: nothing to attach
-    # What the fields held at the end of the last run: the suggestions follow it.
-    suggestions = suggest_articles(session=session, subject=st.session_state.get("submit_subject", ""),
-                                   description=st.session_state.get("submit_description", ""))
     try:
         reading = get_article(session=session, actor=user, slug=st.session_state[READING]) \
             if READING in st.session_state else None
@@ -129,39 +171,15 @@ st.session_state.setdefault("submit_priority", Priority.NORMAL)
 st.selectbox("Priority", options=list(Priority), format_func=lambda p: p.label, key="submit_priority",
              help="Urgent: you can't work at all. High: a serious problem. Normal: most questions.")
 field_error(errors, "priority")
-# No max_chars on what people paste into: the browser would drop an overlong paste silently;
-# the service keeps it and says at the field how much too long it is.
-st.text_input("Subject", key="submit_subject", help=f"At most {SUBJECT_MAX} characters.",
-              placeholder="A short summary, e.g. “Invoice shows the wrong amount”")
-field_error(errors, "subject")
-st.text_area("Description", height=220, key="submit_description", help=f"At most {DESCRIPTION_MAX:,} characters.",
-             placeholder="What happened, what you expected, and anything you already tried.")
-field_error(errors, "description")
+describe()
 
 with st.form("submit_form", enter_to_submit=False, border=False):
-    # The files and the button in a form: the button waits while files are still uploading (a
-    # plain button would raise the ticket without them), and a finished upload reruns nothing.
     attachments_input(
         f"Attachments (optional: up to {policy.max_files} files, {policy.max_bytes // (1024 * 1024)} MB each)",
         "submit")
     field_error(errors, "attachments")
     st.form_submit_button("Submit ticket", type="primary", key="submit_button", on_click=request_submit)
 
-# Below the button, not above it: what appears as the description is finished (its rerun starts
-# as the pointer goes down on the button) must not move the button from under the click.
-if suggestions:
-    with st.container(border=True, key="submit_suggestions"):
-        st.markdown("**These articles may answer it:**")
-        for match in suggestions:
-            if st.button(plain(match.title), key=f"submit_suggestion_{match.slug}", icon=":material/article:",
-                         type="tertiary"):
-                with db_session() as session:
-                    article = get_article(session=session, actor=user, slug=match.slug)
-                    opened = st.session_state.setdefault(OPENED, {})
-                    if match.slug not in opened:  # counted once per ticket being written
-                        opened[match.slug] = record_suggestion_opened(session=session, actor=user, article=article)
-                st.session_state[READING] = match.slug
-                st.rerun()
 if reading is not None:
     with st.container(border=True, key="submit_reading_article"):
         show_article(reading, as_page=False)
