@@ -36,10 +36,12 @@ TICKET = re.compile(r"^CCR-\d+")  # the ticket pages' heading is the reference
 # (page name, url path, heading) per role; "{ticket}" is the ticket the customer opened.
 # Streamlit serves each role's first (default) page at "/": its own url_path says "Page not found".
 TOUR = {
-    "signed_out": [("sign_in", "", "Customer Care Registry"), ("sign_up", "sign_up", "Create your account")],
+    "signed_out": [("sign_in", "", "Customer Care Registry"), ("sign_up", "sign_up", "Create your account"),
+                   ("help", "help", "Help center"), ("assistant", "assistant", "Ask the assistant")],
     "customer": [("submit", "", "Submit a ticket"), ("my_tickets", "my_tickets", "My tickets"),
                  ("ticket", "ticket_view?ticket={ticket}", TICKET), ("profile", "profile", "Profile")],
-    "agent": [("queue", "", "Queue"), ("ticket", "ticket_view?ticket={ticket}", TICKET)],
+    "agent": [("queue", "", "Queue"), ("ticket", "ticket_view?ticket={ticket}", TICKET),
+              ("articles", "articles", "Articles")],
     "manager": [("analytics", "analytics", "Analytics"), ("audit_log", "audit_log", "Audit log")],
     "admin": [("queue", "", "Queue"), ("ticket", "ticket_view?ticket={ticket}", TICKET),
               ("users", "admin_users", "Users"), ("categories", "admin_categories", "Categories"),
