@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from helpdesk.core import clock
 from helpdesk.core.errors import ValidationError
 from helpdesk.enums import ArticleStatus
-from helpdesk.knowledge.articles import SLUG_MAX, SLUG_PATTERN, ArticleDraft, clean_draft, with_vectors
+from helpdesk.knowledge.articles import SLUG_MAX, SLUG_PATTERN, ArticleDraft, clean_draft, split_list, with_vectors
 from helpdesk.knowledge.ranking import VECTORS_RECIPE
 from helpdesk.knowledge.search import articles_changed
 from helpdesk.models import Article, Category
@@ -41,7 +41,7 @@ def _as_list(value, name: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
+        return split_list(value)
     if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
         return [str(item).strip() for item in value if str(item).strip()]
     raise ValueError(f"“{name}” must be a list of words or phrases")

@@ -257,15 +257,17 @@ class ArticleIndex:
         else:
             chosen = np.arange(len(self.docs))
         asked, says = rough.copy(), rough.copy()
-        asked_cos = self._vectors[self._asked_rows[chosen]] @ vector
-        asked_cos[self._asked_rows[chosen] == len(self._vectors) - 1] = -np.inf
-        best = -np.sort(-asked_cos, axis=1)[:, :BEST_PHRASINGS]
+        best = -np.sort(-self._cosines(self._asked_rows[chosen], vector), axis=1)[:, :BEST_PHRASINGS]
         taken = np.minimum(self._asked_count[chosen], BEST_PHRASINGS)
         asked[chosen] = np.where(np.isfinite(best), best, 0).sum(axis=1) / taken
-        says_cos = self._vectors[self._says_rows[chosen]] @ vector
-        says_cos[self._says_rows[chosen] == len(self._vectors) - 1] = -np.inf
-        says[chosen] = says_cos.max(axis=1)
+        says[chosen] = self._cosines(self._says_rows[chosen], vector).max(axis=1)
         return lexical, asked, says
+
+    def _cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Cosines of a padded table of rows with `vector`; the padding is -inf (never the best)."""
+        cosines = self._vectors[rows] @ vector
+        cosines[rows == len(self._vectors) - 1] = -np.inf
+        return cosines
 
     def blend(self, lexical: np.ndarray, asked: np.ndarray, says: np.ndarray, *,
               weights: tuple[float, float, float] = WEIGHTS, floor: float = COSINE_FLOOR) -> tuple[np.ndarray, np.ndarray]:

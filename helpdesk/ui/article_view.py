@@ -3,14 +3,14 @@
 helpdesk.ui.article_markdown). The help center shows it as a page, the submit form inline."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import streamlit as st
 
 from helpdesk.enums import ArticleStatus
 from helpdesk.models import Article
 from helpdesk.ui.article_markdown import show_article_body
-from helpdesk.ui.format import viewer_zone
+from helpdesk.ui.format import local_time
 from helpdesk.ui.plain_text import plain
 
 
@@ -18,9 +18,7 @@ def updated_on(moment: datetime | None) -> str:
     """The day, in the reader's time zone: "12 March 2026"."""
     if moment is None:
         return "—"
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they are UTC
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(viewer_zone())
+    local = local_time(moment)
     return f"{local.day} {local:%B %Y}"
 
 

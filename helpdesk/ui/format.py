@@ -18,13 +18,18 @@ def viewer_zone():
         return UTC
 
 
+def local_time(moment: datetime) -> datetime:
+    """A stored (UTC) time in the viewer's own time zone."""
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they are UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(viewer_zone())
+
+
 def when(moment: datetime | None) -> str:
     """A stored (UTC) time as the person reads it: in their own time zone, named."""
     if moment is None:
         return "—"
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they are UTC
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(viewer_zone())
+    local = local_time(moment)
     return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
 
 
