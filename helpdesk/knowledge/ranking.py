@@ -27,9 +27,11 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -63,6 +65,8 @@ class ArticleDoc:
     version: int = 1
     vectors: bytes = b""  # as stored with the article (vectors_for), or empty
     vectors_recipe: str = ""
+    created_at: datetime | None = None  # with the version, what tells a changed article
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -74,12 +78,6 @@ class Match:
     score: float  # 0-1, calibrated: compare it with the threshold
     lexical: float
     semantic: float
-
-
-@dataclass
-class _Postings:
-    docs: list[int] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
 
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
@@ -137,11 +135,49 @@ def _doc_vectors(doc: ArticleDoc, rows: int) -> np.ndarray | None:
     return _vector_cache.get(_content_key(doc))
 
 
-# Each article's words and weighted terms, by content: a rebuild after one edit analyses one article.
-_analysis_cache: dict[bytes, tuple[Counter[str], Counter[str]]] = {}
+class _Numbering:
+    """Every word or term the process has met, numbered once (only ever grows, by the words
+    of the articles indexed): an article's analysis is kept as arrays of these numbers, so
+    an index is put together from arrays rather than term by term."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self.names: list[str] = []
+        self._lock = threading.Lock()
+
+    def ids(self, names) -> np.ndarray:
+        with self._lock:
+            for name in names:
+                if name not in self._ids:
+                    self._ids[name] = len(self.names)
+                    self.names.append(name)
+            return np.fromiter((self._ids[name] for name in names), dtype=np.int64, count=len(names))
+
+    def get(self, name: str) -> int | None:
+        return self._ids.get(name)
 
 
-def _analysed(doc: ArticleDoc) -> tuple[Counter[str], Counter[str]]:
+_WORDS = _Numbering()
+_TERMS = _Numbering()
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    words: np.ndarray  # ids in _WORDS (for spelling), with how often each occurs
+    word_counts: np.ndarray
+    terms: np.ndarray  # ids in _TERMS, with the weight of the fields each is in
+    term_weights: np.ndarray
+    length: float
+
+
+# Each article's (phrasing rows, all rows, unit centroid of its vectors), by content.
+_shape_cache: dict[bytes, tuple[int, int, np.ndarray]] = {}
+
+# Each article's analysis, by content: a rebuild after one edit analyses one article.
+_analysis_cache: dict[bytes, _Analysis] = {}
+
+
+def _analysed(doc: ArticleDoc) -> _Analysis:
     """The article's words (for spelling) and its terms weighted by the field they are in."""
     key = _content_key(doc)
     cached = _analysis_cache.get(key)
@@ -154,40 +190,52 @@ def _analysed(doc: ArticleDoc) -> tuple[Counter[str], Counter[str]]:
         words.update(raw_words(text))
         for term in terms(text):
             weighted[term] += FIELD_WEIGHTS[name]
+    analysis = _Analysis(words=_WORDS.ids(list(words)), word_counts=np.fromiter(words.values(), dtype=np.int64),
+                         terms=_TERMS.ids(list(weighted)),
+                         term_weights=np.fromiter(weighted.values(), dtype=np.float64),
+                         length=float(sum(weighted.values())))
     if len(_analysis_cache) >= _VECTOR_CACHE_MAX:
         _analysis_cache.clear()
-    _analysis_cache[key] = (words, weighted)
-    return words, weighted
+    _analysis_cache[key] = analysis
+    return analysis
 
 
 class ArticleIndex:
-    """The published articles, ready to be searched. Built once per change of the articles."""
+    """The published articles, ready to be searched. Built once per change of the articles;
+    given the index it replaces (`previous`), it keeps that one's spelling table."""
 
-    def __init__(self, docs: Sequence[ArticleDoc]) -> None:
+    def __init__(self, docs: Sequence[ArticleDoc], *, previous: ArticleIndex | None = None) -> None:
         self.docs = list(docs)
         self._by_id = {doc.id: i for i, doc in enumerate(self.docs)}
-        vocabulary: Counter[str] = Counter()
-        postings: dict[str, _Postings] = {}
-        lengths = np.zeros(len(self.docs), dtype=np.float64)
-        for i, doc in enumerate(self.docs):
-            words, weighted = _analysed(doc)
-            vocabulary.update(words)
-            lengths[i] = sum(weighted.values())
-            for term, weight in weighted.items():
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = _Postings()
-                entry.docs.append(i)
-                entry.weights.append(weight)
-        self._speller = Speller(vocabulary)
+        analyses = [_analysed(doc) for doc in self.docs]
+        self._speller = Speller(self._vocabulary(analyses), previous=previous._speller if previous else None)
         count = max(len(self.docs), 1)
+        lengths = np.fromiter((a.length for a in analyses), dtype=np.float64, count=len(analyses))
         average = float(lengths.mean()) if len(self.docs) else 1.0
         self._length_norm = K1 * (1 - B + B * lengths / max(average, 1e-9))
-        self._postings = {term: (np.asarray(p.docs, dtype=np.int64), np.asarray(p.weights, dtype=np.float64))
-                          for term, p in postings.items()}
-        self._idf = {term: self._idf_of(len(p.docs), count) for term, p in postings.items()}
+        # Postings as three parallel arrays sorted by term: each term's documents are one slice.
+        sizes = [len(a.terms) for a in analyses]
+        term_ids = np.concatenate([a.terms for a in analyses]) if analyses else np.zeros(0, dtype=np.int64)
+        order = np.argsort(term_ids, kind="stable")
+        self._posting_docs = np.repeat(np.arange(len(analyses), dtype=np.int64), sizes)[order]
+        self._posting_weights = (np.concatenate([a.term_weights for a in analyses]) if analyses
+                                 else np.zeros(0))[order]
+        unique, starts, frequencies = np.unique(term_ids[order], return_index=True, return_counts=True)
+        idf = np.log(1 + (count - frequencies + 0.5) / (frequencies + 0.5))
+        self._slices = {int(term): (int(start), int(start + n), float(weight))
+                        for term, start, n, weight in zip(unique, starts, frequencies, idf, strict=True)}
         self._unseen_idf = self._idf_of(0, count)
         self._build_vectors()
+
+    @staticmethod
+    def _vocabulary(analyses: list[_Analysis]) -> dict[str, int]:
+        """Every word of the articles, with how often they use it."""
+        if not analyses:
+            return {}
+        totals = np.bincount(np.concatenate([a.words for a in analyses]),
+                             weights=np.concatenate([a.word_counts for a in analyses]))
+        used = np.flatnonzero(totals)
+        return {_WORDS.names[i]: int(totals[i]) for i in used}
 
     @staticmethod
     def _idf_of(document_frequency: int, count: int) -> float:
@@ -199,34 +247,46 @@ class ArticleIndex:
         self._vectors = None
         if not self.docs or embedding.model() is None:
             return
-        texts = [_article_texts(doc.title, doc.aliases, doc.body) for doc in self.docs]
-        groups = [_doc_vectors(doc, len(asked) + len(says)) for doc, (asked, says) in zip(self.docs, texts, strict=True)]
+        keys = [_content_key(doc) for doc in self.docs]
+        shapes = [_shape_cache.get(key) for key in keys]
+        texts = {i: _article_texts(doc.title, doc.aliases, doc.body)
+                 for i, (doc, shape) in enumerate(zip(self.docs, shapes, strict=True)) if shape is None}
+        rows = [shape[1] if shape is not None else len(texts[i][0]) + len(texts[i][1])
+                for i, shape in enumerate(shapes)]
+        groups = [_doc_vectors(doc, n) for doc, n in zip(self.docs, rows, strict=True)]
         missing = [i for i, group in enumerate(groups) if group is None]
         if missing:
+            for i in missing:
+                texts.setdefault(i, _article_texts(self.docs[i].title, self.docs[i].aliases, self.docs[i].body))
             flat = embedding.embed([t for i in missing for t in texts[i][0] + texts[i][1]])
             if len(_vector_cache) + len(missing) > _VECTOR_CACHE_MAX:
                 _vector_cache.clear()
             at = 0
             for i in missing:
-                rows = len(texts[i][0]) + len(texts[i][1])
-                groups[i] = flat[at:at + rows]
-                _vector_cache[_content_key(self.docs[i])] = groups[i]
-                at += rows
-        pad = sum(len(group) for group in groups)
+                groups[i] = flat[at:at + rows[i]]
+                _vector_cache[keys[i]] = groups[i]
+                at += rows[i]
+        if len(_shape_cache) + len(texts) > _VECTOR_CACHE_MAX:
+            _shape_cache.clear()
+        for i, shape in enumerate(shapes):
+            if shape is None:
+                centroid = groups[i].mean(axis=0)
+                shapes[i] = _shape_cache[keys[i]] = (len(texts[i][0]), rows[i],
+                                                     centroid / max(float(np.linalg.norm(centroid)), 1e-9))
+        sizes = np.asarray(rows, dtype=np.int64)
+        pad = int(sizes.sum())
         self._vectors = np.vstack([*groups, np.zeros((1, embedding.DIMENSIONS), dtype=np.float32)])
-        starts = np.cumsum([0] + [len(group) for group in groups[:-1]])
-        asked = [len(t[0]) for t in texts]
-        self._asked_count = np.asarray(asked)
-        self._asked_rows = self._table([list(range(s, s + n)) for s, n in zip(starts, asked, strict=True)], pad)
-        self._says_rows = self._table([list(range(s + n, s + len(g))) for s, n, g in zip(starts, asked, groups,
-                                                                                           strict=True)], pad)
-        centroids = np.vstack([group.mean(axis=0) for group in groups])
-        self._centroids = centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
+        starts = np.cumsum(sizes) - sizes
+        self._asked_count = np.fromiter((shape[0] for shape in shapes), dtype=np.int64, count=len(shapes))
+        self._asked_rows = self._table(starts, self._asked_count, pad)
+        self._says_rows = self._table(starts + self._asked_count, sizes - self._asked_count, pad)
+        self._centroids = np.vstack([shape[2] for shape in shapes])
 
     @staticmethod
-    def _table(rows: list[list[int]], pad: int) -> np.ndarray:
-        width = max(len(r) for r in rows)
-        return np.asarray([r + [pad] * (width - len(r)) for r in rows], dtype=np.int64)
+    def _table(starts: np.ndarray, counts: np.ndarray, pad: int) -> np.ndarray:
+        """Row i holds starts[i] .. starts[i] + counts[i] - 1, then `pad` to the widest row."""
+        offsets = np.arange(max(int(counts.max()), 1), dtype=np.int64)
+        return np.where(offsets < counts[:, None], starts[:, None] + offsets, pad)
 
     @property
     def semantic(self) -> bool:
@@ -293,12 +353,14 @@ class ArticleIndex:
         scores = np.zeros(len(self.docs), dtype=np.float64)
         most = 0.0
         for term in query:
-            idf = self._idf.get(term, self._unseen_idf)
-            most += idf * (K1 + 1)
-            found = self._postings.get(term)
+            number = _TERMS.get(term)
+            found = None if number is None else self._slices.get(number)
             if found is None:
+                most += self._unseen_idf * (K1 + 1)
                 continue
-            docs, weights = found
+            start, stop, idf = found
+            most += idf * (K1 + 1)
+            docs, weights = self._posting_docs[start:stop], self._posting_weights[start:stop]
             scores[docs] += idf * weights * (K1 + 1) / (weights + self._length_norm[docs])
         return scores / most if most else scores
 

@@ -108,3 +108,71 @@ def test_the_model_loads_from_its_wheel_with_the_network_off(monkeypatch):
     assert loaded is not None
     vectors = loaded.embed(["my parcel never arrived", "package not delivered"], norm=True)
     assert float(vectors[0] @ vectors[1]) > 0.3
+
+
+def _index(desk):
+    from helpdesk.knowledge.search import published_index
+
+    with session_scope(desk.engine) as session:
+        return published_index(session)
+
+
+def _edit(desk, article_id: int, **changes):
+    from helpdesk.knowledge.articles import ArticleDraft, update_article
+    from helpdesk.models import Article
+
+    with session_scope(desk.engine) as session:
+        article = session.get(Article, article_id)
+        fields = {"title": article.title, "body": article.body, "category_id": article.category_id,
+                  "tags": article.tags, "aliases": article.aliases, "status": article.status, "slug": article.slug}
+        version = article.version
+    desk.act(desk.admin, update_article, article_id=article_id, data=ArticleDraft(**{**fields, **changes}),
+             expected_version=version)
+
+
+def test_after_an_edit_only_the_edited_article_is_read_again(desk):
+    """The index after an edit takes the unchanged articles from the one before (a rebuild at
+    10,000 articles reads one body, not all of them) and still searches as a new one would."""
+    from sqlalchemy import event
+
+    ids = publish_corpus(desk)
+    before = _index(desk)
+    _edit(desk, ids["charged-twice"], title="Charged twice for one thermostat order",
+          body="A thermostat order paid twice: the second payment is released by your bank within five days.")
+    bodies_read = []
+    listen = lambda conn, cursor, statement, *args: bodies_read.append(statement)  # noqa: E731
+    event.listen(desk.engine, "before_cursor_execute", listen)
+    try:
+        after = _index(desk)
+    finally:
+        event.remove(desk.engine, "before_cursor_execute", listen)
+    assert after is not before
+    kept = {doc.slug: doc for doc in before.docs}
+    for doc in after.docs:
+        assert (doc is kept[doc.slug]) == (doc.slug != "charged-twice")
+    reads = [s for s in bodies_read if "articles.body" in s]
+    assert len(reads) == 1
+    # The new words are found and corrected into, the old ones no longer.
+    assert best(desk, "thermostat paid twice")[:1] == ["charged-twice"]
+    assert after.corrected("my thermostta") == "my thermostat"
+    fresh = type(after)(after.docs)
+    question = "my thermostta order was paid twice"
+    assert [(m.slug, m.score) for m in after.search(question)] == [(m.slug, m.score) for m in fresh.search(question)]
+
+
+def test_a_word_no_article_uses_any_more_is_never_suggested(desk):
+    ids = publish_corpus(desk)
+    assert _index(desk).corrected("my reservatoin") == "my reservation"
+    _edit(desk, ids["charged-twice"], body="If your card shows two payments for one order, contact us with the "
+                                           "order number and we refund the second payment.")
+    assert _index(desk).corrected("my reservatoin") == "my reservatoin"
+
+
+def test_an_unpublished_article_leaves_the_index_at_once(desk):
+    from helpdesk.enums import ArticleStatus
+
+    ids = publish_corpus(desk)
+    _index(desk)
+    _edit(desk, ids["reset-your-password"], status=ArticleStatus.DRAFT)
+    assert "reset-your-password" not in [doc.slug for doc in _index(desk).docs]
+    assert "reset-your-password" not in best(desk, "How do I reset my password?")
