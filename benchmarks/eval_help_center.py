@@ -53,6 +53,7 @@ class Asked:
     lexical: np.ndarray
     asked: np.ndarray
     says: np.ndarray
+    vector: np.ndarray | None
 
 
 def load(index, which: str) -> list[Asked]:
@@ -66,12 +67,14 @@ def load(index, which: str) -> list[Asked]:
     return [Asked(q, slug, kind, *index.components(q)) for q, slug, kind in items if which in ("all", half(q))]
 
 
-def figures(index, asked: list[Asked], *, weights: tuple, floor: float, threshold: float) -> dict[str, float]:
+def figures(index, asked: list[Asked], *, weights: tuple, floor: float, threshold: float,
+            contrast: float = ranking.CONTRAST_WEIGHT) -> dict[str, float]:
     slugs = np.array([doc.slug for doc in index.docs])
     top1 = top3 = refused_wrongly = answerable = 0
     refused = {"off_topic": [0, 0], "near_domain": [0, 0]}
     for item in asked:
         scores, _ = index.blend(item.lexical, item.asked, item.says, weights=weights, floor=floor)
+        scores = index.contrast(scores, item.vector, weight=contrast)
         order = np.argsort(-scores, kind="stable")[:3]
         above = [slugs[i] for i in order if scores[i] >= threshold]
         if item.slug is None:
@@ -155,14 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.calibrate:
         asked = load(index, "calibrate")
         blends = [(1.0, a, s) for a in (0.8, 1.0, 1.35, 1.7) for s in (0.5, 0.8, 1.0)]
-        grid = itertools.product(blends, np.arange(0.0, 0.31, 0.05), np.arange(0.15, 0.61, 0.01))
-        ranked = sorted(((objective(figures(index, asked, weights=w, floor=c, threshold=t)), w, c, t)
-                         for w, c, t in grid), reverse=True)
+        grid = itertools.product(blends, np.arange(0.0, 0.31, 0.05), (0.0, 0.1, 0.2, 0.3, 0.5),
+                                 np.arange(0.12, 0.51, 0.01))
+        ranked = sorted(((objective(figures(index, asked, weights=w, floor=c, contrast=k, threshold=t)), w, c, k, t)
+                         for w, c, k, t in grid), reverse=True)
         print(f"calibration half: {len(asked)} questions; best constants by the objective:")
-        for score, weights, floor, threshold in ranked[:8]:
-            f = figures(index, asked, weights=weights, floor=floor, threshold=threshold)
-            print(f"  WEIGHTS={weights} COSINE_FLOOR={floor:.2f} threshold={threshold:.2f}  "
-                  + "  ".join(f"{k}={v:.3f}" for k, v in f.items()))
+        for score, weights, floor, contrast, threshold in ranked[:10]:
+            f = figures(index, asked, weights=weights, floor=floor, contrast=contrast, threshold=threshold)
+            print(f"  WEIGHTS={weights} COSINE_FLOOR={floor:.2f} CONTRAST_WEIGHT={contrast:.1f} "
+                  f"threshold={threshold:.2f}  " + "  ".join(f"{k}={v:.3f}" for k, v in f.items()))
         return 0
     asked = load(index, "all" if args.all else "report")
     threshold = help_match_threshold()

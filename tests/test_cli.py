@@ -1,6 +1,11 @@
-"""`python -m helpdesk ...` run as a real subprocess against SQLite and PostgreSQL."""
+"""`python -m helpdesk ...` against SQLite and PostgreSQL: each command at least once as a real
+subprocess per backend (run_cli, and on a pseudo-terminal), its other cases through the same entry
+point in this process (run_cli_in_process)."""
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import pty
 import re
@@ -29,6 +34,44 @@ def run_cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProces
                           capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
 
 
+def run_cli_in_process(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """The same command through the same entry point as `python -m helpdesk` (helpdesk.__main__
+    exits with helpdesk.cli.main's return value), in this process: its exit code, what it printed
+    on stdout and stderr, and on stderr too the log lines the CLI's own logging setup shows (its
+    WARNING default, helpdesk's INFO, the same format). A new interpreter costs seconds of imports
+    (and the embedding model) per run, so each command keeps one real subprocess run per backend
+    (run_cli) and its other cases run here."""
+    from helpdesk.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    root, ours = logging.getLogger(), logging.getLogger("helpdesk")
+    saved = root.level, ours.level, sys.stdin
+    # main() calls logging.basicConfig, which does nothing once pytest's handlers are on the root
+    # logger: this handler writes what basicConfig's would have, to the captured stderr.
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(["--database-url", url, *args])
+            except SystemExit as exit_:  # argparse's usage errors and --help, as sys.exit() in a process
+                if exit_.code is None or isinstance(exit_.code, int):
+                    code = exit_.code or 0
+                else:
+                    print(exit_.code, file=sys.stderr)
+                    code = 1
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved[0])
+        ours.setLevel(saved[1])
+        sys.stdin = saved[2]
+    return subprocess.CompletedProcess(["python", "-m", "helpdesk", "--database-url", url, *args], code,
+                                       out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def db(blank_database_url):
     engine = make_engine(blank_database_url)
@@ -51,7 +94,7 @@ def test_init_db_creates_the_schema(db):
     assert {"users", "tickets", "ticket_messages", "ticket_events", "agent_skills"} <= set(inspect(engine).get_table_names())
     assert current_revision(engine) is not None
     # Running it again is harmless.
-    assert run_cli(url, "init-db").returncode == 0
+    assert run_cli_in_process(url, "init-db").returncode == 0
 
 
 # --- create-user -----------------------------------------------------------------------------
@@ -75,8 +118,8 @@ def test_create_user_reads_the_password_from_stdin_and_never_prints_it(db):
 def test_create_user_works_for_every_role(db):
     url, engine = db
     for role in ("customer", "agent", "admin"):
-        result = run_cli(url, "create-user", "--role", role, "--email", f"{role}@example.com", "--name", role.title(),
-                         stdin=GOOD_PASSWORD + "\n")
+        result = run_cli_in_process(url, "create-user", "--role", role, "--email", f"{role}@example.com",
+                                    "--name", role.title(), stdin=GOOD_PASSWORD + "\n")
         assert result.returncode == 0, result.stderr
     with session_scope(engine) as session:
         assert {u.email: u.role.value for u in session.scalars(select(User))} == {
@@ -91,8 +134,8 @@ def test_create_user_works_for_every_role(db):
 ])
 def test_create_user_rejects_bad_input_and_writes_nothing(db, email, password, expected):
     url, engine = db
-    result = run_cli(url, "create-user", "--role", "customer", "--email", email, "--name", "Pat",
-                     stdin=password + "\n")
+    result = run_cli_in_process(url, "create-user", "--role", "customer", "--email", email, "--name", "Pat",
+                                stdin=password + "\n")
     assert result.returncode != 0
     assert "Nothing was created" in result.stderr
     assert expected in result.stderr
@@ -103,10 +146,10 @@ def test_create_user_rejects_bad_input_and_writes_nothing(db, email, password, e
 
 def test_create_user_refuses_a_taken_email(db):
     url, engine = db
-    assert run_cli(url, "create-user", "--role", "customer", "--email", "pat@example.com", "--name", "Pat",
-                   stdin=GOOD_PASSWORD + "\n").returncode == 0
-    again = run_cli(url, "create-user", "--role", "admin", "--email", "PAT@example.com", "--name", "Pat 2",
-                    stdin=GOOD_PASSWORD + "\n")
+    assert run_cli_in_process(url, "create-user", "--role", "customer", "--email", "pat@example.com", "--name", "Pat",
+                              stdin=GOOD_PASSWORD + "\n").returncode == 0
+    again = run_cli_in_process(url, "create-user", "--role", "admin", "--email", "PAT@example.com", "--name", "Pat 2",
+                               stdin=GOOD_PASSWORD + "\n")
     assert again.returncode != 0
     assert "--email: An account with this e-mail already exists" in again.stderr
     assert count(engine, User) == 1
@@ -161,18 +204,18 @@ def test_create_user_refuses_two_different_passwords_at_a_terminal(db):
 
 def test_there_is_no_password_argument(db):
     url, engine = db
-    result = run_cli(url, "create-user", "--role", "admin", "--email", "a@example.com", "--name", "A",
-                     "--password", GOOD_PASSWORD, stdin=GOOD_PASSWORD + "\n")
+    result = run_cli_in_process(url, "create-user", "--role", "admin", "--email", "a@example.com", "--name", "A",
+                                "--password", GOOD_PASSWORD, stdin=GOOD_PASSWORD + "\n")
     assert result.returncode == 2
     assert "unrecognized arguments: --password" in result.stderr
-    assert "--password" not in run_cli(url, "create-user", "--help").stdout
+    assert "--password" not in run_cli_in_process(url, "create-user", "--help").stdout
     assert "users" not in inspect(engine).get_table_names() or count(engine, User) == 0
 
 
 # --- seed-demo -------------------------------------------------------------------------------
 
-def seed(url: str, *args: str) -> subprocess.CompletedProcess:
-    result = run_cli(url, "seed-demo", *args)
+def seed(url: str, *args: str, run=run_cli_in_process) -> subprocess.CompletedProcess:
+    result = run(url, "seed-demo", *args)
     assert result.returncode == 0, result.stderr
     return result
 
@@ -185,7 +228,7 @@ def printed_password(result: subprocess.CompletedProcess) -> str | None:
 def test_seed_demo_creates_consistent_realistic_data(db):
     url, engine = db
     # 14 days so that a small sample still has recent, unresolved tickets.
-    result = seed(url, "--tickets", "300", "--customers", "40", "--agents", "6", "--days", "14")
+    result = seed(url, "--tickets", "300", "--customers", "40", "--agents", "6", "--days", "14", run=run_cli)
     assert "Seeding tickets" in result.stderr and "300/300" in result.stderr  # the progress bar
     password = printed_password(result)
     assert password and result.stdout.count(password) == 1

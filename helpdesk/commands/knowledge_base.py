@@ -7,8 +7,6 @@ from pathlib import Path
 
 from helpdesk.core.config import help_match_threshold
 from helpdesk.core.db import make_engine, migrate, session_scope
-from helpdesk.knowledge.importer import ImportFailed, import_articles
-from helpdesk.knowledge.search import search_articles
 
 
 def register(subparsers) -> None:
@@ -34,7 +32,12 @@ def register(subparsers) -> None:
     searching.set_defaults(run=run_search)
 
 
+# The knowledge modules (and the model they load) are imported when a kb command runs: the CLI
+# loads every command's module, and every other command would start slower.
+
 def run_import(args) -> int:
+    from helpdesk.knowledge.importer import ImportFailed, import_articles
+
     engine = make_engine(args.database_url)
     try:
         migrate(engine)
@@ -53,6 +56,8 @@ def run_import(args) -> int:
 
 
 def run_search(args) -> int:
+    from helpdesk.knowledge.search import search_articles
+
     engine = make_engine(args.database_url)
     try:
         migrate(engine)

@@ -7,7 +7,6 @@ import sys
 from tqdm import tqdm
 
 from helpdesk.core.db import make_engine, migrate
-from helpdesk.demo.load import seed_demo
 
 
 def _count(minimum: int):
@@ -44,6 +43,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    # Imported here, not at the top: the CLI loads every command's module, and the demo's
+    # (pandas, the help center's model) would slow every other command's start.
+    from helpdesk.demo.load import seed_demo
+
     engine = make_engine(args.database_url)
     try:
         migrate(engine)

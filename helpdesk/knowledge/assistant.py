@@ -26,7 +26,8 @@ from helpdesk.models import Article, ChatSession, Ticket, User
 
 QUESTION_MAX = 2000
 TURNS_MAX = 60  # 30 questions and their replies
-# Top matches closer than this (on the 0-1 score) are a choice for the person, not a guess.
+# Top matches whose evidence (the score before the sibling contrast, which is there to pull
+# neighbours apart) is closer than this are a choice for the person, not a guess.
 CLARIFY_MARGIN = 0.03
 CHOICES_MAX = 3
 SUBJECT_FROM_CHAT_MAX = 80
@@ -66,7 +67,7 @@ def reply_to(index: ArticleIndex, question: str, *, threshold: float) -> Reply:
     matches = [m for m in index.search(question, limit=CHOICES_MAX + 1) if m.score >= threshold]
     if not matches:
         return Reply(AssistantReply.NO_MATCH)
-    close = [m for m in matches if matches[0].score - m.score < CLARIFY_MARGIN][:CHOICES_MAX]
+    close = [m for m in matches if abs(matches[0].evidence - m.evidence) < CLARIFY_MARGIN][:CHOICES_MAX]
     if len(close) > 1:
         return Reply(AssistantReply.CLARIFY, choices=tuple(Choice(m.slug, m.title) for m in close))
     return answer_from(index, matches[0], question)

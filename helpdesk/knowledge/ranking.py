@@ -12,7 +12,8 @@ article covers this" for any question.
   near 0.
 - Misspelt words are corrected against the articles' vocabulary first (helpdesk.knowledge.spelling).
 
-The score is (lexical + asked + 0.8 x says) / 2.8. The weights, the cosine floor and
+The score is (lexical + asked + 0.5 x says) / 2.5, then the sibling contrast (contrast())
+takes a tenth of the scale. The weights, the cosine floor, the contrast's weight and
 the threshold were fitted on the calibration half of the evaluation set
 (benchmarks/eval_help_center.py --calibrate) and are reported on the other half.
 
@@ -43,10 +44,17 @@ FIELD_WEIGHTS = {"title": 3.0, "aliases": 2.0, "tags": 2.0, "body": 0.5}
 K1 = 1.8
 B = 0.9
 # The blend (lexical, asked, says), and the cosine an unrelated pair sits at.
-WEIGHTS = (1.0, 1.0, 0.8)
+WEIGHTS = (1.0, 1.0, 0.5)
 COSINE_FLOOR = 0.1
 BEST_PHRASINGS = 3
 CANDIDATES = 100
+# The sibling contrast (ArticleIndex.contrast): among the best RIVALS articles, each is compared
+# with the question against its SIBLINGS most alike of them.
+RIVALS = 12
+SIBLINGS = 3
+SIBLING_SHARE = 0.5
+CONTRAST_SHARPNESS = 10.0
+CONTRAST_WEIGHT = 0.1
 # What the stored vectors are of: change it when _article_texts changes, and they are recomputed.
 VECTORS_RECIPE = f"{embedding.MODEL_NAME}:title+aliases|paragraphs:1"
 
@@ -78,6 +86,7 @@ class Match:
     score: float  # 0-1, calibrated: compare it with the threshold
     lexical: float
     semantic: float
+    evidence: float = 0.0  # the score before the sibling contrast, rescaled as it is: how close two matches really are
 
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
@@ -170,8 +179,27 @@ class _Analysis:
     length: float
 
 
-# Each article's (phrasing rows, all rows, unit centroid of its vectors), by content.
-_shape_cache: dict[bytes, tuple[int, int, np.ndarray]] = {}
+def _best(scores: np.ndarray, count: int) -> np.ndarray:
+    """The positions of the `count` highest scores, best first, the earlier on a tie (as a
+    stable sort of all would give, without sorting 10,000 scores for ten)."""
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(scores) > count:
+        picked = np.argpartition(-scores, count - 1)[:count]
+        # argpartition may cut among equal scores anywhere: take every tie of the last one too.
+        picked = np.union1d(picked, np.flatnonzero(scores == scores[picked].min()))
+    else:
+        picked = np.arange(len(scores))
+    return picked[np.lexsort((picked, -scores[picked]))][:count]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+# Each article's (phrasing rows, all rows, unit centroid of its vectors, unit centroid of its
+# phrasing rows), by content.
+_shape_cache: dict[bytes, tuple[int, int, np.ndarray, np.ndarray]] = {}
 
 # Each article's analysis, by content: a rebuild after one edit analyses one article.
 _analysis_cache: dict[bytes, _Analysis] = {}
@@ -270,9 +298,9 @@ class ArticleIndex:
             _shape_cache.clear()
         for i, shape in enumerate(shapes):
             if shape is None:
-                centroid = groups[i].mean(axis=0)
-                shapes[i] = _shape_cache[keys[i]] = (len(texts[i][0]), rows[i],
-                                                     centroid / max(float(np.linalg.norm(centroid)), 1e-9))
+                asked = len(texts[i][0])
+                shapes[i] = _shape_cache[keys[i]] = (asked, rows[i], _unit(groups[i].mean(axis=0)),
+                                                     _unit(groups[i][:asked].mean(axis=0)))
         sizes = np.asarray(rows, dtype=np.int64)
         pad = int(sizes.sum())
         self._vectors = np.vstack([*groups, np.zeros((1, embedding.DIMENSIONS), dtype=np.float32)])
@@ -281,6 +309,7 @@ class ArticleIndex:
         self._asked_rows = self._table(starts, self._asked_count, pad)
         self._says_rows = self._table(starts + self._asked_count, sizes - self._asked_count, pad)
         self._centroids = np.vstack([shape[2] for shape in shapes])
+        self._asked_centroids = np.vstack([shape[3] for shape in shapes])
 
     @staticmethod
     def _table(starts: np.ndarray, counts: np.ndarray, pad: int) -> np.ndarray:
@@ -298,17 +327,18 @@ class ArticleIndex:
         likely means."""
         return " ".join(self._speller.correct(word) for word in raw_words(question))
 
-    def components(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def components(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Each article's lexical score (0-1) and its two raw cosines with `question` (how it
-        is asked, what it says; all 0 without the model), before they are blended."""
+        is asked, what it says; all 0 without the model), before they are blended, and the
+        question's vector (None without the model or without a content word)."""
         zeros = np.zeros(len(self.docs), dtype=np.float64)
         text = self.corrected(question)
         query = list(dict.fromkeys(stem(word) for word in content_words(text)))
         if not self.docs or not query:
-            return zeros, zeros, zeros.copy()
+            return zeros, zeros, zeros.copy(), None
         lexical = self._lexical(query)
         if self._vectors is None:
-            return lexical, zeros, zeros.copy()
+            return lexical, zeros, zeros.copy(), None
         vector = embedding.embed([text])[0]
         rough = (self._centroids @ vector).astype(np.float64)
         if len(self.docs) > CANDIDATES:
@@ -321,7 +351,7 @@ class ArticleIndex:
         taken = np.minimum(self._asked_count[chosen], BEST_PHRASINGS)
         asked[chosen] = np.where(np.isfinite(best), best, 0).sum(axis=1) / taken
         says[chosen] = self._cosines(self._says_rows[chosen], vector).max(axis=1)
-        return lexical, asked, says
+        return lexical, asked, says, vector
 
     def _cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosines of a padded table of rows with `vector`; the padding is -inf (never the best)."""
@@ -339,14 +369,38 @@ class ArticleIndex:
         semantic = (w_asked * rescale(asked) + w_says * rescale(says)) / (w_asked + w_says)
         return (w_lexical * lexical + (w_asked + w_says) * semantic) / sum(weights), semantic
 
+    def contrast(self, scores: np.ndarray, vector: np.ndarray | None, *,
+                 weight: float = CONTRAST_WEIGHT) -> np.ndarray:
+        """The scores with the sibling contrast added, still on the 0-1 scale. Articles on
+        neighbouring problems ("return an item", "exchange for another size") are asked in
+        much the same words, so a question sits close to all of them; what tells them apart is
+        how much closer it is to one than to that one's nearest siblings. Among the best RIVALS,
+        each article's margin over its SIBLINGS most alike of them becomes a share (a softmax)
+        of CONTRAST_WEIGHT."""
+        if vector is None or not self.semantic or len(self.docs) < 2 or not weight:
+            return scores
+        rivals = _best(scores, RIVALS)
+        centroids = self._asked_centroids[rivals].astype(np.float64)
+        closeness = centroids @ vector
+        alike = centroids @ centroids.T
+        np.fill_diagonal(alike, -np.inf)
+        siblings = np.argsort(-alike, axis=1, kind="stable")[:, :min(SIBLINGS, len(rivals) - 1)]
+        margin = closeness - SIBLING_SHARE * closeness[siblings].mean(axis=1)
+        share = np.exp(CONTRAST_SHARPNESS * (margin - margin.max()))
+        contrasted = scores.copy()
+        contrasted[rivals] += weight * share / share.sum()
+        return contrasted / (1 + weight)
+
     def search(self, question: str, *, limit: int = 10) -> list[Match]:
         """Every article's calibrated score for `question`, best first (at most `limit`)."""
-        lexical, asked, says = self.components(question)
-        scores, semantic = self.blend(lexical, asked, says)
-        top = np.argsort(-scores, kind="stable")[:limit]
+        lexical, asked, says, vector = self.components(question)
+        blended, semantic = self.blend(lexical, asked, says)
+        scores = self.contrast(blended, vector)
+        evidence = blended / (1 + CONTRAST_WEIGHT) if scores is not blended else blended
+        top = _best(scores, limit)
         return [Match(article_id=self.docs[i].id, slug=self.docs[i].slug, title=self.docs[i].title,
                       category_id=self.docs[i].category_id, score=round(float(scores[i]), 4),
-                      lexical=float(lexical[i]), semantic=float(semantic[i]))
+                      lexical=float(lexical[i]), semantic=float(semantic[i]), evidence=float(evidence[i]))
                 for i in top if scores[i] > 0]
 
     def _lexical(self, query: list[str]) -> np.ndarray:

@@ -37,7 +37,8 @@ def articles_changed(session: Session) -> None:
     session.flush()
 
 
-def _state(session: Session) -> str | None:
+def articles_generation(session: Session) -> str | None:
+    """The token articles_changed last wrote: equal tokens, the same published articles."""
     return session.scalar(select(AppSetting.value).where(AppSetting.key == GENERATION))
 
 
@@ -45,7 +46,7 @@ def published_index(session: Session) -> ArticleIndex:
     """The index of the published articles as this session sees them."""
     engine = session.get_bind()
     engine = getattr(engine, "engine", engine)
-    state = _state(session)
+    state = articles_generation(session)
     cached = _indexes.get(engine)
     if cached is not None and cached[0] == state:
         return cached[1]

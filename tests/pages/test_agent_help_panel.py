@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 
 import helpdesk.demo
 from helpdesk.core.clock import utcnow
@@ -103,6 +104,29 @@ def test_a_similar_resolved_ticket_is_listed_with_a_link_to_it(app_desk, help_ce
     assert listed == {f"{format_reference(earlier)} · Password reset e-mail not arriving":
                       ("ticket_view", {"ticket": str(earlier)})}
     assert "Resolved 20" in page_text(at)  # when, in the agent's time zone
+
+
+def test_typing_a_reply_does_not_read_the_similar_tickets_again(app_desk, help_center, locked_out):
+    earlier = app_desk.raise_ticket(category=help_center["Account access"], subject="Password reset e-mail not arriving",
+                                    status=TicketStatus.RESOLVED, resolved_at=utcnow() - timedelta(days=3))
+    sent = []
+
+    def record(connection, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    def window_reads() -> int:  # the category's finished tickets, read to rank them
+        return sum(s.startswith("SELECT tickets.id, tickets.subject, tickets.status, tickets.resolved_at") for s in sent)
+
+    event.listen(Engine, "before_cursor_execute", record)  # the app's own engine, whichever it made
+    try:
+        at = open_ticket(app_desk.agent, locked_out)
+        shown, read_on_opening = links(at), window_reads()
+        fill(at, agent_reply_body="Hello Carla, one moment please.")
+        rerun(at)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert f"{format_reference(earlier)} · Password reset e-mail not arriving" in shown and links(at) == shown
+    assert read_on_opening == 1 and window_reads() == 1  # the rerun kept the panel
 
 
 def test_the_conversation_with_the_assistant_is_shown_with_the_ticket(app_desk, help_center):
