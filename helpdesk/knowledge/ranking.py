@@ -377,9 +377,12 @@ class ArticleIndex:
         how much closer it is to one than to that one's nearest siblings. Among the best RIVALS,
         each article's margin over its SIBLINGS most alike of them becomes a share (a softmax)
         of CONTRAST_WEIGHT."""
-        if vector is None or not self.semantic or len(self.docs) < 2 or not weight:
+        if vector is None or not self.semantic or not weight:
             return scores
         rivals = _best(scores, RIVALS)
+        rivals = rivals[scores[rivals] > 0]  # an article with no evidence at all gets no share either
+        if len(rivals) < 2:
+            return scores / (1 + weight)
         centroids = self._asked_centroids[rivals].astype(np.float64)
         closeness = centroids @ vector
         alike = centroids @ centroids.T

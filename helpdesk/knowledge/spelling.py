@@ -5,10 +5,12 @@ A word that is real English (symspellpy's own frequency list, 82,765 words, ship
 wheel) is never corrected: "weather" must not become the articles' "whether".
 
 Building symspellpy's table is the slow part of an index (about 1.5 s for 11,000 words), so
-a new index keeps the table of the one before it and adds the words that are new in a small
-second table; words no article uses any more stay in the table but are never suggested."""
+a new index keeps the table of the one before it and puts the words new since that table was
+built in a small second table; words no article uses any more stay in the table but are never
+suggested. When either set passes ADDED_WORDS_MAX, the next index builds one table afresh."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +21,8 @@ from helpdesk.knowledge.analysis import STOPWORDS
 
 # Words this short are too easily corrected into another word ("bill" -> "all").
 SHORTEST_CORRECTED = 4
-# Past this many words in the second table, the next index builds one table afresh.
+# Past this many words added to, or gone from, the articles since the table was built, the next
+# index builds one table afresh.
 ADDED_WORDS_MAX = 2_000
 
 
@@ -29,11 +32,21 @@ def english_words() -> frozenset[str]:
     return frozenset(line.split(" ", 1)[0] for line in listing.splitlines() if line)
 
 
-def _table(words) -> SymSpell:
-    table = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-    for word in words:
-        table.create_dictionary_entry(word, 1)
-    return table
+class _Table:
+    """A symspellpy table and the lock its look-ups take: its edit-distance code keeps scratch
+    buffers on the object, so two threads looking up at once can get each other's distances."""
+
+    def __init__(self, words) -> None:
+        self.words = frozenset(words)
+        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word in sorted(self.words):
+            self._symspell.create_dictionary_entry(word, 1)
+        self._lock = threading.Lock()
+
+    def lookup(self, word: str, distance: int) -> list:
+        with self._lock:
+            # ALL, not CLOSEST: the closest words may be ones no article uses any more.
+            return self._symspell.lookup(word, Verbosity.ALL, max_edit_distance=distance)
 
 
 class Speller:
@@ -44,14 +57,14 @@ class Speller:
         self._counts = vocabulary
         self._known = english_words()
         wanted = {word for word in vocabulary if len(word) >= 2}
-        if previous is not None and len(wanted - previous._covered) <= ADDED_WORDS_MAX:
-            self._base, self._base_words = previous._base, previous._base_words
-            added = wanted - self._base_words
-        else:
-            self._base, self._base_words = _table(sorted(wanted)), frozenset(wanted)
-            added = set()
-        self._added = _table(sorted(added)) if added else None
-        self._covered = self._base_words | added
+        base = previous._base if previous is not None else None
+        if base is not None and len(wanted - base.words) <= ADDED_WORDS_MAX \
+                and len(base.words - wanted) <= ADDED_WORDS_MAX:
+            self._base = base
+        else:  # the first, or the articles' words have moved too far from the table's
+            self._base = _Table(wanted)
+        added = wanted - self._base.words
+        self._added = _Table(added) if added else None
 
     def correct(self, word: str) -> str:
         """`word`, or the article word it is most likely a typo of (at most 1 edit for words of
@@ -60,10 +73,8 @@ class Speller:
                 or word.isdigit()):
             return word
         distance = 1 if len(word) <= 5 else 2
-        # ALL, not CLOSEST: the closest words may be ones no article uses any more.
         found = [item for table in (self._base, self._added) if table is not None
-                 for item in table.lookup(word, Verbosity.ALL, max_edit_distance=distance)
-                 if self._counts.get(item.term)]
+                 for item in table.lookup(word, distance) if self._counts.get(item.term)]
         if not found:
             return word
         return min(found, key=lambda item: (item.distance, -self._counts[item.term], item.term)).term

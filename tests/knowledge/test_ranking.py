@@ -176,3 +176,45 @@ def test_an_unpublished_article_leaves_the_index_at_once(desk):
     _edit(desk, ids["reset-your-password"], status=ArticleStatus.DRAFT)
     assert "reset-your-password" not in [doc.slug for doc in _index(desk).docs]
     assert "reset-your-password" not in best(desk, "How do I reset my password?")
+
+
+def test_an_article_with_no_evidence_is_never_offered(desk):
+    """The sibling contrast shares a little of the scale among the best articles: never with one
+    that shares nothing with the question, whatever the threshold."""
+    publish_corpus(desk)
+    with session_scope(desk.engine) as session:
+        matches = search_articles(session=session, question="who won the football world cup in 1966",
+                                  threshold=0.0)
+    assert all(match.evidence > 0 for match in matches)
+
+
+def test_the_spelling_table_is_kept_for_small_changes_and_rebuilt_past_the_limit(monkeypatch):
+    from collections import Counter
+
+    from helpdesk.knowledge import spelling
+
+    monkeypatch.setattr(spelling, "ADDED_WORDS_MAX", 3)
+    first = spelling.Speller(Counter({"invoice": 2, "password": 1}))
+    small = spelling.Speller(Counter({"invoice": 2, "password": 1, "thermostat": 1}), previous=first)
+    assert small._base is first._base and small._added.words == {"thermostat"}
+    assert small.correct("thermostta") == "thermostat" and small.correct("pasword") == "password"
+    # Words added since the table was built count together, not per edit.
+    grown = spelling.Speller(Counter({"invoice": 1, "password": 1, "thermostat": 1, "kettle": 1, "blender": 1,
+                                      "toaster": 1}), previous=small)
+    assert grown._base is not first._base and grown._added is None
+    assert grown.correct("tostera") == "toaster"
+    shrunk = spelling.Speller(Counter({"kettle": 1}), previous=grown)  # most words gone: afresh too
+    assert shrunk._base.words == {"kettle"}
+    assert shrunk.correct("invoce") == "invoce"
+
+
+def test_the_best_scores_come_first_the_earlier_on_a_tie():
+    import numpy as np
+
+    from helpdesk.knowledge.ranking import _best
+
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 5, 40, 3000):
+        scores = np.round(rng.random(size), 1)  # many ties
+        for count in (1, 3, 12):
+            assert list(_best(scores, count)) == list(np.argsort(-scores, kind="stable")[:count])
