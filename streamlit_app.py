@@ -3,7 +3,7 @@ import streamlit as st
 
 from helpdesk.accounts.users import needs_first_admin
 from helpdesk.enums import Role
-from helpdesk.ui.auth import current_user, sign_out
+from helpdesk.ui.auth import cookie_step, current_user, sign_out
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.errors import carry_notice, run_page
 from helpdesk.ui.mail_worker import mail_sender
@@ -97,6 +97,7 @@ else:
     elif role == Role.ADMIN:
         pages = {"Workspace": AGENT_PAGES + elsewhere, "Reports": REPORT_PAGES, "Administration": ADMIN_PAGES}
 
+cookie_step()  # a sign-in or sign-out just now: the browser's cookie follows (helpdesk/ui/auth.py)
 mail_sender()  # the optional background sender thread, started once per process when mail is configured
 
 # Hidden: the pages are reached from the menu bar below (helpdesk/ui/menu_bar.py says why).
@@ -119,7 +120,8 @@ elif role is not None:
 def account() -> None:
     st.caption(f"Signed in as **{plain(user_name)}** ({role.label.lower()})", width="content")
     if st.button("Sign out", key="sign_out", icon=":material/logout:", type="tertiary"):
-        sign_out()
+        with db_session() as session:
+            sign_out(session)
         st.rerun()
 
 

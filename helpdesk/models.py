@@ -138,6 +138,26 @@ class LoginThrottle(Base):
     locked_until: Mapped[datetime | None]
 
 
+class SignInSession(Base):
+    """One browser's sign-in (helpdesk.accounts.sign_in_sessions). Only hashes are kept: of the
+    cookie's token, and of the one-time code that hands the browser its cookie."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime | None]
+    persistent: Mapped[bool] = mapped_column(Boolean, default=True)  # "Keep me signed in"
+    device: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=_now)
+    idle_expires_at: Mapped[datetime]
+    absolute_expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class Category(Base):
     __tablename__ = "categories"
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from helpdesk.accounts.sign_in_sessions import end_sessions_of
 from helpdesk.core.text_checks import text_problem
 from helpdesk.access import ensure_active
 from helpdesk.accounts.passwords import hash_password, password_problem, verify_password
@@ -26,7 +27,10 @@ def update_profile(*, session: Session, actor: User, name: str, wants_optional_e
     return user
 
 
-def change_password(*, session: Session, actor: User, current: str, new: str, new_repeat: str) -> None:
+def change_password(*, session: Session, actor: User, current: str, new: str, new_repeat: str,
+                    keep_session_id: int | None = None) -> None:
+    """A new password; every other sign-in of the person ends (the one they changed it in,
+    `keep_session_id`, stays: they have just proved they know it)."""
     actor = ensure_active(actor)
     user = session.get(User, actor.id)
     errors = {}
@@ -40,4 +44,5 @@ def change_password(*, session: Session, actor: User, current: str, new: str, ne
     if errors:
         raise ValidationError(errors)
     user.password_hash = hash_password(new)
+    end_sessions_of(session=session, user_id=user.id, keep=keep_session_id)
     session.flush()

@@ -10,6 +10,7 @@ from helpdesk.core.text_checks import checked_email, text_problem
 from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, password_problem, verify_password
 from helpdesk.accounts import throttle
+from helpdesk.accounts.sign_in_sessions import end_sessions_of
 from helpdesk.audit import person, record
 from helpdesk.core.clock import utcnow
 from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
@@ -157,6 +158,8 @@ def set_user_active(*, session: Session, actor: User, user_id: int, active: bool
     record(session, actor=actor, action=AuditAction.USER_ACTIVATED if active else AuditAction.USER_DEACTIVATED,
            target=person(user), old="Inactive" if active else "Active", new="Active" if active else "Inactive")
     user.is_active = active
+    if not active:  # an open tab is signed out on its next click
+        end_sessions_of(session=session, user_id=user.id)
     session.flush()
     return user
 
@@ -189,5 +192,6 @@ def set_user_role(*, session: Session, actor: User, user_id: int, role: Role | s
     record(session, actor=actor, action=AuditAction.USER_ROLE_CHANGED, target=person(user), old=user.role.label,
            new=role.label)
     user.role = role
+    end_sessions_of(session=session, user_id=user.id)  # what they may open changed: sign in again
     session.flush()
     return user

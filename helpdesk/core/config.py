@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,3 +85,30 @@ def help_match_threshold() -> float:
     if not 0 <= value <= 1:
         raise ValueError(f"help_center.match_threshold must be from 0 to 1, not {value}")
     return value
+
+
+@dataclass(frozen=True)
+class SessionLifetime:
+    idle: timedelta  # signed out after this long without a click
+    absolute: timedelta  # and after this long whatever happens
+
+
+DEFAULT_SESSION_IDLE_DAYS = 14
+DEFAULT_SESSION_ABSOLUTE_DAYS = 30
+
+
+def session_lifetime() -> SessionLifetime:
+    """How long a browser stays signed in: HELPDESK_SESSION_IDLE_DAYS / _ABSOLUTE_DAYS, or
+    [sessions] idle_days / absolute_days in secrets.toml."""
+    section = load_secrets().get("sessions", {})
+    values = {}
+    for name, default in (("idle_days", DEFAULT_SESSION_IDLE_DAYS), ("absolute_days", DEFAULT_SESSION_ABSOLUTE_DAYS)):
+        raw = os.environ.get(f"HELPDESK_SESSION_{name.upper()}") or section.get(name, default)
+        try:
+            values[name] = float(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"sessions.{name} must be a number of days, not {raw!r}") from None
+        if not 0 < values[name] <= 3650:
+            raise ValueError(f"sessions.{name} must be more than 0 and at most 3650 days, not {values[name]}")
+    return SessionLifetime(idle=timedelta(days=values["idle_days"]),
+                           absolute=timedelta(days=max(values["absolute_days"], values["idle_days"])))

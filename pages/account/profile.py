@@ -3,9 +3,11 @@ import pandas as pd
 import streamlit as st
 
 from helpdesk.accounts.profile import change_password, update_profile
+from helpdesk.accounts.sign_in_sessions import active_sessions, end_other_sessions
 from helpdesk.core.errors import ValidationError
 from helpdesk.tickets.satisfaction import list_agent_ratings
-from helpdesk.ui.auth import require_user
+from helpdesk.ui.auth import current_session_id, require_user
+from helpdesk.ui.devices import describe_device
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
 from helpdesk.ui.forms import apply_reset, field_error, request_reset
@@ -16,6 +18,7 @@ from helpdesk.ui.satisfaction import stars
 with db_session() as session:
     user = require_user(session)
     ratings = list_agent_ratings(session=session, actor=user) if user.is_staff else None
+    signed_in = active_sessions(session=session, actor=user)
 
 st.title("Profile")
 show_notice("profile_notice")
@@ -55,14 +58,33 @@ with st.form("password_form", enter_to_submit=False):
 if changed:
     try:
         with db_session() as session:
-            change_password(session=session, actor=user, current=current, new=new, new_repeat=new_repeat)
+            change_password(session=session, actor=user, current=current, new=new, new_repeat=new_repeat,
+                            keep_session_id=current_session_id())
     except ValidationError as exc:
         st.session_state["password_errors"] = exc.field_errors
     else:
         st.session_state.pop("password_errors", None)
         request_reset("password")
-        leave_notice("profile_notice", "Your password was changed.")
+        leave_notice("profile_notice", "Your password was changed; you were signed out everywhere else.")
     st.rerun()
+
+with st.container(border=True, key="profile_sessions"):
+    st.markdown("**Where you are signed in**")
+    here = current_session_id()
+    for row in signed_in:
+        label = plain(describe_device(row.device))
+        st.markdown(f"{label}{' · **this browser**' if row.id == here else ''}")
+        st.caption(f"Signed in {when(row.created_at)} · last active {when(row.last_seen_at)}"
+                   + ("" if row.persistent else " · until the browser closes"))
+    others = [row for row in signed_in if row.id != here]
+    if not signed_in:
+        st.caption("No other sign-ins.")
+    if others and here is not None and st.button("Sign out everywhere else", key="profile_sign_out_others",
+                                                 icon=":material/logout:"):
+        with db_session() as session:
+            ended = end_other_sessions(session=session, actor=user, current_id=here)
+        leave_notice("profile_notice", f"Signed out of {ended} other sign-in{'s' if ended != 1 else ''}.")
+        st.rerun()
 
 if ratings is not None:
     with st.container(border=True, key="profile_ratings"):

@@ -37,6 +37,7 @@ if submitted:
         with db_session() as session:
             admin = set_up_helpdesk(session=session, admin=NewAccount(name, email, password, password_repeat),
                                     categories=category_names(categories))
+            sign_in_as(session, admin)
     except ValidationError as exc:
         st.session_state["setup_errors"] = exc.field_errors
     except PermissionDenied as exc:  # someone else finished setup meanwhile: the next run is sign-in
@@ -44,5 +45,4 @@ if submitted:
         carry_error(str(exc))
     else:
         st.session_state.pop("setup_errors", None)
-        sign_in_as(admin)
     st.rerun()

@@ -13,17 +13,19 @@ st.write("Sign in to raise a ticket and follow it to resolution.")
 with st.form("sign_in_form"):
     email = st.text_input("E-mail", key="sign_in_email", max_chars=254)
     password = st.text_input("Password", type="password", key="sign_in_password")
+    keep = st.checkbox("Keep me signed in", value=True, key="sign_in_keep",
+                       help="Unticked, you are signed out when you close the browser.")
     submitted = st.form_submit_button("Sign in", type="primary", key="sign_in_submit")
 
 if submitted:
     try:
         with db_session() as session:
             user = authenticate(session=session, email=email, password=password)
+            sign_in_as(session, user, keep_signed_in=keep)
     except (AuthenticationFailed, Throttled) as exc:
         st.error(plain(str(exc)), icon=":material/lock:")
     else:
-        sign_in_as(user)  # the next run goes on to the address asked for (streamlit_app.py)
-        st.rerun()
+        st.rerun()  # the next run goes on to the address asked for (streamlit_app.py)
 
 st.divider()
 st.write("New here?")

@@ -27,11 +27,11 @@ if submitted:
     try:
         with db_session() as session:
             user = sign_up(session=session, data=NewAccount(name, email, password, password_repeat))
+            sign_in_as(session, user)
     except ValidationError as exc:
         st.session_state["sign_up_errors"] = exc.field_errors
     else:
         st.session_state.pop("sign_up_errors", None)
-        sign_in_as(user)
     st.rerun()
 
 st.divider()

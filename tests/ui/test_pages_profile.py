@@ -194,7 +194,7 @@ def test_a_correct_change_is_said_empties_the_fields_and_only_the_new_password_s
     change_password(at, "Not-My-Password-1", NEW_PASSWORD, NEW_PASSWORD)  # a first, refused try
     change_password(at, TEST_PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
 
-    assert messages(at, "success") == ["Your password was changed."]
+    assert messages(at, "success") == ["Your password was changed; you were signed out everywhere else."]
     assert messages(at) == []  # the earlier refusal is gone
     assert password_fields(at) == ("", "", "")  # no password left in the form
     stored_hash = stored(app_db, carla.id).password_hash
@@ -233,6 +233,37 @@ def test_staff_use_the_same_profile_page(app_db, carla, role):
     assert stored(app_db, carla.id).name == "Carla Customer"
 
     change_password(at, TEST_PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
-    assert messages(at, "success") == ["Your password was changed."]
+    assert messages(at, "success") == ["Your password was changed; you were signed out everywhere else."]
     assert signs_in(app_db, f"{role.value}-2@example.com", NEW_PASSWORD)
     assert signs_in(app_db, "carla@example.com", TEST_PASSWORD)  # only their own password changed
+
+
+def _open_sessions(engine, user, count: int, device: str) -> list[int]:
+    from helpdesk.accounts.sign_in_sessions import open_session
+
+    with session_scope(engine) as session:
+        return [open_session(session=session, user=user, persistent=True, device=device)[0].id for _ in range(count)]
+
+
+def test_the_profile_lists_where_you_are_signed_in_and_signs_out_everywhere_else(app_db, carla):
+    from streamlit.testing.v1 import AppTest
+
+    from helpdesk.accounts.sign_in_sessions import resume
+    from tests.page_helpers import APP, RUN_TIMEOUT
+
+    here, = _open_sessions(app_db, carla, 1, "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Firefox/132.0")
+    phone, tablet = _open_sessions(app_db, carla, 2, "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36")
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    at.session_state["user_id"], at.session_state["sign_in_session_id"] = carla.id, here
+    at.run()
+    at.switch_page(PROFILE).run()
+    shown = page_text(at)
+    assert "Firefox on macOS · **this browser**" in shown
+    assert shown.count("Chrome on Android") == 2
+    at.button(key="profile_sign_out_others").click()
+    rerun(at)
+    assert messages(at, "success") == ["Signed out of 2 other sign-ins."]
+    assert "Chrome on Android" not in page_text(at)
+    assert "profile_sign_out_others" not in [button.key for button in at.button]  # nobody else left
+    with session_scope(app_db) as session:
+        assert [resume(session=session, session_id=i) is not None for i in (here, phone, tablet)] == [True, False, False]
