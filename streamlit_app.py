@@ -97,7 +97,6 @@ else:
     elif role == Role.ADMIN:
         pages = {"Workspace": AGENT_PAGES + elsewhere, "Reports": REPORT_PAGES, "Administration": ADMIN_PAGES}
 
-cookie_step()  # a sign-in or sign-out just now: the browser's cookie follows (helpdesk/ui/auth.py)
 mail_sender()  # the optional background sender thread, started once per process when mail is configured
 
 # Hidden: the pages are reached from the menu bar below (helpdesk/ui/menu_bar.py says why).
@@ -115,6 +114,11 @@ elif role is not None:
     if (going and going[0] not in own_by_address) or (address in FOR_WHOM and address not in own_by_address):
         carry_notice(f"That page is for {FOR_WHOM[going[0] if going else address]}. Here is your start page.")
         st.switch_page(own[0])
+
+
+# After the redirects above (a switch_page ends this run before anything it drew reaches the browser):
+with db_session() as session:
+    cookie_step(session)  # a sign-in or sign-out just now: the browser's cookie follows (helpdesk/ui/auth.py)
 
 
 def account() -> None:

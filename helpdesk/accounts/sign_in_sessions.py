@@ -63,11 +63,16 @@ def redeem_code(*, session: Session, code: str) -> Cookie | None:
     if not isinstance(code, str) or not code or len(code) > 200:
         return None
     now = clock.utcnow()
-    row = session.scalar(select(SignInSession).where(SignInSession.code_hash == _hash(code)))
+    hashed = _hash(code)
+    row = session.scalar(select(SignInSession).where(SignInSession.code_hash == hashed))
     if row is None:
         return None
-    row.code_hash = None  # single use, whatever happens next
-    valid = row.code_expires_at is not None and now < row.code_expires_at and _alive(session, row, now)
+    # Single use, whatever happens next: claimed in one statement, so two requests with the same
+    # code can't both get a cookie.
+    claimed = session.execute(update(SignInSession).where(SignInSession.id == row.id, SignInSession.code_hash == hashed)
+                              .values(code_hash=None).execution_options(synchronize_session=False)).rowcount
+    session.refresh(row)
+    valid = claimed == 1 and row.code_expires_at is not None and now < row.code_expires_at and _alive(session, row, now)
     row.code_expires_at = None
     if not valid:
         session.flush()
@@ -77,6 +82,13 @@ def redeem_code(*, session: Session, code: str) -> Cookie | None:
     session.flush()
     max_age = int((row.absolute_expires_at - now).total_seconds()) if row.persistent else None
     return Cookie(token=token, max_age=max_age)
+
+
+def code_pending(*, session: Session, session_id: int) -> bool:
+    """Whether the session's one-time code is still to be used (and still valid)."""
+    row = session.get(SignInSession, session_id)
+    return (row is not None and row.code_hash is not None and row.code_expires_at is not None
+            and clock.utcnow() < row.code_expires_at)
 
 
 def _alive(session: Session, row: SignInSession, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from streamlit.components.v1 import html
 
 from helpdesk.access import ensure_admin, ensure_reports_reader
-from helpdesk.accounts.sign_in_sessions import end_session, open_session, resume
+from helpdesk.accounts.sign_in_sessions import code_pending, end_session, open_session, resume
 from helpdesk.accounts.users import get_active_user
 from helpdesk.core.errors import PermissionDenied
 from helpdesk.models import User
@@ -39,6 +39,8 @@ def current_user(session: Session) -> User | None:
         found = resume(session=session, token=token)  # a reload, a new tab, a restarted browser
     else:
         found = None
+    if session_id is not None and found is not None and found.user_id != st.session_state.get(USER_ID_KEY):
+        found = None  # an id that is no longer this connection's sign-in (a rolled-back sign-in's id reused)
     if session_id is not None or found is not None:
         user = get_active_user(session=session, user_id=found.user_id) if found is not None else None
         if user is None:  # signed out elsewhere, expired, deactivated: signed out here too
@@ -81,13 +83,20 @@ def sign_out(session: Session) -> None:
     st.session_state[COOKIE_STEP_KEY] = ("sign_out", "")
 
 
-def cookie_step() -> None:
+def cookie_step(session: Session) -> None:
     """Takes the browser step a sign-in or a sign-out left (a request to the cookie's route from a
-    frame of this page: the cookie is HttpOnly, so no script of the page ever sees it)."""
-    step = st.session_state.pop(COOKIE_STEP_KEY, None)
+    frame of this page: the cookie is HttpOnly, so no script of the page ever sees it). A sign-in's
+    frame is drawn again on each run until its code is used or too old, so a run cut short (a
+    switch to another page, a rerun) before the frame reached the browser loses nothing."""
+    step = st.session_state.get(COOKIE_STEP_KEY)
     if step is None:
         return
     what, code = step
+    session_id = st.session_state.get(SESSION_KEY)
+    if what != "start" or session_id is None or not code_pending(session=session, session_id=session_id):
+        st.session_state.pop(COOKIE_STEP_KEY, None)
+        if what == "start":
+            return
     path, body = (START_PATH, code) if what == "start" else (SIGN_OUT_PATH, "")
     html(f"<script>fetch({json.dumps(path)}, {{method: 'POST', body: {json.dumps(body)}, "
          "credentials: 'same-origin', cache: 'no-store'})</script>", height=0)

@@ -77,7 +77,7 @@ with st.container(border=True, key="profile_sessions"):
         st.caption(f"Signed in {when(row.created_at)} · last active {when(row.last_seen_at)}"
                    + ("" if row.persistent else " · until the browser closes"))
     others = [row for row in signed_in if row.id != here]
-    if not signed_in:
+    if not others:
         st.caption("No other sign-ins.")
     if others and here is not None and st.button("Sign out everywhere else", key="profile_sign_out_others",
                                                  icon=":material/logout:"):

@@ -135,3 +135,22 @@ def test_a_deactivated_persons_open_tab_is_signed_out_on_its_next_click(fresh_ap
             set_user_active(session=session, actor=admin, user_id=person.id, active=False)
         keyed(page, "profile_save").locator("button").click()
         signed_out(page)
+
+
+def test_signing_in_from_a_mailed_link_keeps_the_sign_in_too(fresh_app, carla, browser):
+    """Sign-in from an address (a mailed link, a bookmark) goes on to that page in the same
+    moment; the browser must still be handed its cookie."""
+    base_url, _ = fresh_app
+    with browser_tab(browser) as page:
+        page.goto(f"{base_url}/my_tickets")
+        settle(page)
+        sign_in_keeping(page, carla)
+        expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+        session_cookie(page.context)
+        page.reload()
+        settle(page)
+        signed_in(page)
+        expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+        page.goto(f"{base_url}/profile")
+        settle(page)
+        expect(keyed(page, "profile_sessions")).to_contain_text("No other sign-ins.")
