@@ -31,6 +31,11 @@ DEVICE_MAX = 200
 UNKEPT_IDLE = timedelta(hours=12)
 
 
+def _idle_lifetime(persistent: bool) -> timedelta:
+    idle = session_lifetime().idle
+    return idle if persistent else min(idle, UNKEPT_IDLE)
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -40,7 +45,7 @@ def open_session(*, session: Session, user: User, persistent: bool, device: str 
     hands the browser its cookie."""
     now = clock.utcnow()
     lifetime = session_lifetime()
-    idle = lifetime.idle if persistent else min(lifetime.idle, UNKEPT_IDLE)
+    idle = _idle_lifetime(persistent)
     code = secrets.token_urlsafe(32)
     row = SignInSession(user_id=user.id, code_hash=_hash(code), code_expires_at=now + CODE_LIFETIME,
                         persistent=persistent, device=" ".join(str(device or "").split())[:DEVICE_MAX],
@@ -111,9 +116,8 @@ def resume(*, session: Session, session_id: int | None = None, token: str | None
     if row is None or not _alive(session, row, now):
         return None
     if now - row.last_seen_at >= SEEN_RESOLUTION:
-        idle = session_lifetime().idle if row.persistent else min(session_lifetime().idle, UNKEPT_IDLE)
         row.last_seen_at = now
-        row.idle_expires_at = min(now + idle, row.absolute_expires_at)
+        row.idle_expires_at = min(now + _idle_lifetime(row.persistent), row.absolute_expires_at)
         session.flush()
     return row
 
