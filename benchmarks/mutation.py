@@ -74,7 +74,7 @@ def prepare(workdir: Path, modules: list[str]) -> None:
         "[mutmut]",
         "source_paths = helpdesk/",
         "only_mutate =", *[f"    {path}" for path in paths],
-        "also_copy =", "    pages/", "    streamlit_app.py", "    serve.py", "    pytest.ini", "    .streamlit/",
+        "also_copy =", "    pages/", "    streamlit_app.py", "    pytest.ini", "    .streamlit/",
         "pytest_add_cli_args_test_selection =", "    tests/", "    --ignore=tests/e2e",
         "    -k", "    not postgresql and not test_ci_guard and not test_architecture",
         "pytest_add_cli_args =", "    -p", "    no:randomly", "    -q",

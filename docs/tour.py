@@ -97,7 +97,7 @@ def start_app(repo: Path, db_url: str, workdir: Path) -> tuple[subprocess.Popen,
     port = free_port()
     env = {**os.environ, "HELPDESK_DATABASE_URL": db_url, "HELPDESK_SECRETS_FILE": str(workdir / "missing.toml")}
     log = open(workdir / "streamlit.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless",
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless",
                                "true", "--server.address", "127.0.0.1", "--server.port", str(port),
                                "--browser.gatherUsageStats", "false"],
                               cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

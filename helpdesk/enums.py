@@ -175,6 +175,9 @@ class AuditAction(StrEnum):
     CANNED_REPLY_DELETED = "canned_reply_deleted"
     MAIL_RETRIED = "mail_retried"
     TEST_MAIL_QUEUED = "test_mail_queued"
+    # An identity at a sign-in provider was linked to an account (a new one, or by verified e-mail).
+    SIGN_ON_LINKED = "sign_on_linked"
+    PASSWORD_RESET_SENT = "password_reset_sent"  # an administrator mailed someone a reset link
 
     @property
     def label(self) -> str:
@@ -190,6 +193,8 @@ class AuditAction(StrEnum):
             "canned_reply_created": "Canned reply created", "canned_reply_renamed": "Canned reply renamed",
             "canned_reply_edited": "Canned reply text changed", "canned_reply_deleted": "Canned reply deleted",
             "mail_retried": "Failed mail retried", "test_mail_queued": "Test mail queued",
+            "sign_on_linked": "Single sign-on linked",
+            "password_reset_sent": "Password reset link sent",
         }[self.value]
 
 
@@ -208,6 +213,10 @@ class OutboxEvent(StrEnum):
     SLA_AT_RISK_RESOLUTION = "sla_at_risk_resolution"
     SLA_MISSED_RESOLUTION = "sla_missed_resolution"
     TEST_MAIL = "test"
+    # Account mails: sent to an address, essential (no opt-out), with a one-time link.
+    PASSWORD_RESET = "password_reset"
+    SIGN_UP_CONFIRMATION = "sign_up_confirmation"
+    SIGN_UP_EXISTING = "sign_up_existing"  # someone tried to sign up with an address that has an account
 
     @classmethod
     def sla_alert(cls, *, missed: bool, target: SlaTarget | str) -> OutboxEvent:
@@ -232,7 +241,17 @@ _OUTBOX_EVENT_LABELS = {
     OutboxEvent.SLA_AT_RISK_RESOLUTION: "Resolution due soon",
     OutboxEvent.SLA_MISSED_RESOLUTION: "Resolution overdue",
     OutboxEvent.TEST_MAIL: "Test mail",
+    OutboxEvent.PASSWORD_RESET: "Password reset link",
+    OutboxEvent.SIGN_UP_CONFIRMATION: "Sign-up confirmation",
+    OutboxEvent.SIGN_UP_EXISTING: "Sign-up with an address that has an account",
 }
+
+
+class AccountLinkPurpose(StrEnum):
+    """What a mailed one-time link does (helpdesk.accounts.account_links)."""
+
+    PASSWORD_RESET = "password_reset"
+    SIGN_UP = "sign_up"
 
 
 class OutboxStatus(StrEnum):

@@ -21,11 +21,13 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 from helpdesk.core import clock
 from helpdesk.enums import (
+    AccountLinkPurpose,
     ArticleStatus,
     AuditAction,
     ChatOutcome,
@@ -100,6 +102,7 @@ class Base(DeclarativeBase):
         ArticleStatus: _str_enum(ArticleStatus),
         ChatOutcome: _str_enum(ChatOutcome),
         HelpEventKind: _str_enum(HelpEventKind),
+        AccountLinkPurpose: _str_enum(AccountLinkPurpose),
     }
 
 
@@ -127,15 +130,16 @@ class User(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per e-mail address (known or not), so throttling survives restarts
-    and never reveals which addresses have accounts."""
+    """Failed sign-ins per key (helpdesk.accounts.throttle): "address:<e-mail>", known or not, so
+    throttling never reveals which addresses have accounts, and "client:<IP address>". In the
+    database, so the count survives restarts and every app process shares it."""
 
     __tablename__ = "login_throttles"
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime]  # the failures are forgotten a quiet period after this
+    next_attempt_at: Mapped[datetime | None]  # None: the next attempt may come at once
 
 
 class SignInSession(Base):
@@ -156,6 +160,42 @@ class SignInSession(Base):
     idle_expires_at: Mapped[datetime]
     absolute_expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class SignOnIdentity(Base):
+    """A person at an OpenID Connect provider (its issuer and subject: the pair never changes,
+    unlike the e-mail the provider reports) and the local account it signs in to
+    (helpdesk.accounts.single_sign_on). The role, and whether the account is active, stay local."""
+
+    __tablename__ = "sign_on_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    last_used_at: Mapped[datetime] = mapped_column(default=_now)
+
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_sign_on_identities_issuer_subject"),)
+
+
+class AccountLink(Base):
+    """A mailed one-time link (helpdesk.accounts.account_links): a password reset for `user_id`,
+    or a sign-up waiting for its address to be confirmed (name, e-mail and the chosen password's
+    hash, so no account exists until then). Only the hash of the link's token is kept."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[AccountLinkPurpose]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]  # followed, or void because a newer link was sent
 
 
 class Category(Base):

@@ -23,12 +23,16 @@ from helpdesk.models import AppSetting, User
 AUTO_ASSIGN = "auto_assign"
 AUTO_CLOSE_DAYS = "auto_close_days"
 BUSINESS_HOURS = "business_hours"
+LINK_SIGN_ON_BY_EMAIL = "link_sign_on_by_email"
 # Set by migration 0004 on an install that had tickets; cleared by `rebuild-metrics`.
 METRICS_PENDING = "metrics_pending"
 REPORT_CELLS_PENDING = "report_cells_pending"
 
 DEFAULT_AUTO_ASSIGN = True
 DEFAULT_AUTO_CLOSE_DAYS = 7
+# Off: an identity from a sign-in provider never takes over an account made with a password, even
+# when the e-mails match, unless an administrator has said the provider may be trusted with that.
+DEFAULT_LINK_SIGN_ON_BY_EMAIL = False
 MAX_AUTO_CLOSE_DAYS = 365
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -74,6 +78,7 @@ class AppSettings:
     auto_assign: bool
     auto_close_days: int
     business_hours: BusinessHours | None  # None: SLA clocks run around the clock
+    link_sign_on_by_email: bool = DEFAULT_LINK_SIGN_ON_BY_EMAIL
 
 
 def _raw(session: Session, key: str) -> str | None:
@@ -109,6 +114,13 @@ def auto_close_days(session: Session) -> int:
         return DEFAULT_AUTO_CLOSE_DAYS
 
 
+def link_sign_on_by_email(session: Session) -> bool:
+    """Whether single sign-on may link to an existing account whose e-mail the provider says is
+    verified (helpdesk.accounts.single_sign_on)."""
+    raw = _raw(session, LINK_SIGN_ON_BY_EMAIL)
+    return DEFAULT_LINK_SIGN_ON_BY_EMAIL if raw is None else raw == "true"
+
+
 def business_hours(session: Session) -> BusinessHours | None:
     raw = _raw(session, BUSINESS_HOURS)
     if not raw:
@@ -121,7 +133,8 @@ def business_hours(session: Session) -> BusinessHours | None:
 
 def get_settings(*, session: Session) -> AppSettings:
     return AppSettings(auto_assign=auto_assign_enabled(session), auto_close_days=auto_close_days(session),
-                       business_hours=business_hours(session))
+                       business_hours=business_hours(session),
+                       link_sign_on_by_email=link_sign_on_by_email(session))
 
 
 def _on_off(enabled: bool) -> str:
@@ -143,6 +156,16 @@ def set_auto_assign(*, session: Session, actor: User, enabled: bool) -> None:
         record(session, actor=actor, action=AuditAction.SETTING_CHANGED, target="Automatic assignment",
                old=_on_off(was), new=_on_off(enabled))
     _store(session, AUTO_ASSIGN, "true" if enabled else "false")
+
+
+def set_link_sign_on_by_email(*, session: Session, actor: User, enabled: bool) -> None:
+    ensure_admin(actor)
+    was = link_sign_on_by_email(session)
+    if bool(enabled) != was:
+        record(session, actor=actor, action=AuditAction.SETTING_CHANGED,
+               target="Link single sign-on to existing accounts by verified e-mail", old=_on_off(was),
+               new=_on_off(enabled))
+    _store(session, LINK_SIGN_ON_BY_EMAIL, "true" if enabled else "false")
 
 
 def set_auto_close_days(*, session: Session, actor: User, days: int) -> None:

@@ -158,10 +158,12 @@ def test_agents_with_the_same_name_are_offered_oldest_account_first_even_after_a
     assert offered == [older.id, newer.id]
 
 
-def test_a_lock_lasts_fifteen_minutes_from_the_fifth_failure_even_when_the_window_began_earlier(engine):
-    """reserve_attempt survivor 14: the count must not start again while a lock runs. Four
-    failures at 0:00, the fifth at 0:14: locked until 0:29, although the window (from 0:00) is
-    over at 0:15."""
+def test_a_wait_runs_from_the_failure_that_set_it_and_attempts_during_it_change_nothing(engine):
+    """The rule that replaced reserve_attempt's survivor 14 (a lock that started its count again
+    too early): a wait must not end early, nor grow, whatever arrives while it runs. Four
+    failures at 0:00 (the fourth waits 2 s), the fifth at 0:02 (4 s), the sixth at 0:06 (8 s,
+    until 0:14): attempts at 0:06.5, 0:10 and 0:13.9 are refused and counted nowhere, and the
+    one at 0:14 is the seventh, which waits 16 s."""
     from datetime import timedelta
 
     import pytest
@@ -170,22 +172,26 @@ def test_a_lock_lasts_fifteen_minutes_from_the_fifth_failure_even_when_the_windo
     from helpdesk.core.clock import utcnow
     from helpdesk.core.db import session_scope
     from helpdesk.core.errors import Throttled
+    from helpdesk.models import LoginThrottle
 
     email, start = "carla@example.com", utcnow() - timedelta(hours=2)
 
     def fail_at(moment):
         with session_scope(engine) as session:
-            number = throttle.reserve_attempt(session, email, moment)
-            throttle.lock_after_failure(session, email, number, moment)
+            throttle.reserve_attempt(session, email=email, client=None, now=moment)
+            throttle.record_failure(session, email=email, client=None, now=moment)
 
     for _ in range(4):
         fail_at(start)
-    fail_at(start + timedelta(minutes=14))
-    for minutes in (16, 20, 28):  # still locked: each attempt refused
+    fail_at(start + timedelta(seconds=2))
+    fail_at(start + timedelta(seconds=6))
+    for seconds in (6.5, 10, 13.9):
         with pytest.raises(Throttled), session_scope(engine) as session:
-            throttle.reserve_attempt(session, email, start + timedelta(minutes=minutes))
-    with session_scope(engine) as session:  # after the lock: a fresh count
-        assert throttle.reserve_attempt(session, email, start + timedelta(minutes=29, seconds=1)) == 1
+            throttle.reserve_attempt(session, email=email, client=None, now=start + timedelta(seconds=seconds))
+    fail_at(start + timedelta(seconds=14))
+    with session_scope(engine) as session:
+        row = session.get(LoginThrottle, f"address:{email}")
+        assert (row.failures, row.next_attempt_at - start) == (7, timedelta(seconds=14 + 16))
 
 
 def test_a_deactivated_customer_gets_no_mail_not_even_an_essential_one(desk):

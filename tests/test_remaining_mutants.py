@@ -1,7 +1,7 @@
 """What the last mutation survivors (issue 7) changed, checked as a person would see it: which
 ticket an outbox row is filed under, which agents hear of a new ticket, who automatic
-assignment picks, SLA states at the exact due moment, and the sign-in throttle's window and
-lock at their exact edges; on PostgreSQL also the row locks (a sender skips mail another sender
+assignment picks, SLA states at the exact due moment, and the sign-in throttle's quiet day and
+wait at their exact edges; on PostgreSQL also the row locks (a sender skips mail another sender
 holds, and two failed sign-ins at once both count).
 
 SQLite and PostgreSQL."""
@@ -155,60 +155,60 @@ def test_resolved_without_a_reply_stops_the_first_response_clock(desk):
 
 # --- the sign-in throttle at its edges ---------------------------------------------------------
 
-def throttle_row(engine, email: str) -> tuple[int, bool]:
+def throttle_row(engine, email: str) -> tuple[int, timedelta | None]:
+    """The address's count, and its wait after the row's last failure (None: no wait)."""
     with session_scope(engine) as session:
-        row = session.get(LoginThrottle, email)
-        return row.failures, row.locked_until is not None
+        row = session.get(LoginThrottle, f"address:{email}")
+        return row.failures, None if row.next_attempt_at is None else row.next_attempt_at - row.last_failure_at
 
 
 def count_failure(engine, email: str, now) -> None:
     """One failed sign-in at `now`, as authenticate counts it: the attempt, then its failure."""
     with session_scope(engine) as session:
-        number = login_throttle.reserve_attempt(session, email, now)
-        login_throttle.lock_after_failure(session, email, number, now)
+        login_throttle.reserve_attempt(session, email=email, client=None, now=now)
+        login_throttle.record_failure(session, email=email, client=None, now=now)
 
 
-def test_a_failure_exactly_fifteen_minutes_into_the_window_still_counts_in_it(engine):
+def test_a_failure_a_microsecond_inside_the_quiet_day_still_counts(engine):
     email = "carla@example.com"
-    start = utcnow() - timedelta(hours=1)
+    start = utcnow() - timedelta(days=3)
     for _ in range(4):
         count_failure(engine, email, start)
-    count_failure(engine, email, start + timedelta(minutes=15))
-    assert throttle_row(engine, email) == (5, True)  # the fifth in the window locks the address
+    count_failure(engine, email, start + timedelta(hours=24, microseconds=-1))
+    assert throttle_row(engine, email) == (5, timedelta(seconds=4))  # the fifth failure: 4 s
 
 
-def test_a_failure_after_the_window_starts_a_new_count(engine):
+def test_a_failure_exactly_a_quiet_day_after_the_last_starts_a_new_count(engine):
     email = "carla@example.com"
-    start = utcnow() - timedelta(hours=1)
+    start = utcnow() - timedelta(days=3)
     for _ in range(4):
         count_failure(engine, email, start)
-    count_failure(engine, email, start + timedelta(minutes=15, seconds=1))
-    assert throttle_row(engine, email) == (1, False)
+    count_failure(engine, email, start + timedelta(hours=24))
+    assert throttle_row(engine, email) == (1, None)
 
 
-def test_the_lock_ends_at_its_locked_until_moment_and_the_count_starts_again(engine):
+def test_the_wait_ends_at_its_moment_and_the_next_failure_doubles_it(engine):
     email = "carla@example.com"
     start = utcnow()
-    for _ in range(5):
+    for _ in range(4):
         count_failure(engine, email, start)
-    with session_scope(engine) as session:
-        locked_until = session.get(LoginThrottle, email).locked_until
-    with pytest.raises(Throttled, match="Too many failed sign-ins"), session_scope(engine) as session:
-        login_throttle.reserve_attempt(session, email, locked_until - timedelta(microseconds=1))
-    with session_scope(engine) as session:
-        assert login_throttle.reserve_attempt(session, email, locked_until) == 1
-    assert throttle_row(engine, email) == (1, False)
+    with pytest.raises(Throttled, match="Try again in 1 second[.]"), session_scope(engine) as session:
+        login_throttle.reserve_attempt(session, email=email, client=None, now=start + timedelta(seconds=2, microseconds=-1))
+    count_failure(engine, email, start + timedelta(seconds=2))
+    assert throttle_row(engine, email) == (5, timedelta(seconds=4))
 
 
-def test_the_sixth_attempt_in_a_window_is_throttled_before_its_password_is_checked(engine):
-    """Five attempts still running (none failed yet, so no lock): the sixth is refused anyway."""
+def test_the_fifth_attempt_waits_while_four_are_still_running(engine):
+    """Four attempts still running (none failed yet): the fifth is refused before its password
+    is checked, and is not counted."""
     email = "carla@example.com"
     now = utcnow()
     with session_scope(engine) as session:
-        assert [login_throttle.reserve_attempt(session, email, now) for _ in range(5)] == [1, 2, 3, 4, 5]
-    with pytest.raises(Throttled), session_scope(engine) as session:
-        login_throttle.reserve_attempt(session, email, now)
-    assert throttle_row(engine, email) == (5, False)  # the refused attempt is not counted
+        for _ in range(4):
+            login_throttle.reserve_attempt(session, email=email, client=None, now=now)
+    with pytest.raises(Throttled, match="Try again in 2 seconds[.]"), session_scope(engine) as session:
+        login_throttle.reserve_attempt(session, email=email, client=None, now=now)
+    assert throttle_row(engine, email) == (4, timedelta(seconds=2))
 
 
 # --- PostgreSQL row locks: two senders, two sign-in attempts at once ---------------------------
@@ -243,8 +243,8 @@ def test_two_failed_sign_ins_at_once_both_count(postgres_engine):
     for _ in range(2):
         count_failure(postgres_engine, email, now)
     with postgres_engine.connect() as first_attempt:
-        first_attempt.execute(text("SELECT failures FROM login_throttles WHERE email = :e FOR UPDATE"), {"e": email})
-        first_attempt.execute(text("UPDATE login_throttles SET failures = 3 WHERE email = :e"), {"e": email})
+        first_attempt.execute(text("SELECT failures FROM login_throttles WHERE key = :k FOR UPDATE"), {"k": f"address:{email}"})
+        first_attempt.execute(text("UPDATE login_throttles SET failures = 3 WHERE key = :k"), {"k": f"address:{email}"})
         errors = []
 
         def second_attempt():
@@ -264,7 +264,7 @@ def test_two_failed_sign_ins_at_once_both_count(postgres_engine):
         first_attempt.commit()
         worker.join(10)
     assert errors == []
-    assert throttle_row(postgres_engine, email) == (4, False)
+    assert throttle_row(postgres_engine, email) == (4, timedelta(seconds=2))  # counted from 3: the fourth
 
 
 # --- the category picker -----------------------------------------------------------------------

@@ -36,7 +36,7 @@ def change_password(*, session: Session, actor: User, current: str, new: str, ne
     errors = {}
     if not verify_password(user.password_hash, current):
         errors["current"] = "That is not your current password."
-    problem = password_problem(new)
+    problem = password_problem(new, user_inputs=(user.name, user.email))
     if problem:
         errors["new"] = problem
     elif new != new_repeat:

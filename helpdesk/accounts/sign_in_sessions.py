@@ -9,8 +9,6 @@ it: revoked, idle for longer than the idle lifetime, past its absolute end, or i
 deactivated, and the person is signed out on that click."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.core import clock
 from helpdesk.core.config import session_lifetime
+from helpdesk.core.secret_tokens import new_token, token_hash
 from helpdesk.core.errors import NotFound
 from helpdesk.models import SignInSession, User
 
@@ -36,18 +35,14 @@ def _idle_lifetime(persistent: bool) -> timedelta:
     return idle if persistent else min(idle, UNKEPT_IDLE)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def open_session(*, session: Session, user: User, persistent: bool, device: str = "") -> tuple[SignInSession, str]:
     """A new sign-in for `user` (whose password was just checked), and the one-time code that
     hands the browser its cookie."""
     now = clock.utcnow()
     lifetime = session_lifetime()
     idle = _idle_lifetime(persistent)
-    code = secrets.token_urlsafe(32)
-    row = SignInSession(user_id=user.id, code_hash=_hash(code), code_expires_at=now + CODE_LIFETIME,
+    code = new_token()
+    row = SignInSession(user_id=user.id, code_hash=token_hash(code), code_expires_at=now + CODE_LIFETIME,
                         persistent=persistent, device=" ".join(str(device or "").split())[:DEVICE_MAX],
                         created_at=now, last_seen_at=now, idle_expires_at=now + idle,
                         absolute_expires_at=now + lifetime.absolute)
@@ -68,7 +63,7 @@ def redeem_code(*, session: Session, code: str) -> Cookie | None:
     if not isinstance(code, str) or not code or len(code) > 200:
         return None
     now = clock.utcnow()
-    hashed = _hash(code)
+    hashed = token_hash(code)
     row = session.scalar(select(SignInSession).where(SignInSession.code_hash == hashed))
     if row is None:
         return None
@@ -82,8 +77,8 @@ def redeem_code(*, session: Session, code: str) -> Cookie | None:
     if not valid:
         session.flush()
         return None
-    token = secrets.token_urlsafe(32)
-    row.token_hash = _hash(token)
+    token = new_token()
+    row.token_hash = token_hash(token)
     session.flush()
     max_age = int((row.absolute_expires_at - now).total_seconds()) if row.persistent else None
     return Cookie(token=token, max_age=max_age)
@@ -109,7 +104,7 @@ def resume(*, session: Session, session_id: int | None = None, token: str | None
     if session_id is not None:
         row = session.get(SignInSession, session_id)
     elif isinstance(token, str) and token and len(token) <= 200:
-        row = session.scalar(select(SignInSession).where(SignInSession.token_hash == _hash(token)))
+        row = session.scalar(select(SignInSession).where(SignInSession.token_hash == token_hash(token)))
     else:
         return None
     now = clock.utcnow()
@@ -125,7 +120,7 @@ def resume(*, session: Session, session_id: int | None = None, token: str | None
 def end_session(*, session: Session, session_id: int | None = None, token: str | None = None) -> None:
     """Sign-out: this session ends (found by id or by cookie token; nothing if unknown)."""
     where = (SignInSession.id == session_id) if session_id is not None else (
-        SignInSession.token_hash == _hash(token) if isinstance(token, str) and token else None)
+        SignInSession.token_hash == token_hash(token) if isinstance(token, str) and token else None)
     if where is None:
         return
     session.execute(update(SignInSession).where(where, SignInSession.revoked_at.is_(None))

@@ -13,7 +13,7 @@ from helpdesk.accounts import throttle
 from helpdesk.accounts.sign_in_sessions import end_sessions_of
 from helpdesk.audit import person, record
 from helpdesk.core.clock import utcnow
-from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from helpdesk.core.errors import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
 from helpdesk.enums import OPEN_STATUSES, AuditAction, Role
 from helpdesk.models import Ticket, User
 
@@ -38,7 +38,9 @@ def needs_first_admin(*, session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN)) == 0
 
 
-def _validate(session: Session, data: NewAccount) -> tuple[str, str]:
+def validate_new_account(session: Session, data: NewAccount, *, check_taken: bool = True) -> tuple[str, str]:
+    """The new account's name and normalized e-mail, or ValidationError by field. `check_taken`
+    off: a sign-up that mails a confirmation must not say whether the address has an account."""
     errors: dict[str, str] = {}
     name = data.name.strip()
     email, email_problem = checked_email(data.email)
@@ -50,9 +52,9 @@ def _validate(session: Session, data: NewAccount) -> tuple[str, str]:
         errors["name"] = problem
     if email_problem:
         errors["email"] = email_problem
-    elif session.scalar(select(User.id).where(User.email == email)) is not None:
+    elif check_taken and session.scalar(select(User.id).where(User.email == email)) is not None:
         errors["email"] = "An account with this e-mail already exists. Sign in instead."
-    problem = password_problem(data.password)
+    problem = password_problem(data.password, user_inputs=(name, data.email))
     if problem:
         errors["password"] = problem
     elif data.password != data.password_repeat:
@@ -63,7 +65,7 @@ def _validate(session: Session, data: NewAccount) -> tuple[str, str]:
 
 
 def _add_user(session: Session, data: NewAccount, role: Role) -> User:
-    name, email = _validate(session, data)
+    name, email = validate_new_account(session, data)
     user = User(name=name, email=email, role=role, is_active=True, password_hash=hash_password(data.password))
     session.add(user)
     session.flush()
@@ -94,11 +96,13 @@ def create_user(*, session: Session, actor: User | None, data: NewAccount, role:
     return user
 
 
-def authenticate(*, session: Session, email: str, password: str) -> User:
+def authenticate(*, session: Session, email: str, password: str, client: str | None = None) -> User:
     """The user for these credentials, or AuthenticationFailed / Throttled.
 
-    A wrong password and an unknown e-mail fail the same way, take the same time, and
-    count against the same per-address throttle.
+    A wrong password and an unknown e-mail fail the same way, take the same time, and count
+    against the same per-address throttle; `client` (the IP address the sign-in comes from) is
+    throttled too, so one machine can't try many addresses. None (AppTest, the CLI): the
+    address alone.
 
     Call it first in its transaction: it commits the attempt's count before the password is
     checked (the count must survive the refusal that follows, and none of the attempts racing
@@ -106,18 +110,21 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     connection during the slow check, so failed sign-ins can't use up the pool."""
     email = normalize_email(email)
     now = utcnow()
-    number = throttle.reserve_attempt(session, email, now) if email else None
+    try:
+        throttle.reserve_attempt(session, email=email, client=client, now=now)
+    except Throttled:
+        session.rollback()  # the address may have counted this attempt before its client said wait
+        raise
     user = session.scalar(select(User).where(User.email == email)) if email else None
     password_hash = user.password_hash if user else DUMMY_HASH
     session.commit()  # the count is kept, and the connection goes back to the pool
     ok = verify_password(password_hash, password)
     if not (ok and user is not None and user.is_active):
-        if number is not None:
-            throttle.lock_after_failure(session, email, number, now)
-            session.commit()  # the caller rolls back on the error raised next
+        throttle.record_failure(session, email=email, client=client, now=now)
+        session.commit()  # the caller rolls back on the error raised next
         raise AuthenticationFailed(SIGN_IN_FAILED)
 
-    throttle.forget_failures(session, email)
+    throttle.record_success(session, email=email, client=client)
     if needs_rehash(password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now

@@ -136,3 +136,24 @@ def sla_alert(ticket: Ticket, recipient: User, *, missed: bool, target: str, due
 def admin_test_mail(recipient_name: str, requested_by: User) -> ComposedMail:
     return render("test_mail", f"{APP_NAME}: test mail", recipient_name=recipient_name,
                   requested_by_name=requested_by.name)
+
+
+def account_link_url(address: str, token: str | None = None) -> str:
+    """A link to an account page (a reset, a sign-up confirmation); `token` makes it one-time."""
+    query = f"?{urlencode({'token': token})}" if token else ""
+    return f"{config.base_url()}/{address}{query}"
+
+
+def password_reset(recipient_name: str, link: str, *, minutes: int) -> ComposedMail:
+    return render("password_reset", f"{APP_NAME}: choose a new password", recipient_name=recipient_name,
+                  link=link, minutes=minutes)
+
+
+def sign_up_confirmation(recipient_name: str, link: str, *, hours: int) -> ComposedMail:
+    return render("sign_up_confirmation", f"{APP_NAME}: confirm your e-mail address",
+                  recipient_name=recipient_name, link=link, hours=hours)
+
+
+def sign_up_existing(recipient_name: str, reset_link: str) -> ComposedMail:
+    return render("sign_up_existing", f"{APP_NAME}: someone tried to sign up with your address",
+                  recipient_name=recipient_name, link=reset_link)

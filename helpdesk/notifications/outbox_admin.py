@@ -79,15 +79,18 @@ def get_outbox_message(*, session: Session, actor: User, message_id: int) -> Out
     return row
 
 
-# A rating link is the permission to rate as the customer (see tickets.satisfaction): whoever
-# reads the mail here sees that it had one, not the token.
-_RATING_TOKEN = re.compile(r"(/rate\?token=)[^\s\"'<>]+")
-HIDDEN_TOKEN = "(hidden: it lets anyone rate as the customer)"
+# A mailed link's token is a permission: to rate as the customer (see tickets.satisfaction), to
+# choose someone's password, to create an account (helpdesk.accounts.account_links). Whoever
+# reads the mail here sees that it had such a link, not the token.
+_LINK_TOKEN = re.compile(r"(/(rate|reset_password|confirm_sign_up)\?token=)[^\s\"'<>]+")
+HIDDEN_TOKEN = {"rate": "(hidden: it lets anyone rate as the customer)",
+                "reset_password": "(hidden: it lets anyone choose this person's password)",
+                "confirm_sign_up": "(hidden: it creates the account)"}
 
 
 def readable_text(message: OutboxMessage) -> str:
-    """The mail's text as an administrator may read it: signed rating links left out."""
-    return _RATING_TOKEN.sub(lambda found: found.group(1) + HIDDEN_TOKEN, message.text_body)
+    """The mail's text as an administrator may read it: one-time and signed links left out."""
+    return _LINK_TOKEN.sub(lambda found: found.group(1) + HIDDEN_TOKEN[found.group(2)], message.text_body)
 
 
 def retry_failed(*, session: Session, actor: User, message_id: int) -> OutboxMessage:

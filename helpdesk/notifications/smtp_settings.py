@@ -76,3 +76,12 @@ def smtp_settings() -> SmtpSettings | None:
     timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT_SECONDS
     return SmtpSettings(host=host, port=port, security=security, from_address=from_address,
                         user=user, password=str(password) if password else None, timeout=timeout)
+
+
+def mail_configured() -> bool:
+    """Whether mail is meant to go out: a host is set, even if another setting still needs
+    fixing (the mail then waits in the outbox until it is fixed, as every other mail does)."""
+    try:
+        return smtp_settings() is not None
+    except SmtpConfigError:
+        return True

@@ -6,7 +6,7 @@ server whose first request is a deep link (`/admin_users`, or a mailed `/ticket_
 runs the file `pages/<address>.py` directly, without streamlit_app.py's sign-in and role-based
 navigation (and says "Page not found" for an address with no such file). Every page imports this
 package, so the first such run switches the old mode off and starts over through
-streamlit_app.py. Imported before any session starts (serve.py does, for its middleware), it
+streamlit_app.py. Imported before any session starts (streamlit_app.py does, for its middleware), it
 says so at once, so the old mode never begins. The screens live in `pages/<audience>/`; `pages/<address>.py` holds, for each
 address streamlit_app.py registers, only this import, so every first request finds its file.
 """

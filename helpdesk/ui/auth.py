@@ -16,6 +16,7 @@ from helpdesk.accounts.sign_in_sessions import code_pending, end_session, open_s
 from helpdesk.accounts.users import get_active_user
 from helpdesk.core.errors import PermissionDenied
 from helpdesk.models import User
+from helpdesk.ui.raise_ticket import AFTER_SIGN_IN
 from helpdesk.ui.session_routes import SESSION_COOKIE, SIGN_OUT_PATH, START_PATH
 
 USER_ID_KEY = "user_id"
@@ -66,6 +67,13 @@ def sign_in_as(session: Session, user: User, *, keep_signed_in: bool = True) -> 
     st.session_state[USER_ID_KEY], st.session_state[SESSION_KEY] = user.id, opened.id
     st.session_state[COOKIE_STEP_KEY] = ("start", code)
     st.session_state.pop(SIGNED_OUT_KEY, None)
+
+
+def go_on_to(address: str) -> None:
+    """After sign_in_as in this run: the next run, which has the person's own pages, opens
+    `address` (this run's navigation was a visitor's and can't switch to it)."""
+    st.session_state[AFTER_SIGN_IN] = (address, {})
+    st.rerun()
 
 
 def current_session_id() -> int | None:

@@ -1,12 +1,16 @@
-"""Headers every HTTP response of the app carries, added by the web server (serve.py).
+"""Headers every HTTP response of the app carries, added by the web server (streamlit_app.py).
 
 `X-Content-Type-Options: nosniff`: a browser takes the content type it is given and never
 guesses another. An attachment uploaded as text/plain but full of HTML then stays text, in
 the helpdesk's own origin, whatever a customer put in it (Streamlit's media route sets a type
-but not this header)."""
+but not this header).
+
+`Referrer-Policy: same-origin`: a page opened from a mailed one-time link (/reset_password?token=,
+/rate?token=) never hands that address to another site whose link is followed from it."""
 from __future__ import annotations
 
-SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"x-content-type-options", b"nosniff"),)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"x-content-type-options", b"nosniff"),
+                                                     (b"referrer-policy", b"same-origin"))
 
 
 class SecurityHeaders:

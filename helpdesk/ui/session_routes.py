@@ -1,4 +1,4 @@
-"""The two HTTP routes beside the app (serve.py) that touch the sign-in cookie, which no page
+"""The two HTTP routes beside the app (streamlit_app.py mounts them) that touch the sign-in cookie, which no page
 script can read or set: Streamlit's scripts talk over a websocket, and the cookie is HttpOnly.
 
 - POST /auth/session, body: the one-time code of a sign-in that just happened in this browser

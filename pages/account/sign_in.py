@@ -6,9 +6,11 @@ from helpdesk.core.errors import AuthenticationFailed, Throttled
 from helpdesk.ui.auth import sign_in_as
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.plain_text import plain
+from helpdesk.ui.single_sign_on import single_sign_on_offer
 
 st.title("Customer Care Registry")
 st.write("Sign in to raise a ticket and follow it to resolution.")
+single_sign_on_offer()  # "Sign in with ..." when a provider is set up; finishes a sign-in back from one
 
 with st.form("sign_in_form"):
     email = st.text_input("E-mail", key="sign_in_email", max_chars=254)
@@ -20,12 +22,14 @@ with st.form("sign_in_form"):
 if submitted:
     try:
         with db_session() as session:
-            user = authenticate(session=session, email=email, password=password)
+            user = authenticate(session=session, email=email, password=password, client=st.context.ip_address)
             sign_in_as(session, user, keep_signed_in=keep)
     except (AuthenticationFailed, Throttled) as exc:
         st.error(plain(str(exc)), icon=":material/lock:")
     else:
         st.rerun()  # the next run goes on to the address asked for (streamlit_app.py)
+
+st.page_link("pages/account/reset_password.py", label="Forgot your password?", icon=":material/key:")
 
 st.divider()
 st.write("New here?")

@@ -1,10 +1,13 @@
-"""Administrators: create staff accounts, find users, change their role, (de)activate them."""
+"""Administrators: create staff accounts, find users, change their role, (de)activate them, mail
+someone a link to choose a new password."""
 import pandas as pd
 import streamlit as st
 
+from helpdesk.accounts.account_links import send_password_reset
 from helpdesk.accounts.users import NewAccount, create_user, list_users, set_user_active, set_user_role
 from helpdesk.core.errors import PermissionDenied, ValidationError
 from helpdesk.enums import STAFF_ROLES, Role
+from helpdesk.notifications.smtp_settings import mail_configured
 from helpdesk.ui.auth import require_admin
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.format import when
@@ -79,7 +82,7 @@ if rows:
     role_errors = st.session_state.get("users_role_errors")
     if role_errors and role_errors.get("user") != picked:
         role_errors = None
-    role_col, change_col, toggle_col = st.columns([2, 1, 1], vertical_alignment="bottom")
+    role_col, change_col, toggle_col, reset_col = st.columns([2, 1, 1, 1.4], vertical_alignment="bottom")
     if st.session_state.get("users_new_role_for") != picked:
         # The role box starts at the picked account's role, and follows the pick.
         st.session_state["users_new_role"] = roles[picked]
@@ -109,4 +112,18 @@ if rows:
         else:
             leave_notice("admin_users_notice",
                          f"{by_id[picked]['E-mail']} is now {'inactive' if active else 'active'}.")
+            st.rerun()
+    if reset_col.button("Send password reset link", key="users_send_reset", disabled=not active,
+                        help="Mails the person a link to choose a new password themselves (30 minutes, "
+                             "single use). You never see the password or the link."):
+        try:
+            with db_session() as session:
+                reset_for = send_password_reset(session=session, actor=actor, user_id=picked).email
+        except (ValidationError, PermissionDenied) as exc:
+            st.error(plain(str(exc)))
+        else:
+            leave_notice("admin_users_notice",
+                         f"A link to choose a new password was sent to {reset_for}." if mail_configured() else
+                         f"A link to choose a new password is queued for {reset_for}. Mail is not configured "
+                         "yet: it goes out once it is (see Mail).")
             st.rerun()

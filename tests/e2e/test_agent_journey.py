@@ -12,8 +12,9 @@ from tests.e2e.steps import act, choose, click, keyed, nav_link, settle, sign_in
 
 pytestmark = pytest.mark.browser
 
-AGENT_PASSWORD = "Agent-Journey-42"
-CUSTOMER_PASSWORD = "Erin-Journey-42"
+# Nothing from the people's names or addresses: the password rule refuses those.
+AGENT_PASSWORD = "Trellis-Oboe-42"
+CUSTOMER_PASSWORD = "Canyon-Lantern-42"
 SUBJECT = "Parcel arrived empty"
 REPLY = "So sorry, Erin! A replacement ships today; no need to return anything."
 

@@ -41,8 +41,10 @@ def test_attachment_download_is_served_with_nosniff(fresh_app, ticket_with_html_
     assert media.value.headers.get("x-content-type-options") == "nosniff", media.value.headers
 
 
-@pytest.mark.parametrize("address", ["/", "/ticket_view?ticket=1", "/_stcore/health"])
-def test_every_response_says_nosniff(fresh_app, address):
+@pytest.mark.parametrize("address", ["/", "/ticket_view?ticket=1", "/reset_password?token=abc", "/_stcore/health"])
+def test_every_response_says_nosniff_and_keeps_its_address_to_itself(fresh_app, address):
     base_url, _ = fresh_app
     with urllib.request.urlopen(base_url + address, timeout=10) as response:
         assert response.headers.get("X-Content-Type-Options") == "nosniff", dict(response.headers)
+        # a mailed one-time link's address never reaches another site as a Referer
+        assert response.headers.get("Referrer-Policy") == "same-origin", dict(response.headers)

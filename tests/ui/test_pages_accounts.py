@@ -14,7 +14,10 @@ from tests.page_helpers import as_read, fill, message_at, messages, open_app, pa
 STRONG = "Very-Secret-42"
 # What a person reads; written out here so a changed message in the service fails these tests.
 SIGN_IN_FAILED = "That e-mail and password don't match an account."
-THROTTLED = "Too many failed sign-ins for this account. Try again in 15 minutes."
+
+
+def wait_message(words: str) -> str:
+    return f"Too many failed sign-ins. Try again in {words}."
 
 
 def user_count(engine) -> int:
@@ -97,6 +100,24 @@ def test_sign_up_errors_are_shown_per_field_and_nothing_is_created(app_db):
     assert user_count(app_db) == 2
 
 
+@pytest.mark.parametrize(("password", "why"), [
+    ("password123", "This is one of the most common passwords."),
+    ("AdaLovelace2026", "This password is built from your name or e-mail address."),
+])
+def test_sign_up_says_at_the_password_field_why_a_guessable_password_is_refused(app_db, password, why):
+    add_user(app_db, email="admin@example.com", role=Role.ADMIN)
+    at = open_app(page="pages/account/sign_up.py")
+    fill(at, sign_up_name="Ada Lovelace", sign_up_email="ada.lovelace@example.com", sign_up_password=password,
+         sign_up_password_repeat=password)
+    at.button(key="sign_up_submit").click()
+    rerun(at)
+
+    assert message_at(at, "sign_up_password") == f"{why} Add another word or two. Uncommon words are better."
+    assert [message_at(at, key) for key in ("sign_up_name", "sign_up_email", "sign_up_password_repeat")] == [None] * 3
+    assert at.text_input(key="sign_up_password").value == password  # nothing to type again but the password
+    assert user_count(app_db) == 1
+
+
 def test_sign_up_creates_a_customer_who_lands_on_submit_a_ticket(app_db):
     """Not the shared world: Carla signs up here, so she must not exist yet."""
     add_user(app_db, email="ada@example.com", role=Role.ADMIN)
@@ -146,22 +167,36 @@ def test_sign_in_with_the_right_password_opens_the_customer_pages(app_desk):
     assert open_app(carla).title[0].value == "Submit a ticket"
 
 
-def test_five_failures_throttle_the_account_even_with_the_right_password(app_desk):
-    email = app_desk.customer.email
+def sign_in_once(email: str, password: str):
+    """One sign-in in a new browser session (the counts are in the database, not the session)."""
     at = open_app()
-    for _ in range(5):
-        fill(at, sign_in_email=email, sign_in_password="Wrong-Password-1")
-        at.button(key="sign_in_submit").click()
-        rerun(at)
-        assert messages(at) == [SIGN_IN_FAILED]
-
-    # A new browser session (the counter is in the database, not in the session).
-    at = open_app()
-    fill(at, sign_in_email=email, sign_in_password=TEST_PASSWORD)
+    fill(at, sign_in_email=email, sign_in_password=password)
     at.button(key="sign_in_submit").click()
-    rerun(at)
-    assert messages(at) == [THROTTLED]
-    assert "user_id" not in at.session_state
+    return rerun(at)
+
+
+def test_after_four_failures_even_the_right_password_waits_two_seconds_then_signs_in(app_desk, clock):
+    email = app_desk.customer.email
+    for _ in range(4):
+        assert messages(sign_in_once(email, "Wrong-Password-1")) == [SIGN_IN_FAILED]
+    refused = sign_in_once(email, TEST_PASSWORD)
+    assert messages(refused) == [wait_message("2 seconds")]
+    assert "user_id" not in refused.session_state
+    clock.advance(seconds=2)
+    assert sign_in_once(email, TEST_PASSWORD).session_state["user_id"] == app_desk.customer.id
+
+
+def test_the_page_throttles_the_client_by_its_ip_address(app_desk, clock, monkeypatch):
+    """The page hands the throttle st.context.ip_address: with that client's free failures made
+    none, one failure on some address makes another address, from the same client, wait."""
+    from streamlit.runtime.context import ContextProxy
+
+    from helpdesk.accounts import throttle
+
+    monkeypatch.setattr(ContextProxy, "ip_address", property(lambda _self: "203.0.113.7"))
+    monkeypatch.setattr(throttle, "CLIENT", throttle.Rule("client", free_failures=0))
+    assert messages(sign_in_once("someone.else@example.com", "Wrong-Password-1")) == [SIGN_IN_FAILED]
+    assert messages(sign_in_once(app_desk.customer.email, TEST_PASSWORD)) == [wait_message("2 seconds")]
 
 
 def test_sign_out_forgets_the_user(app_desk):

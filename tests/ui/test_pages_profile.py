@@ -155,8 +155,9 @@ def test_a_wrong_current_password_is_refused_at_its_field_and_nothing_changes(ap
 
 @pytest.mark.parametrize("new, words", [
     ("Short-1", "Use at least 10 characters."),
-    ("password123", "This password is too easy to guess; pick something less common."),
-    ("onlylowercaseletters", "Mix at least two of: lowercase, uppercase, digits, symbols."),
+    ("password123", "This is one of the most common passwords. Add another word or two. Uncommon words are better."),
+    ("Carla-Customer-2026", "This password is built from your name or e-mail address. "
+                            "Add another word or two. Uncommon words are better."),
 ])
 def test_a_weak_new_password_is_refused_with_the_reason_at_its_field(app_db, carla, new, words):
     before = stored(app_db, carla.id).password_hash
