@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 NEW_PASSWORD = "Violet-Harbour-Lantern-71"
 MAILED_BASE = "https://help.example.test"  # what the mails say; the test opens its own server
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture
@@ -69,6 +70,9 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(mail_app, smtp, b
             keyed(page, "forgot_submit").locator("button").click()
             expect(page.get_by_text("If an account uses that address, we have sent it a link")).to_be_visible()
             page.screenshot(path=screenshots / "forgot_password_desktop.png", full_page=True)
+            page.set_viewport_size(PHONE)
+            page.screenshot(path=screenshots / "forgot_password_phone.png", full_page=True)
+            page.set_viewport_size(DESKTOP)
 
             [mail] = smtp.wait_for(1, timeout=30)
             assert mail.to == "carla@example.com" and "new password" in mail.subject
@@ -79,6 +83,8 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(mail_app, smtp, b
             settle(page)
             expect(page.get_by_text("carla@example.com")).to_be_visible()
             page.screenshot(path=screenshots / "reset_password_desktop.png", full_page=True)
+            page.set_viewport_size(PHONE)
+            page.screenshot(path=screenshots / "reset_password_phone.png", full_page=True)
             keyed(page, "reset_new").locator("input").fill(NEW_PASSWORD)
             keyed(page, "reset_new_repeat").locator("input").fill(NEW_PASSWORD)
             keyed(page, "reset_submit").locator("button").click()
@@ -111,12 +117,14 @@ def test_with_mail_a_sign_up_is_finished_from_the_mailed_link(mail_app, smtp, br
         keyed(page, "sign_up_submit").locator("button").click()
         expect(page.get_by_text("We have sent a link to that address.")).to_be_visible()
         page.screenshot(path=screenshots / "sign_up_sent_phone.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+        page.screenshot(path=screenshots / "sign_up_sent_desktop.png", full_page=True)
 
         [mail] = smtp.wait_for(1, timeout=30)
         assert mail.to == "noor@example.com"
         page.goto(link_in(mail, base_url, "confirm_sign_up"))
         settle(page)
-        page.screenshot(path=screenshots / "confirm_sign_up_phone.png", full_page=True)
+        page.screenshot(path=screenshots / "confirm_sign_up_desktop.png", full_page=True)
         keyed(page, "confirm_sign_up_submit").locator("button").click()
         expect(page.get_by_text("Welcome, Noor Haddad: your account is ready.")).to_be_visible()
         expect(page.get_by_role("heading", name="Submit a ticket")).to_be_visible()

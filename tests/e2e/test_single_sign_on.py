@@ -99,7 +99,10 @@ def test_someone_new_signs_in_through_the_provider_as_a_customer(sso_app, browse
         page.goto(base_url)
         settle(page)
         expect(keyed(page, "sign_in_with_localid").get_by_role("button", name="Sign in with Local ID")).to_be_visible()
-        keyed(page, "sign_in_with_localid").screenshot(path=screenshots / "sign_in_with_provider.png")
+        page.screenshot(path=screenshots / "sign_in_with_provider_desktop.png", full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=screenshots / "sign_in_with_provider_phone.png", full_page=True)
+        page.set_viewport_size({"width": 1366, "height": 900})
 
         with page.expect_response(lambda r: r.url.endswith(START_PATH)) as handed, \
                 page.expect_response(lambda r: r.url.endswith("/auth/logout")) as forgotten:
