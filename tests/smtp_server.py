@@ -112,7 +112,7 @@ class SmtpTestServer:
     def to(self, address: str) -> list[ReceivedMail]:
         return [m for m in self.messages if address in m.rcpt_tos]
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[ReceivedMail]:
         """Block until `count` mails have arrived (for the background thread); no polling sleep."""
         with self._arrived:
             self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.access import ensure_admin, get_by_id
 from helpdesk.accounts import throttle
-from helpdesk.accounts.passwords import hash_password, password_problem
+from helpdesk.accounts.passwords import DUMMY_HASH, hash_password, password_problem, verify_password
 from helpdesk.accounts.sign_in_sessions import end_sessions_of
 from helpdesk.accounts.users import NewAccount, normalize_email, sign_up, validate_new_account
 from helpdesk.audit import person, record
@@ -44,23 +44,36 @@ RESET_SENT = ("If an account uses that address, we have sent it a link to choose
 SIGN_UP_SENT = ("We have sent a link to that address. Open it within 24 hours to finish creating your "
                 "account. No mail? Check the spam folder, or sign up again.")
 LINK_UNUSABLE = "This link has expired or was already used. Ask for a new one."
+# Links (and "someone tried to sign up" mails) per account or address and hour: more would let
+# anyone flood a mailbox, or keep voiding the owner's newest link by asking again and again.
+LINKS_PER_HOUR = 3
+TOO_MANY_LINKS = "Three links went to {email} in the last hour; wait a while before sending another."
+SIGN_UP_PASSWORD_WRONG = "That is not the password chosen when signing up with this address."
 
 
 @contextmanager
-def _answer_after(seconds: float) -> Iterator[None]:
+def _answer_after(session: Session, seconds: float) -> Iterator[None]:
+    """The work inside is committed before the answer is held back to `seconds`: the commit (a
+    write for a known address, nothing for an unknown one) falls inside the even time, and the
+    wait holds no pooled connection nor, on SQLite, the write lock, so askers can't starve the
+    app. Call these services alone in their transaction (as authenticate is)."""
     started = time.monotonic()
     yield
+    session.commit()
     left = seconds - (time.monotonic() - started)
     if left > 0:
         time.sleep(left)
 
 
 def _open_link(session: Session, *, purpose: AccountLinkPurpose, email: str, lifetime: timedelta,
-               user: User | None = None, name: str = "", password_hash: str | None = None) -> str:
-    """A new link, and its token (never stored). Older unused links of the same kind for the
-    same account (or address) become void: only the newest mail works."""
+               user: User | None = None, name: str = "", password_hash: str | None = None) -> str | None:
+    """A new link, and its token (never stored); None when LINKS_PER_HOUR went to this account
+    (or address) in the last hour, and nothing changes. Older unused links of the same kind
+    become void: only the newest mail works."""
     now = clock.utcnow()
     owner = AccountLink.user_id == user.id if user is not None else AccountLink.email == email
+    if _links_lately(session, owner, purpose) >= LINKS_PER_HOUR:
+        return None
     session.execute(update(AccountLink).where(owner, AccountLink.purpose == purpose, AccountLink.used_at.is_(None))
                     .values(used_at=now).execution_options(synchronize_session=False))
     token = new_token()
@@ -69,6 +82,12 @@ def _open_link(session: Session, *, purpose: AccountLinkPurpose, email: str, lif
                             expires_at=now + lifetime))
     session.flush()
     return token
+
+
+def _links_lately(session: Session, owner, purpose: AccountLinkPurpose) -> int:
+    """Links of this kind made for `owner` (a condition on AccountLink) in the last hour (indexed)."""
+    return session.scalar(select(func.count()).select_from(AccountLink).where(
+        owner, AccountLink.purpose == purpose, AccountLink.created_at > clock.utcnow() - timedelta(hours=1)))
 
 
 def _usable(session: Session, token: str, purpose: AccountLinkPurpose) -> AccountLink | None:
@@ -89,23 +108,27 @@ def _claim(session: Session, link: AccountLink) -> None:
         raise ValidationError(LINK_UNUSABLE)
 
 
-def _mail_reset_link(session: Session, user: User) -> None:
+def _mail_reset_link(session: Session, user: User) -> bool:
+    """Whether a link was mailed (not when LINKS_PER_HOUR already were)."""
     token = _open_link(session, purpose=AccountLinkPurpose.PASSWORD_RESET, email=user.email, user=user,
                        lifetime=RESET_LIFETIME)
+    if token is None:
+        return False
     enqueue(session, event=OutboxEvent.PASSWORD_RESET, recipient=user, essential=True,
             mail=compose.password_reset(user.name, compose.account_link_url("reset_password", token),
                                         minutes=int(RESET_LIFETIME.total_seconds() // 60)))
+    return True
 
 
 # --- forgotten passwords ---------------------------------------------------------------------
 
 def request_password_reset(*, session: Session, email: str) -> str:
     """Mail a reset link to the account with this address, if there is an active one. The
-    answer (returned) and the time it takes are the same either way."""
+    answer (returned) and the time it takes are the same either way. Commits (_answer_after)."""
     address, problem = checked_email(email)
     if problem:
         raise ValidationError({"email": problem})  # about what was typed, not about any account
-    with _answer_after(ANSWER_TIME):
+    with _answer_after(session, ANSWER_TIME):
         user = session.scalar(select(User).where(User.email == address))
         if user is not None and user.is_active:
             _mail_reset_link(session, user)
@@ -121,7 +144,8 @@ def send_password_reset(*, session: Session, actor: User, user_id: int) -> User:
         raise ValidationError("No such account.")
     if not user.is_active:
         raise ValidationError(f"{user.email} is inactive: activate the account first.")
-    _mail_reset_link(session, user)
+    if not _mail_reset_link(session, user):
+        raise ValidationError(TOO_MANY_LINKS.format(email=user.email))
     record(session, actor=actor, action=AuditAction.PASSWORD_RESET_SENT, target=person(user))
     return user
 
@@ -152,6 +176,9 @@ def reset_password(*, session: Session, token: str, new: str, new_repeat: str) -
         raise ValidationError({"new_repeat": "The two passwords differ."})
     _claim(session, link)
     user.password_hash = hash_password(new)
+    # The user's row first: a sign-in with the old password finishing now waits for this reset and
+    # is refused (users.authenticate), or is committed first and its session is ended just below.
+    session.flush()
     end_sessions_of(session=session, user_id=user.id)
     throttle.forget_failures(session, user.email)
     session.flush()
@@ -164,33 +191,47 @@ def start_sign_up(*, session: Session, data: NewAccount) -> User | None:
     """Self-service sign-up. With mail configured, None: the answer (SIGN_UP_SENT) and the time
     it takes are the same for a new address and for one that has an account. A new address gets
     a link that creates the account; the owner of an existing one gets a mail saying someone
-    tried to sign up with it.
+    tried to sign up with it. Commits before the even wait (_answer_after).
 
     Without mail there is no way to confirm an address: the account is created at once and
     returned, and an address that has an account is refused as such (the README's trade-off)."""
     if not mail_configured():
         return sign_up(session=session, data=data)
     name, email = validate_new_account(session, data, check_taken=False)
-    with _answer_after(ANSWER_TIME):
+    with _answer_after(session, ANSWER_TIME):
         password_hash = hash_password(data.password)  # for both: the hash is the slow part
         owner = session.scalar(select(User).where(User.email == email))
         if owner is not None:
-            enqueue(session, event=OutboxEvent.SIGN_UP_EXISTING, recipient=owner, essential=True,
-                    mail=compose.sign_up_existing(owner.name, compose.account_link_url("reset_password")))
-        else:
-            token = _open_link(session, purpose=AccountLinkPurpose.SIGN_UP, email=email, name=name,
-                               password_hash=password_hash, lifetime=SIGN_UP_LIFETIME)
+            if _links_lately(session, AccountLink.email == email, AccountLinkPurpose.SIGN_UP) < LINKS_PER_HOUR:
+                # Counted like a link (so the owner's mailbox isn't flooded either), never usable.
+                now = clock.utcnow()
+                session.add(AccountLink(purpose=AccountLinkPurpose.SIGN_UP, token_hash=token_hash(new_token()),
+                                        email=email, name=name, created_at=now, expires_at=now, used_at=now))
+                enqueue(session, event=OutboxEvent.SIGN_UP_EXISTING, recipient=owner, essential=True,
+                        mail=compose.sign_up_existing(owner.name, compose.account_link_url("reset_password")))
+        elif (token := _open_link(session, purpose=AccountLinkPurpose.SIGN_UP, email=email, name=name,
+                                  password_hash=password_hash, lifetime=SIGN_UP_LIFETIME)) is not None:
             enqueue(session, event=OutboxEvent.SIGN_UP_CONFIRMATION, recipient=None, recipient_email=email,
                     mail=compose.sign_up_confirmation(name, compose.account_link_url("confirm_sign_up", token),
                                                       hours=int(SIGN_UP_LIFETIME.total_seconds() // 3600)))
     return None
 
 
-def confirm_sign_up(*, session: Session, token: str) -> User:
-    """Follow the confirmation link: the customer account exists from now on."""
+def sign_up_address(*, session: Session, token: str) -> str | None:
+    """The address a confirmation link would create the account for, or None when it can't."""
+    link = _usable(session, token, AccountLinkPurpose.SIGN_UP)
+    return link.email if link is not None else None
+
+
+def confirm_sign_up(*, session: Session, token: str, password: str) -> User:
+    """Follow the confirmation link: the customer account exists from now on. The password
+    chosen at sign-up must be typed again: whoever signed up with someone else's address can't
+    have that person confirm an account whose password they know."""
     link = _usable(session, token, AccountLinkPurpose.SIGN_UP)
     if link is None:
         raise ValidationError(LINK_UNUSABLE)
+    if not verify_password(link.password_hash or DUMMY_HASH, password):
+        raise ValidationError({"password": SIGN_UP_PASSWORD_WRONG})
     _claim(session, link)
     email = normalize_email(link.email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:

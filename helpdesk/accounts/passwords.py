@@ -91,16 +91,24 @@ def password_problem(password: str, *, user_inputs: Iterable[str] = ()) -> str |
     return f"{warning} {(feedback['suggestions'] or [_ADD_WORDS])[0]}"
 
 
+# Letters written as digits or signs ("C4rla", "Cust0mer"), one character for one, so a match's
+# place in the translated password is its place in the password. "1" and "|" may be an i or an l.
+_UNLEET = (str.maketrans("4@3610$5!7|+", "aaegiossitlt"), str.maketrans("4@3610$5!7|+", "aaeglossltit"))
+
+
 def _personal_characters(password: str, words: list[str], from_person: list[dict]) -> int:
-    """How many characters of the password are the person's words, forwards or backwards. Found
-    by hand as well as by zxcvbn: its best reading of "Carla-Customer-2026" takes "Customer" from
-    a film-title list, not from her name; its own matches add spellings like "L0velace"."""
+    """How many characters of the password are the person's words, forwards or backwards, also
+    spelt with digits for letters. Found by hand as well as by zxcvbn: its best reading of
+    "Carla-Customer-2026" takes "Customer" from a film-title list, not from her name, and of
+    "C4rla-Cust0mer-2026" takes "Cust0mer" from there too; its own matches add spellings it
+    finds first, like "L0velace"."""
     lowered = password.lower()
     covered = {i for match in from_person for i in range(match["i"], match["j"] + 1)}
-    for word in words:
-        for target in {word, word[::-1]}:
-            start = lowered.find(target)
-            while start != -1:
-                covered.update(range(start, start + len(target)))
-                start = lowered.find(target, start + 1)
+    for spelling in {lowered, *(lowered.translate(table) for table in _UNLEET)}:
+        for word in words:
+            for target in {word, word[::-1]}:
+                start = spelling.find(target)
+                while start != -1:
+                    covered.update(range(start, start + len(target)))
+                    start = spelling.find(target, start + 1)
     return len(covered)

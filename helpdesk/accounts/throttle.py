@@ -94,24 +94,28 @@ def _keys(email: str | None, client: str | None) -> list[tuple[str, Rule]]:
     return keys
 
 
+def _at(moment: datetime):
+    return literal(moment, type_=LoginThrottle.__table__.c.next_attempt_at.type)
+
+
+def _next_attempt_at(failures, rule: Rule, now: datetime):
+    """When a key with `failures` (an SQL expression) failed at `now` may try next, as the
+    database sees the count: one branch per doubling (about ten), then the cap."""
+    waits = []
+    n = rule.free_failures + 1
+    while delay_after(n, rule) < MAX_DELAY:
+        waits.append((failures == n, _at(now + delay_after(n, rule))))
+        n += 1
+    return case((failures <= rule.free_failures, null()), *waits, else_=_at(now + MAX_DELAY))
+
+
 def _reserve(session: Session, key: str, rule: Rule, now: datetime) -> bool:
     """Count one attempt against `key` as a failure, with the wait it brings; False (and nothing
     counted) while the key must still wait."""
     table = LoginThrottle.__table__
     forgotten = table.c.last_failure_at <= now - QUIET_PERIOD
     failures = case((forgotten, 1), else_=table.c.failures + 1)
-
-    def at(moment: datetime):
-        return literal(moment, type_=table.c.next_attempt_at.type)
-
-    # The wait after this failure, as the database sees the count: one branch per doubling
-    # (about ten), then the cap.
-    waits = []
-    n = rule.free_failures + 1
-    while delay_after(n, rule) < MAX_DELAY:
-        waits.append((failures == n, at(now + delay_after(n, rule))))
-        n += 1
-    next_attempt_at = case((failures <= rule.free_failures, null()), *waits, else_=at(now + MAX_DELAY))
+    next_attempt_at = _next_attempt_at(failures, rule, now)
     first_wait = delay_after(1, rule)
     reserve = _INSERT[session.get_bind().dialect.name](table).values(
         key=key, failures=1, last_failure_at=now, next_attempt_at=now + first_wait if first_wait else None)
@@ -148,19 +152,25 @@ def record_failure(session: Session, *, email: str | None, client: str | None, n
                         .values(last_failure_at=now))
 
 
-def record_success(session: Session, *, email: str | None, client: str | None) -> None:
-    """The attempt signed in: the address's failures are forgotten; the client gets back only
-    this attempt's count. Forgetting the client's too would let anyone with an account of their
-    own reset their machine's count by signing in between guesses at other addresses."""
+def record_success(session: Session, *, email: str | None, client: str | None, now: datetime) -> None:
+    """The attempt reserved at `now` signed in: the address's failures are forgotten; the client
+    gets back only this attempt's count, and the wait its reservation set. Forgetting the client's
+    failures too would let anyone with an account of their own reset their machine's count by
+    signing in between guesses at other addresses; keeping the wait would make everyone behind a
+    shared address wait longer for each colleague who signs in."""
     if email:
         forget_failures(session, email)
     if client and client.strip():
         key = client_key(client)
         session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(
             failures=LoginThrottle.failures - 1,
-            # Back within the free failures, nobody behind this address waits for this attempt.
-            next_attempt_at=case((LoginThrottle.failures - 1 <= CLIENT.free_failures, null()),
-                                 else_=LoginThrottle.next_attempt_at)))
+            next_attempt_at=case(
+                # Back within the free failures, nobody behind this address waits for this attempt.
+                (LoginThrottle.failures - 1 <= CLIENT.free_failures, null()),
+                # The wait is the one this attempt's reservation set (no attempt was let in since):
+                # the wait before it, which had passed when this attempt was let in, is back.
+                (LoginThrottle.next_attempt_at <= _next_attempt_at(LoginThrottle.failures, CLIENT, now), _at(now)),
+                else_=LoginThrottle.next_attempt_at)))
         session.execute(delete(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.failures <= 0))
 
 

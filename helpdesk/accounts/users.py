@@ -124,11 +124,19 @@ def authenticate(*, session: Session, email: str, password: str, client: str | N
         session.commit()  # the caller rolls back on the error raised next
         raise AuthenticationFailed(SIGN_IN_FAILED)
 
-    throttle.record_success(session, email=email, client=client)
-    if needs_rehash(password_hash):
-        user.password_hash = hash_password(password)
+    # The password was checked outside any transaction: a reset, a password change or a
+    # deactivation may have been committed since. Write to the user's row first (it waits for one
+    # still under way, on PostgreSQL its row lock, on SQLite the write lock, and makes one that
+    # comes later wait for this sign-in, whose session it then ends), and read it again.
     user.last_login_at = now
     session.flush()
+    still = session.execute(select(User.password_hash, User.is_active).where(User.id == user.id)).one()
+    if still.password_hash != password_hash or not still.is_active:
+        raise AuthenticationFailed(SIGN_IN_FAILED)  # the caller rolls back; the attempt stays counted
+    throttle.record_success(session, email=email, client=client, now=now)
+    if needs_rehash(password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
     return user
 
 

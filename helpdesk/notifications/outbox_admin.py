@@ -2,7 +2,6 @@
 and counts, retrying failed mail, and a test mail. Administrators only."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -16,6 +15,7 @@ from helpdesk.core.errors import NotFound, ValidationError
 from helpdesk.enums import AuditAction, OutboxEvent, OutboxStatus
 from helpdesk.models import OutboxMessage, User
 from helpdesk.notifications import compose, outbox
+from helpdesk.notifications.link_tokens import hide_link_tokens
 from helpdesk.notifications.smtp_settings import SmtpConfigError, smtp_settings
 
 NOT_CONFIGURED = ("Mail is not configured: notifications are queued and will be sent once an [smtp] "
@@ -79,18 +79,9 @@ def get_outbox_message(*, session: Session, actor: User, message_id: int) -> Out
     return row
 
 
-# A mailed link's token is a permission: to rate as the customer (see tickets.satisfaction), to
-# choose someone's password, to create an account (helpdesk.accounts.account_links). Whoever
-# reads the mail here sees that it had such a link, not the token.
-_LINK_TOKEN = re.compile(r"(/(rate|reset_password|confirm_sign_up)\?token=)[^\s\"'<>]+")
-HIDDEN_TOKEN = {"rate": "(hidden: it lets anyone rate as the customer)",
-                "reset_password": "(hidden: it lets anyone choose this person's password)",
-                "confirm_sign_up": "(hidden: it creates the account)"}
-
-
 def readable_text(message: OutboxMessage) -> str:
     """The mail's text as an administrator may read it: one-time and signed links left out."""
-    return _LINK_TOKEN.sub(lambda found: found.group(1) + HIDDEN_TOKEN[found.group(2)], message.text_body)
+    return hide_link_tokens(message.text_body)
 
 
 def retry_failed(*, session: Session, actor: User, message_id: int) -> OutboxMessage:

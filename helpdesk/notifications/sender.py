@@ -37,6 +37,7 @@ from helpdesk.core.clock import utcnow
 from helpdesk.enums import OutboxStatus
 from helpdesk.models import OutboxMessage
 from helpdesk.notifications.compose import one_line
+from helpdesk.notifications.link_tokens import ACCOUNT_LINKS, hide_link_tokens
 from helpdesk.notifications.mail_policy import build_policy
 from helpdesk.notifications.smtp_settings import SmtpSettings
 
@@ -186,9 +187,13 @@ def safe_error(exc: BaseException, settings: SmtpSettings) -> str:
 
 
 def _mark_sent(engine: Engine, mail: ClaimedMail, now: datetime) -> None:
+    sent = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
+    # A sent account link (a reset, a sign-up) is kept without its token (link_tokens says why).
+    kept_text, kept_html = (hide_link_tokens(body, addresses=ACCOUNT_LINKS) for body in (mail.text_body, mail.html_body))
+    if (kept_text, kept_html) != (mail.text_body, mail.html_body):
+        sent.update(text_body=kept_text, html_body=kept_html)
     with engine.begin() as connection:
-        connection.execute(update(OutboxMessage).where(OutboxMessage.id == mail.id)
-                           .values(status=OutboxStatus.SENT, sent_at=now, last_error=None))
+        connection.execute(update(OutboxMessage).where(OutboxMessage.id == mail.id).values(**sent))
 
 
 def _mark_failed_attempt(engine: Engine, mail: ClaimedMail, error: str, now: datetime,

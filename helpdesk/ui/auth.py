@@ -76,6 +76,13 @@ def go_on_to(address: str) -> None:
     st.rerun()
 
 
+def signed_in() -> bool:
+    """Whether this run's person is signed in (the navigation checked it with current_user before
+    the page runs). The pages everyone may open (a mailed link's) link to sign-in and sign-up only
+    for a visitor: a signed-in person has no such page, and a link to it fails."""
+    return st.session_state.get(USER_ID_KEY) is not None
+
+
 def current_session_id() -> int | None:
     return st.session_state.get(SESSION_KEY)
 

@@ -5,7 +5,8 @@ import streamlit as st
 
 from helpdesk.accounts.account_links import LINK_UNUSABLE, request_password_reset, reset_link_holder, reset_password
 from helpdesk.core.errors import ValidationError
-from helpdesk.ui.auth import go_on_to, sign_in_as
+from helpdesk.notifications.smtp_settings import mail_configured
+from helpdesk.ui.auth import go_on_to, sign_in_as, signed_in
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.errors import carry_notice
 from helpdesk.ui.forms import field_error, form_errors
@@ -18,6 +19,9 @@ st.title("Choose a new password")
 
 if not token:
     st.write("Type the e-mail address of your account and we'll send it a link to choose a new password.")
+    if not mail_configured():  # says nothing about any account: only that no link can go out yet
+        st.info("This helpdesk can't send mail yet, so the link would wait until it can. If you can't "
+                "wait, ask an administrator to set up mail or to help you in.", icon=":material/info:")
     errors = st.session_state.get("forgot_errors")
     with st.form("forgot_form", enter_to_submit=True):
         email = st.text_input("E-mail", key="forgot_email", max_chars=254, autocomplete="email")
@@ -36,7 +40,8 @@ if not token:
         st.rerun()
     if answer := st.session_state.get("forgot_answer"):
         st.success(plain(answer), icon=":material/mark_email_read:")
-    st.page_link("pages/account/sign_in.py", label="Back to sign-in", icon=":material/login:")
+    if not signed_in():  # a signed-in person (the owner told of a sign-up with their address) has no sign-in page
+        st.page_link("pages/account/sign_in.py", label="Back to sign-in", icon=":material/login:")
     st.stop()
 
 with db_session() as session:

@@ -200,3 +200,19 @@ def test_clients_that_are_one_machine_share_a_count(engine, clock):
     assert outcome(engine, "fresh@example.com", client="2001:db8:1:3::1") == "refused"  # the next /64 is another
     # An IPv4 client written as IPv6 is the same client.
     assert throttle.client_key("::ffff:203.0.113.7") == throttle.client_key(" 203.0.113.7 ")
+
+
+def test_a_success_from_a_waiting_client_leaves_its_wait_as_it_was(engine, clock):
+    """Review: a sign-in that succeeds gives back its count, and so the wait that count brought: a
+    colleague behind the same office address, right after, waits no longer than before it (else
+    every success there would double everybody's wait)."""
+    add_user(engine, email="dora@example.com")
+    add_user(engine, email="erin@example.com")
+    for n in range(21):
+        fail(engine, f"guess{n}@example.com", 1, client=OFFICE)
+    clock.advance(seconds=2)  # the office's wait after its 21st failure is over
+    assert outcome(engine, "dora@example.com", TEST_PASSWORD, client=OFFICE) == "signed in"
+    assert outcome(engine, "erin@example.com", TEST_PASSWORD, client=OFFICE) == "signed in"
+    # The failures themselves are all still counted: the next one makes the office wait 4 seconds.
+    assert outcome(engine, "guess21@example.com", client=OFFICE) == "refused"
+    assert outcome(engine, "erin@example.com", TEST_PASSWORD, client=OFFICE) == wait_message("4 seconds")

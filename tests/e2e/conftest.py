@@ -153,6 +153,10 @@ def browser_tab(browser, **context_options) -> Iterator:
     install_run_counter(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    # What a step shows may take a while on a loaded 2-core machine (an upload, a slow rerun):
+    # expect() waits for it, up to this long, instead of its default 5 s.
+    from playwright.sync_api import expect  # here: Playwright may be missing (the browser fixture says so)
+    expect.set_options(timeout=15_000)
     try:
         yield page
     finally:

@@ -125,6 +125,7 @@ def test_with_mail_a_sign_up_is_finished_from_the_mailed_link(mail_app, smtp, br
         page.goto(link_in(mail, base_url, "confirm_sign_up"))
         settle(page)
         page.screenshot(path=screenshots / "confirm_sign_up_desktop.png", full_page=True)
+        keyed(page, "confirm_sign_up_password").locator("input").fill(NEW_PASSWORD)
         keyed(page, "confirm_sign_up_submit").locator("button").click()
         expect(page.get_by_text("Welcome, Noor Haddad: your account is ready.")).to_be_visible()
         expect(page.get_by_role("heading", name="Submit a ticket")).to_be_visible()

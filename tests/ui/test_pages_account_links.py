@@ -140,6 +140,12 @@ def test_with_mail_sign_up_says_a_link_was_sent_for_a_new_and_a_taken_address_al
     at = open_app(page="pages/account/confirm_sign_up.py")
     at.query_params["token"] = token_in(confirmation.text_body, "confirm_sign_up")
     rerun(at)
+    assert "new@example.com" in page_text(at)
+    fill(at, confirm_sign_up_password="Not-What-Was-Chosen-9")
+    at.button(key="confirm_sign_up_submit").click()
+    rerun(at)
+    assert message_at(at, "confirm_sign_up_password") == links.SIGN_UP_PASSWORD_WRONG
+    fill(at, confirm_sign_up_password=NEW_PASSWORD)
     at.button(key="confirm_sign_up_submit").click()
     rerun(at)
     assert at.title[0].value == "Submit a ticket"
@@ -150,6 +156,24 @@ def test_with_mail_sign_up_says_a_link_was_sent_for_a_new_and_a_taken_address_al
     at = open_app(page="pages/account/confirm_sign_up.py")  # the link again
     at.query_params["token"] = token_in(confirmation.text_body, "confirm_sign_up")
     rerun(at)
-    at.button(key="confirm_sign_up_submit").click()
-    rerun(at)
     assert messages(at, "warning") == [links.LINK_UNUSABLE]
+    assert "confirm_sign_up_submit" not in [button.key for button in at.button]
+
+
+def test_signed_in_the_account_link_pages_work_without_an_error(app_db):
+    """Review: the mail "someone tried to sign up with your address" links to /reset_password, and
+    its owner may well be signed in; so may whoever opens a used confirmation link. The pages'
+    links to sign-in and sign-up (pages a signed-in person has not) must not break them."""
+    add_user(app_db, email="ada@example.com", role=Role.ADMIN)
+    carla = add_user(app_db, email="carla@example.com", name="Carla Customer")
+    at = open_app(carla, page="pages/account/reset_password.py")
+    assert messages(at) == []
+    fill(at, forgot_email="carla@example.com")
+    at.button(key="forgot_submit").click()
+    rerun(at)
+    assert (messages(at, "success"), messages(at)) == ([RESET_SENT], [])
+
+    at = open_app(carla, page="pages/account/confirm_sign_up.py")
+    at.query_params["token"] = "no-such-token"
+    rerun(at)
+    assert (messages(at, "warning"), messages(at)) == ([links.LINK_UNUSABLE], [])
