@@ -15,13 +15,19 @@ person out there too, or asks them to. So a small script in the page hands over 
 asks Streamlit's /auth/logout for the identity cookie's deletion without following its redirect
 to the provider, and opens the home page again: a new connection, which no longer has the
 identity and is signed in by the app's cookie. A login's claims are used once per connection, and
-only just after the login (FRESH_LOGIN); an old one left behind is dropped without a word."""
+only just after the login (FRESH_LOGIN); an old one left behind is dropped without a word.
+
+An address opened while signed out (a mailed ticket link) survives the trip to the provider in a
+short-lived cookie of its own (GOING_COOKIE: only the path, nothing secret), set by the sign-in
+page before the button is pressed; the new connection after the login opens that address."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import unquote, urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
@@ -31,6 +37,7 @@ from helpdesk.core.errors import AuthenticationFailed
 from helpdesk.ui.auth import COOKIE_STEP_KEY, SIGNED_OUT_KEY, sign_in_as
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.plain_text import plain
+from helpdesk.ui.raise_ticket import AFTER_SIGN_IN
 from helpdesk.ui.session_routes import START_PATH
 
 log = logging.getLogger(__name__)
@@ -47,6 +54,10 @@ FRESH_LOGIN = 5 * 60
 # The login (issuer, subject, issued at) this connection has used already.
 USED_KEY = "single_sign_on_used"
 STREAMLIT_LOGOUT_PATH = "auth/logout"
+# Where a signed-out person was going, kept through the provider's pages (a local path only).
+GOING_COOKIE = "ccr_going"
+GOING_MAX_AGE = 15 * 60
+_LOCAL_ADDRESS = re.compile(r"[a-z_]{1,40}(\?[A-Za-z0-9_.~%=&+\-]{0,200})?")
 
 _FINISH_JS = """
 export default function ({ data }) {
@@ -55,11 +66,19 @@ export default function ({ data }) {
   const handed = data.code ? send(data.start, { method: "POST", body: data.code }) : Promise.resolve(null);
   // redirect "manual": the identity cookie is deleted, the provider's end-session page never opened.
   handed.then(() => send(data.forget, { redirect: "manual" })).then(() => {
+    document.cookie = data.going + "=; path=/; max-age=0; samesite=lax";
     if (data.home) window.location.replace(data.home);
   });
 }
 """
 _finish = st.components.v2.component("helpdesk_single_sign_on_finish", js=_FINISH_JS)
+_REMEMBER_JS = """
+export default function ({ data }) {
+  document.cookie = data.name + "=" + encodeURIComponent(data.value) + "; path=/; max-age=" + data.maxAge
+    + "; samesite=lax";
+}
+"""
+_remember = st.components.v2.component("helpdesk_single_sign_on_remember", js=_REMEMBER_JS)
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,12 @@ def single_sign_on_offer() -> None:
     claims = _login_claims()
     if claims is not None:
         _use_login(claims)
+    going = st.session_state.get(AFTER_SIGN_IN)
+    if going:  # kept through the provider's pages, which start a new connection
+        address, query = going
+        _remember(key="single_sign_on_remember", height=0,
+                  data={"name": GOING_COOKIE, "value": address + (f"?{urlencode(query)}" if query else ""),
+                        "maxAge": GOING_MAX_AGE})
     for provider in providers:
         if st.button(f"Sign in with {plain(provider.name)}", key=f"sign_in_with_{provider.key}",
                      icon=":material/key:", width="stretch"):
@@ -141,7 +166,9 @@ def _use_login(claims: dict) -> None:
         _forget_login()
         return
     st.session_state[USED_KEY] = login
-    verified = claims.get("email_verified")
+    # Microsoft Entra sends no email_verified; its optional claim xms_edov ("e-mail domain owner
+    # verified") says the same, once the app registration asks for it.
+    verified = claims.get("email_verified", claims.get("xms_edov"))
     try:
         with db_session() as session:
             user = account_for_identity(
@@ -156,15 +183,24 @@ def _use_login(claims: dict) -> None:
         return
     _, code = st.session_state[COOKIE_STEP_KEY]
     st.info("Signing you in…", icon=":material/hourglass_top:")
-    _forget_login(code=code, then_home=True)
+    _forget_login(code=code, then_home=True, going=local_address(st.context.cookies.get(GOING_COOKIE) or ""))
     st.stop()  # the page opens again, signed in
 
 
-def _forget_login(*, code: str | None = None, then_home: bool = False) -> None:
-    """The script that hands over the app's cookie (`code`), deletes Streamlit's identity cookie,
-    and (`then_home`) opens the home page again."""
+def local_address(kept: str) -> str:
+    """The kept address (GOING_COOKIE's value) if it is one of the app's own, "address?query"
+    with no scheme, host or leading slash; else "" (home). A cookie is the browser's to change:
+    it must never become a way to send someone to another site."""
+    address = unquote(kept)
+    return address if _LOCAL_ADDRESS.fullmatch(address) else ""
+
+
+def _forget_login(*, code: str | None = None, then_home: bool = False, going: str = "") -> None:
+    """The script that hands over the app's cookie (`code`), deletes Streamlit's identity cookie
+    (and the address kept for the trip), and (`then_home`) opens the home page again, or the
+    address `going` (a path of the app's own, checked) the person was on their way to."""
     base = st.get_option("server.baseUrlPath").strip("/")
     home = f"/{base}/" if base else "/"
     _finish(key="single_sign_on_finish", height=0,
-            data={"code": code, "start": START_PATH, "forget": f"{home}{STREAMLIT_LOGOUT_PATH}",
-                  "home": home if then_home else None})
+            data={"code": code, "start": START_PATH, "forget": f"{home}{STREAMLIT_LOGOUT_PATH}", "going": GOING_COOKIE,
+                  "home": (home + going) if then_home else None})

@@ -156,3 +156,21 @@ def test_a_deactivated_account_cannot_sign_in_through_the_provider(sso_app, brow
         settle(page)
         expect(keyed(page, "sign_in_email")).to_be_visible()
         expect(page.get_by_text(DEACTIVATED)).to_have_count(0)
+
+
+def test_an_address_opened_signed_out_opens_after_signing_in_through_the_provider(sso_app, browser):
+    """A mailed link or a bookmark: the provider's pages start a new connection, and the address
+    still opens once the person is back, signed in (an Entra-style xms_edov vouches for the e-mail)."""
+    base_url, _, issuer = sso_app
+    tell_provider(issuer, "erin-3", email="erin@example.com", xms_edov=True, name="Erin Entra")
+    with browser_tab(browser) as page:
+        page.goto(f"{base_url}/my_tickets")
+        settle(page)
+        expect(keyed(page, "sign_in_email")).to_be_visible()
+        with page.expect_response(lambda r: r.url.endswith(START_PATH)):
+            sign_in_at_provider(page, "erin-3")
+        expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+        settle(page)
+        expect(page.get_by_text("Signed in as Erin Entra (customer)")).to_be_visible()
+        assert page.url == f"{base_url}/my_tickets"
+        assert "ccr_going" not in cookie_names(page)

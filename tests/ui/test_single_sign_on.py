@@ -3,11 +3,12 @@ and none without one; the administrators' switch for linking by verified e-mail.
 through a provider: tests/e2e/test_single_sign_on.py.)"""
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from helpdesk.core.db import session_scope
 from helpdesk.settings import link_sign_on_by_email
-from helpdesk.ui.single_sign_on import Provider, providers_in
+from helpdesk.ui.single_sign_on import Provider, local_address, providers_in
 from tests.page_helpers import APP, RUN_TIMEOUT, open_app, rerun
 
 SHARED = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s" * 32}
@@ -44,6 +45,18 @@ def sign_in_page(app_desk, secrets: dict | None) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.mark.parametrize("kept, opened", [
+    ("my_tickets", "my_tickets"),
+    ("ticket_view%3Fticket%3D42", "ticket_view?ticket=42"),  # as the page's script stores it
+    ("ticket_view?ticket=42", "ticket_view?ticket=42"),
+    ("", ""),
+    ("//evil.example/x", ""), ("https://evil.example", ""), ("%2F%2Fevil.example", ""),
+    ("javascript:alert(1)", ""), ("my_tickets\r\nSet-Cookie: x=1", ""), ("/my_tickets", ""),
+])
+def test_the_address_kept_through_the_provider_is_only_ever_one_of_the_apps_own(kept, opened):
+    assert local_address(kept) == opened
 
 
 def test_the_sign_in_page_offers_each_provider_beside_the_e_mail_form(app_desk):
