@@ -5,11 +5,8 @@ session's ids. Every run checks the session again: a revoked or expired one sign
 out on that click."""
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 from sqlalchemy.orm import Session
-from streamlit.components.v1 import html
 
 from helpdesk.access import ensure_admin, ensure_reports_reader
 from helpdesk.accounts.sign_in_sessions import code_pending, end_session, open_session, resume
@@ -25,6 +22,17 @@ SESSION_KEY = "sign_in_session_id"
 SIGNED_OUT_KEY = "signed_out_here"
 # A browser step still to take on the next run: ("start", code) or ("sign_out", "").
 COOKIE_STEP_KEY = "sign_in_cookie_step"
+
+
+# The browser's step: a request to the cookie's route from this page (the cookie is HttpOnly, so
+# no script of the page ever sees it; the route answers nothing a script could read either).
+_COOKIE_STEP_JS = """
+export default function ({ data }) {
+  fetch(data.path, { method: "POST", body: data.body, credentials: "same-origin", cache: "no-store" })
+    .catch(() => null);
+}
+"""
+_cookie_step = st.components.v2.component("helpdesk_cookie_step", js=_COOKIE_STEP_JS)
 
 
 def _forget() -> None:
@@ -99,10 +107,9 @@ def sign_out(session: Session) -> None:
 
 
 def cookie_step(session: Session) -> None:
-    """Takes the browser step a sign-in or a sign-out left (a request to the cookie's route from a
-    frame of this page: the cookie is HttpOnly, so no script of the page ever sees it). A sign-in's
-    frame is drawn again on each run until its code is used or too old, so a run cut short (a
-    switch to another page, a rerun) before the frame reached the browser loses nothing."""
+    """Takes the browser step a sign-in or a sign-out left (_COOKIE_STEP_JS). A sign-in's step is
+    drawn again on each run until its code is used or too old, so a run cut short (a switch to
+    another page, a rerun) before the step reached the browser loses nothing."""
     step = st.session_state.get(COOKIE_STEP_KEY)
     if step is None:
         return
@@ -113,8 +120,7 @@ def cookie_step(session: Session) -> None:
         if what == "start":
             return
     path, body = (START_PATH, code) if what == "start" else (SIGN_OUT_PATH, "")
-    html(f"<script>fetch({json.dumps(path)}, {{method: 'POST', body: {json.dumps(body)}, "
-         "credentials: 'same-origin', cache: 'no-store'})</script>", height=0)
+    _cookie_step(height=0, data={"path": path, "body": body})
 
 
 def require_user(session: Session) -> User:
