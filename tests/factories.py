@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from helpdesk.accounts.passwords import hash_password
-from helpdesk.accounts.users import NewAccount
+from helpdesk.accounts.users import NewAccount, authenticate
 from helpdesk.core.db import session_scope
+from helpdesk.core.errors import AuthenticationFailed
 from helpdesk.enums import Priority, Role
 from helpdesk.models import AgentSkill, Category, Ticket, User
 from helpdesk.tickets.attachments import UploadedFile
@@ -166,3 +167,18 @@ def new_account(name: str = "Ann Customer", email: str = "ann@example.com", pass
 def user_count(engine: Engine) -> int:
     with session_scope(engine) as session:
         return session.scalar(select(func.count()).select_from(User))
+
+
+# What a refused sign-in reads, written out so a changed message fails the tests that use signs_in.
+SIGN_IN_REFUSED = "That e-mail and password don't match an account."
+
+
+def signs_in(engine: Engine, email: str, password: str) -> bool:
+    """Whether these credentials open the account, asked of the same service the sign-in page uses."""
+    try:
+        with session_scope(engine) as session:
+            authenticate(session=session, email=email, password=password)
+    except AuthenticationFailed as exc:
+        assert str(exc) == SIGN_IN_REFUSED
+        return False
+    return True

@@ -18,7 +18,7 @@ from helpdesk.models import AccountLink, AuditEntry, OutboxMessage, User
 from helpdesk.notifications.outbox_admin import readable_text
 from helpdesk.notifications.sender import send_due
 from tests.conftest import TEST_BASE_URL
-from tests.factories import TEST_PASSWORD, add_user, new_account, user_count
+from tests.factories import TEST_PASSWORD, add_user, new_account, signs_in, user_count
 from tests.smtp_server import smtp_server  # noqa: F401  (fixture)
 
 NEW_PASSWORD = "Violet-Harbour-Lantern-71"
@@ -69,16 +69,6 @@ def reset(engine, token, new=NEW_PASSWORD, repeat=None):
     with session_scope(engine) as session:
         return links.reset_password(session=session, token=token, new=new,
                                     new_repeat=new if repeat is None else repeat).id
-
-
-def signs_in(engine, email, password):
-    try:
-        with session_scope(engine) as session:
-            authenticate(session=session, email=email, password=password)
-    except AuthenticationFailed as exc:
-        assert str(exc) == SIGN_IN_FAILED
-        return False
-    return True
 
 
 # --- forgotten passwords --------------------------------------------------------------------

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.accounts.users import authenticate
 from helpdesk.core.db import session_scope
-from helpdesk.core.errors import AuthenticationFailed
 from helpdesk.enums import Role
 from helpdesk.models import User
-from tests.factories import TEST_PASSWORD, add_user
+from tests.factories import TEST_PASSWORD, add_user, signs_in
 from tests.page_helpers import as_read, fill, message_at, messages, open_app, page_text, rerun, signed_in_line
 
 PROFILE = "pages/account/profile.py"
@@ -28,17 +26,6 @@ def carla(app_desk) -> User:
 def stored(engine, user_id: int) -> User:
     with session_scope(engine) as session:
         return session.get(User, user_id)
-
-
-def signs_in(engine, email: str, password: str) -> bool:
-    """Whether these credentials open the account, asked of the same service the sign-in page uses."""
-    try:
-        with session_scope(engine) as session:
-            authenticate(session=session, email=email, password=password)
-    except AuthenticationFailed as exc:
-        assert str(exc) == SIGN_IN_FAILED
-        return False
-    return True
 
 
 def change_password(at, current: str, new: str, repeat: str):
