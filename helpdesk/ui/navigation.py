@@ -36,24 +36,24 @@ def navigate() -> None:
     submit = page("pages/customer/submit_ticket.py", title="Submit a ticket", icon=":material/edit_note:", url_path="submit")
     my_tickets = page("pages/customer/my_tickets.py", title="My tickets", icon=":material/list_alt:", url_path="my_tickets")
     ticket_view = page("pages/customer/ticket.py", title="Ticket", icon=":material/confirmation_number:", url_path="ticket_view",
-                          visibility="hidden")
+                       visibility="hidden")
     profile = page("pages/account/profile.py", title="Profile", icon=":material/person:", url_path="profile")
     queue = page("pages/agent/queue.py", title="Queue", icon=":material/inbox:", url_path="queue")
     # Same address as the customer's ticket page, so a mailed /ticket_view?ticket=42 link opens the right view.
     agent_ticket = page("pages/agent/ticket.py", title="Ticket", icon=":material/confirmation_number:",
-                           url_path="ticket_view", visibility="hidden")
+                        url_path="ticket_view", visibility="hidden")
     analytics = page("pages/manager/analytics.py", title="Analytics", icon=":material/monitoring:",
                      url_path="analytics")
     audit_log = page("pages/manager/audit_log.py", title="Audit log", icon=":material/history:", url_path="audit_log")
     admin_users = page("pages/admin/users.py", title="Users", icon=":material/group:", url_path="admin_users")
     admin_categories = page("pages/admin/categories.py", title="Categories", icon=":material/category:",
-                               url_path="admin_categories")
+                            url_path="admin_categories")
     admin_skills = page("pages/admin/skills.py", title="Agent skills", icon=":material/badge:", url_path="admin_skills")
     admin_canned = page("pages/admin/canned_replies.py", title="Canned replies", icon=":material/quickreply:",
-                           url_path="admin_canned_replies")
+                        url_path="admin_canned_replies")
     admin_sla = page("pages/admin/sla.py", title="SLA targets", icon=":material/timer:", url_path="admin_sla")
     admin_settings = page("pages/admin/settings.py", title="Settings", icon=":material/settings:",
-                             url_path="admin_settings")
+                          url_path="admin_settings")
     admin_mail = page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
     # The help center is everyone's, signed in or out; the assistant is for customers and visitors
     # (staff have the article editor instead).
