@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "helpdesk.commands.maintenance",
     "helpdesk.commands.rebuild_metrics",
     "helpdesk.commands.knowledge_base",
+    "helpdesk.commands.fetch_mail",
+    "helpdesk.commands.backup",
 )
 
 

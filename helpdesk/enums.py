@@ -259,3 +259,17 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class InboundMailStatus(StrEnum):
+    """What the mail reader did with one received mail (helpdesk.inbound_mail)."""
+
+    STORED = "stored"  # added to a ticket as a reply or a note
+    OPENED = "opened"  # opened a new ticket
+    IGNORED = "ignored"  # an auto-reply, bulk mail or our own mail: never a message
+    HELD = "held"  # kept for an administrator to look at
+    DISCARDED = "discarded"  # held, then thrown away by an administrator
+
+    @property
+    def label(self) -> str:
+        return {"held": "Waiting for an administrator"}.get(self.value, self.value.capitalize())

@@ -33,6 +33,7 @@ from helpdesk.enums import (
     ChatOutcome,
     EventKind,
     HelpEventKind,
+    InboundMailStatus,
     OutboxStatus,
     Priority,
     Role,
@@ -103,6 +104,7 @@ class Base(DeclarativeBase):
         ChatOutcome: _str_enum(ChatOutcome),
         HelpEventKind: _str_enum(HelpEventKind),
         AccountLinkPurpose: _str_enum(AccountLinkPurpose),
+        InboundMailStatus: _str_enum(InboundMailStatus),
     }
 
 
@@ -418,8 +420,34 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    # The Message-ID it went out with, set when sent: a reply's In-Reply-To finds the ticket (0011).
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
     __table_args__ = (Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class InboundMail(Base):
+    """One mail the reader took from the mailbox (helpdesk.inbound_mail), kept so it is handled
+    once: `message_key` (its Message-ID, or a hash of the raw mail when it has none) is unique."""
+
+    __tablename__ = "inbound_mails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(255), unique=True)
+    from_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[InboundMailStatus] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=_now)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    ticket_message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="SET NULL"))
+    # The whole mail, kept only while an administrator still has to decide (held mail).
+    raw: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
+
+    # How many mails one address sent lately (the reader's loop guard).
+    __table_args__ = (Index("ix_inbound_mails_from_received", "from_address", "received_at"),)
 
 
 class SatisfactionRating(Base):

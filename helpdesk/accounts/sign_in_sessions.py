@@ -137,6 +137,13 @@ def end_sessions_of(*, session: Session, user_id: int, keep: int | None = None) 
                            .execution_options(synchronize_session=False)).rowcount
 
 
+def end_all_sessions(*, session: Session) -> int:
+    """Every open session of everyone ends: after a restore, which must not bring back a sign-in
+    that was signed out since the backup. How many ended."""
+    return session.execute(update(SignInSession).where(SignInSession.revoked_at.is_(None))
+                           .values(revoked_at=clock.utcnow()).execution_options(synchronize_session=False)).rowcount
+
+
 def active_sessions(*, session: Session, actor: User) -> list[SignInSession]:
     """The actor's own sessions still valid, the most recently used first."""
     now = clock.utcnow()

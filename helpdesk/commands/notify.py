@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from helpdesk.core.db import make_engine, session_scope
 from helpdesk.enums import OutboxStatus
+from helpdesk.inbound_mail.outgoing import reply_to_for
 from helpdesk.models import OutboxMessage
 from helpdesk.notifications.sender import DEFAULT_BATCH, send_due
 from helpdesk.notifications.smtp_settings import SmtpConfigError, smtp_settings
@@ -42,7 +43,7 @@ def _one_pass(engine, batch: int) -> int:
         return 0
     sent = 0
     while True:
-        report = send_due(engine, settings, limit=batch)
+        report = send_due(engine, settings, limit=batch, reply_to=reply_to_for(engine))
         sent += report.sent
         # A short batch, or one where the server refused everything, ends the pass.
         if report.claimed < batch or report.sent == 0:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 
 from helpdesk.core import config
-from helpdesk.notifications.sender import DEFAULT_BATCH, RetryPolicy, SendReport, send_due
+from helpdesk.notifications.sender import DEFAULT_BATCH, ReplyTo, RetryPolicy, SendReport, send_due
 from helpdesk.notifications.smtp_settings import SmtpConfigError, smtp_settings
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,10 @@ class BackgroundSender:
     """Sends due mail every `interval` seconds until stopped; `wake()` starts a pass now."""
 
     def __init__(self, engine: Engine, *, interval: float = DEFAULT_INTERVAL_SECONDS,
-                 policy: RetryPolicy = RetryPolicy()):
+                 policy: RetryPolicy = RetryPolicy(), reply_to_source: Callable[[], ReplyTo | None] | None = None):
         self.engine = engine
+        # Asked each pass: the signed Reply-To of replies by e-mail (helpdesk.inbound_mail.outgoing).
+        self.reply_to_source = reply_to_source
         self.interval = interval
         self.policy = policy
         self.last_report: SendReport | None = None
@@ -75,8 +78,10 @@ class BackgroundSender:
     def run_once(self) -> None:
         try:
             settings = smtp_settings()  # re-read each pass: fixing the settings needs no restart
+            reply_to = self.reply_to_source() if self.reply_to_source is not None else None
             while not self._stop.is_set():
-                self.last_report = send_due(self.engine, settings, limit=DEFAULT_BATCH, policy=self.policy)
+                self.last_report = send_due(self.engine, settings, limit=DEFAULT_BATCH, policy=self.policy,
+                                            reply_to=reply_to)
                 # A full batch that went out means more may be waiting; anything less ends the pass.
                 if self.last_report.claimed < DEFAULT_BATCH or self.last_report.sent == 0:
                     break
@@ -92,7 +97,8 @@ _lock = threading.Lock()
 _running: BackgroundSender | None = None
 
 
-def start_background_sender(engine: Engine, *, interval: float | None = None) -> BackgroundSender | None:
+def start_background_sender(engine: Engine, *, interval: float | None = None,
+                            reply_to_source: Callable[[], ReplyTo | None] | None = None) -> BackgroundSender | None:
     """Start the process's sender thread if mail is configured and the thread is wanted;
     returns the running one on later calls. Cheap: no SMTP traffic happens here."""
     global _running
@@ -106,7 +112,8 @@ def start_background_sender(engine: Engine, *, interval: float | None = None) ->
         return None
     with _lock:
         if _running is None or not _running.is_alive():
-            _running = BackgroundSender(engine, interval=interval or send_interval_seconds()).start()
+            _running = BackgroundSender(engine, interval=interval or send_interval_seconds(),
+                                        reply_to_source=reply_to_source).start()
         return _running
 
 

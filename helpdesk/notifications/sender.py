@@ -25,6 +25,7 @@ is skipped), so yagmail never looks in a keyring or prompts on the terminal.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -83,6 +84,11 @@ class ClaimedMail:
     html_body: str
     attempts: int
     claimed_at: datetime
+    ticket_id: int | None = None
+
+
+# Ticket id -> the signed reply address for that ticket's mails (helpdesk.inbound_mail.outgoing).
+ReplyTo = Callable[[int], str]
 
 
 def _due(now: datetime, lease: timedelta):
@@ -113,22 +119,23 @@ def claim_due(engine: Engine, *, now: datetime, limit: int = DEFAULT_BATCH,
             return []
         rows = connection.execute(
             select(OutboxMessage.id, OutboxMessage.recipient_email, OutboxMessage.subject,
-                   OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.attempts)
+                   OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.attempts, OutboxMessage.ticket_id)
             .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
         return [ClaimedMail(id=r.id, recipient_email=r.recipient_email, subject=r.subject, text_body=r.text_body,
-                            html_body=r.html_body, attempts=r.attempts, claimed_at=now) for r in rows]
+                            html_body=r.html_body, attempts=r.attempts, claimed_at=now, ticket_id=r.ticket_id)
+                for r in rows]
 
 
 class MailNotBuilt(Exception):
     """The same row fails the same way every time: failed at once, never retried."""
 
 
-def build_message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
+def build_message(mail: ClaimedMail, settings: SmtpSettings, reply_to: ReplyTo | None = None) -> EmailMessage:
     """A multipart/alternative mail: the text template, then the (autoescaped) HTML template.
     Generated once here with the verifying policy, so an unsafe header or an unusable address
     is found before anything reaches the server (raises MailNotBuilt)."""
     try:
-        message = _message(mail, settings)
+        message = _message(mail, settings, reply_to)
         message.as_bytes()
     except Exception as exc:  # noqa: BLE001  (the standard library raises several kinds here)
         # The kind of error too: some of the standard library's say little on their own.
@@ -136,7 +143,7 @@ def build_message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
     return message
 
 
-def _message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
+def _message(mail: ClaimedMail, settings: SmtpSettings, reply_to: ReplyTo | None = None) -> EmailMessage:
     message = EmailMessage(policy=build_policy())
     message["From"] = settings.from_address
     message["To"] = mail.recipient_email
@@ -148,6 +155,8 @@ def _message(mail: ClaimedMail, settings: SmtpSettings) -> EmailMessage:
     # Stable per row: a duplicate after a crash carries the same id.
     message["Message-ID"] = f"<ccr-outbox-{mail.id}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies back to us
+    if reply_to is not None and mail.ticket_id is not None:
+        message["Reply-To"] = reply_to(mail.ticket_id)  # a reply finds its ticket even without In-Reply-To
     message.set_content(mail.text_body)  # text/plain; charset="utf-8", the defaults for text
     message.add_alternative(mail.html_body, subtype="html")
     return message
@@ -186,8 +195,9 @@ def safe_error(exc: BaseException, settings: SmtpSettings) -> str:
     return text[:ERROR_MAX]
 
 
-def _mark_sent(engine: Engine, mail: ClaimedMail, now: datetime) -> None:
-    sent = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
+def _mark_sent(engine: Engine, mail: ClaimedMail, now: datetime, message_id: str | None = None) -> None:
+    # The Message-ID is kept so a reply's In-Reply-To finds this row's ticket (helpdesk.inbound_mail).
+    sent = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None, "message_id": message_id}
     # A sent account link (a reset, a sign-up) is kept without its token (link_tokens says why).
     kept_text, kept_html = (hide_link_tokens(body, addresses=ACCOUNT_LINKS) for body in (mail.text_body, mail.html_body))
     if (kept_text, kept_html) != (mail.text_body, mail.html_body):
@@ -211,7 +221,8 @@ def _mark_failed_attempt(engine: Engine, mail: ClaimedMail, error: str, now: dat
 
 
 def send_due(engine: Engine, settings: SmtpSettings | None, *, now: datetime | None = None,
-             limit: int = DEFAULT_BATCH, policy: RetryPolicy = RetryPolicy()) -> SendReport:
+             limit: int = DEFAULT_BATCH, policy: RetryPolicy = RetryPolicy(),
+             reply_to: ReplyTo | None = None) -> SendReport:
     """One pass: claim up to `limit` due rows and deliver them. Without settings nothing is
     claimed: mails stay queued until mail is configured."""
     report = SendReport()
@@ -229,7 +240,7 @@ def send_due(engine: Engine, settings: SmtpSettings | None, *, now: datetime | N
                                 now, policy, report)
                 continue
             try:
-                message = build_message(mail, settings)
+                message = build_message(mail, settings, reply_to)
             except MailNotBuilt as exc:
                 _record_failure(engine, mail, str(exc), now, policy, report, final=True)
                 continue
@@ -250,7 +261,7 @@ def send_due(engine: Engine, settings: SmtpSettings | None, *, now: datetime | N
                 client.close()
                 client = None  # the connection may be broken; the next mail reconnects
                 continue
-            _mark_sent(engine, mail, now)
+            _mark_sent(engine, mail, now, message_id=message["Message-ID"])
             report.sent += 1
     finally:
         if client is not None:

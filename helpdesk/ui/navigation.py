@@ -7,6 +7,7 @@ from helpdesk.enums import Role
 from helpdesk.ui.auth import cookie_step, current_user, sign_out
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.errors import carry_notice, run_page
+from helpdesk.ui.mail_reader import mail_reader
 from helpdesk.ui.mail_worker import mail_sender
 from helpdesk.ui.menu_bar import menu_bar
 from helpdesk.ui.plain_text import plain
@@ -55,6 +56,8 @@ def navigate() -> None:
     admin_settings = page("pages/admin/settings.py", title="Settings", icon=":material/settings:",
                           url_path="admin_settings")
     admin_mail = page("pages/admin/mail.py", title="Mail", icon=":material/mail:", url_path="admin_mail")
+    admin_received_mail = page("pages/admin/received_mail.py", title="Mail received", icon=":material/move_to_inbox:",
+                               url_path="admin_received_mail")
     # The help center is everyone's, signed in or out; the assistant is for customers and visitors
     # (staff have the article editor instead).
     help_center = page("pages/help/center.py", title="Help center", icon=":material/help:", url_path="help")
@@ -73,7 +76,8 @@ def navigate() -> None:
     CUSTOMER_PAGES = [submit, my_tickets, ticket_view, help_center, assistant, profile]
     AGENT_PAGES = [queue, agent_ticket, articles, help_center, profile]
     REPORT_PAGES = [analytics, audit_log]
-    ADMIN_PAGES = [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings, admin_mail]
+    ADMIN_PAGES = [admin_users, admin_categories, admin_skills, admin_canned, admin_sla, admin_settings, admin_mail,
+                   admin_received_mail]
     FOR_WHOM = {**{address_of[id(p)]: "customers" for p in CUSTOMER_PAGES},
                 **{address_of[id(p)]: "support staff" for p in AGENT_PAGES},
                 **{address_of[id(p)]: "managers and administrators" for p in REPORT_PAGES},
@@ -104,6 +108,7 @@ def navigate() -> None:
             pages = {"Workspace": AGENT_PAGES + elsewhere, "Reports": REPORT_PAGES, "Administration": ADMIN_PAGES}
 
     mail_sender()  # the optional background sender thread, started once per process when mail is configured
+    mail_reader()  # the optional background reader of replies by e-mail: off unless switched on
 
     # Hidden: the pages are reached from the menu bar below (helpdesk/ui/menu_bar.py says why).
     navigation = st.navigation(pages, position="hidden")

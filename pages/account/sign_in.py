@@ -4,6 +4,7 @@ import streamlit as st
 from helpdesk.accounts.users import authenticate
 from helpdesk.core.errors import AuthenticationFailed, Throttled
 from helpdesk.ui.auth import sign_in_as
+from helpdesk.ui.client_address import sign_in_client
 from helpdesk.ui.engine import db_session
 from helpdesk.ui.plain_text import plain
 from helpdesk.ui.single_sign_on import single_sign_on_offer
@@ -22,7 +23,7 @@ with st.form("sign_in_form"):
 if submitted:
     try:
         with db_session() as session:
-            user = authenticate(session=session, email=email, password=password, client=st.context.ip_address)
+            user = authenticate(session=session, email=email, password=password, client=sign_in_client())
             sign_in_as(session, user, keep_signed_in=keep)
     except (AuthenticationFailed, Throttled) as exc:
         st.error(plain(str(exc)), icon=":material/lock:")

@@ -76,10 +76,10 @@ def seeded_database(workdir: Path) -> str:
 
 @contextmanager
 def app_server(url: str, workdir: Path, *, script: str = "streamlit_app.py", extra_env: dict[str, str] | None = None,
-               log_name: str = "streamlit.log") -> Iterator[str]:
+               log_name: str = "streamlit.log", port: int | None = None) -> Iterator[str]:
     """`streamlit run streamlit_app.py` (or another `script`, such as the click benchmark's bare page) on
     `url`; yields its base URL once /_stcore/health answers. Its output goes to workdir/log_name."""
-    port = _free_port()
+    port = port or _free_port()  # a given port: a server started again where it was
     env = {**os.environ, "HELPDESK_DATABASE_URL": url, "HELPDESK_SECRETS_FILE": str(workdir / "no-secrets.toml"),
            **(extra_env or {})}
     log_path = workdir / log_name
