@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 
+from helpdesk.ui.focus_ring import focus_ring
+
 MENU_KEY = "menu_bar_{index}"
 LAST_ADDRESS_KEY = "menu_bar__address"
 
@@ -23,6 +25,7 @@ def menu_bar(links: Mapping[str | None, Sequence[st.Page]], *, address: str,
     # A page was chosen (from a menu, a link or the address bar): every menu closes.
     changed = st.session_state.get(LAST_ADDRESS_KEY) != address
     st.session_state[LAST_ADDRESS_KEY] = address
+    focus_ring()  # its links are the first thing Tab reaches on every page
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="menu_bar"):
         for index, (section, pages) in enumerate(links.items()):
             if section is None:

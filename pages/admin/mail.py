@@ -58,7 +58,9 @@ else:
         st.write("Add an `[smtp]` section to `.streamlit/secrets.toml` (or set the same values as environment "
                  "variables `HELPDESK_SMTP_HOST`, `HELPDESK_SMTP_PORT`, `HELPDESK_SMTP_SECURITY`, "
                  "`HELPDESK_SMTP_USER`, `HELPDESK_SMTP_PASSWORD`, `HELPDESK_SMTP_FROM`), then reload this page:")
-        st.code(HOW_TO_CONFIGURE, language="toml")
+        # No syntax colours (Streamlit's token colours fall below 4.5:1 on its code background) and
+        # wrapped lines (a block that scrolls sideways on a phone can't be scrolled from the keyboard).
+        st.code(HOW_TO_CONFIGURE, language=None, wrap_lines=True)
         st.write("Mail queued until then is sent once mail works; nothing is lost. Send a test mail below to check.")
 
 # --- the outbox ---------------------------------------------------------------------------
