@@ -1,16 +1,17 @@
 """PostgreSQL: a pg_dump archive checked end to end before anything is touched, then restored
-into the app's schema (emptied first) in one transaction."""
+into the app's schema: emptying it and restoring into it are one transaction (psql's)."""
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from helpdesk.backup.postgres_tools import connection_string, find_tool, run_tool
+from helpdesk.backup.postgres_tools import connection_string, find_tool, run_tool, tool_environment
 from helpdesk.backup.problems import BackupError
 
 # A TOC line of `pg_restore --list`: "216; 1259 24578 TABLE t_x alembic_version helpdesk_dev".
@@ -94,13 +95,16 @@ _OBJECTS = {
 }
 
 
-def empty_schema(engine: Engine, schema: str) -> None:
-    with engine.begin() as connection:
-        # In this order, each read after the drops before it (a table's owned sequences go with it).
+def drop_statements(engine: Engine, schema: str) -> list[str]:
+    """DROP ... IF EXISTS ... CASCADE for everything of the schema's own, read now and run later
+    inside the restore's transaction. IF EXISTS: a table's sequences and types go with it first."""
+    statements = []
+    with engine.connect() as connection:
         for kind, query in _OBJECTS.items():
             names = connection.scalars(text(query), {"schema": schema}).all()
             if names:
-                connection.execute(text(f"DROP {kind} IF EXISTS {', '.join(names)} CASCADE"))
+                statements.append(f"DROP {kind} IF EXISTS {', '.join(names)} CASCADE;")
+    return statements
 
 
 def _restore_listing(facts: DumpFacts, schema_exists: bool) -> str:
@@ -116,18 +120,68 @@ def _restore_listing(facts: DumpFacts, schema_exists: bool) -> str:
     return "\n".join(kept) + "\n"
 
 
+CHUNK = 1024 * 1024  # attachments live in the database: the script is streamed, never held whole
+
+
+def _said(stderr_path: Path) -> str:
+    """What a client program said: its ERROR lines if it wrote any, else its last lines."""
+    lines = [line.strip() for line in stderr_path.read_text(errors="replace").splitlines() if line.strip()]
+    errors = [line for line in lines if "ERROR:" in line or "FATAL:" in line or "error:" in line]
+    return " ".join((errors or lines)[-3:]) or "nothing"
+
+
 def restore_archive(path: Path, engine: Engine, facts: DumpFacts, schema_exists: bool) -> None:
-    pg_restore = find_tool("pg_restore")
+    """The drops and the whole restore are ONE transaction in psql: pg_restore only turns the
+    archive into SQL, streamed into psql after BEGIN and the drops. COMMIT is written only once
+    pg_restore has finished cleanly, so any failure (pg_restore's, psql's, a lost connection, a
+    replica migrating in the meantime) rolls back to the target exactly as it was."""
+    pg_restore, psql = find_tool("pg_restore"), find_tool("psql")
+    drops = drop_statements(engine, facts.schema) if schema_exists else []
     with tempfile.TemporaryDirectory(prefix="helpdesk-restore-") as folder:
         listing = Path(folder) / "toc.list"
         listing.write_text(_restore_listing(facts, schema_exists))
-        if schema_exists:
-            empty_schema(engine, facts.schema)
-        try:
+        restore_errors, psql_errors = Path(folder) / "pg_restore.err", Path(folder) / "psql.err"
+        with restore_errors.open("wb") as restore_err, psql_errors.open("wb") as psql_err:
+            # The password reaches psql only through PGPASSWORD; pg_restore connects to nothing.
+            loader = subprocess.Popen([psql, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1",
+                                       "--file=-", f"--dbname={connection_string(engine)}"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_err,
+                                      env=tool_environment(engine))
             # Owners and grants are the target's: the restoring role owns what it creates.
-            run_tool([pg_restore, "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
-                      f"--use-list={listing}", f"--dbname={connection_string(engine)}", str(path)], engine,
-                     what="pg_restore")
-        except BackupError as error:
-            raise BackupError(f"{error}. The restore was rolled back; the target schema {facts.schema!r} is "
-                              "now empty: fix the cause and run the restore again.") from error
+            reader = subprocess.Popen([pg_restore, "--no-owner", "--no-acl", f"--use-list={listing}", "--file=-",
+                                       str(path)], stdout=subprocess.PIPE, stderr=restore_err)
+            try:
+                _feed(loader, reader, drops)
+            finally:
+                _close(loader.stdin)  # interrupted: psql's end of input, still without COMMIT
+                reader.stdout.close()
+                if reader.poll() is None and loader.poll() is not None:
+                    reader.kill()  # psql stopped: the rest of the script is of no use
+                reader.wait()
+                loader.wait()
+        if reader.returncode != 0 or loader.returncode != 0:
+            said = _said(psql_errors) if loader.returncode != 0 else _said(restore_errors)
+            tool = "psql" if loader.returncode != 0 else "pg_restore"
+            raise BackupError(f"The restore failed ({tool} said: {said}). It was rolled back: the target schema "
+                              f"{facts.schema!r} is as it was before. Fix the cause and run the restore again.")
+
+
+def _feed(loader: subprocess.Popen, reader: subprocess.Popen, drops: list[str]) -> None:
+    head = "SET client_min_messages = warning;\nBEGIN;\n" + "".join(f"{drop}\n" for drop in drops)
+    try:
+        loader.stdin.write(head.encode())
+        while chunk := reader.stdout.read(CHUNK):
+            loader.stdin.write(chunk)
+        # Without COMMIT, psql's end of input ends the session and the transaction rolls back.
+        if reader.wait() == 0:
+            loader.stdin.write(b"\nCOMMIT;\n")
+        loader.stdin.close()
+    except BrokenPipeError:
+        pass  # psql stopped at an error (ON_ERROR_STOP): its exit code tells
+
+
+def _close(pipe) -> None:
+    try:
+        pipe.close()
+    except BrokenPipeError:
+        pass

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from helpdesk.accounts.sign_in_sessions import end_all_sessions
 from helpdesk.backup import postgres_restore, sqlite_copy
 from helpdesk.backup.contents import Contents, read_contents, tables_with_data
+from helpdesk.backup.mail_hazards import MailHazards, read_mail_hazards
 from helpdesk.backup.kinds import BackupKind, kind_of_database, kind_of_file
 from helpdesk.backup.problems import BackupError
 from helpdesk.backup.revisions import RevisionStanding, code_head, standing_of
@@ -29,6 +30,7 @@ class RestoreReport:
     revision: str
     contents: Contents
     sessions_ended: int
+    mail: MailHazards
     seconds: float
 
     @property
@@ -67,5 +69,6 @@ def restore_backup(*, engine: Engine, path: Path, force: bool = False) -> Restor
         ended = end_all_sessions(session=session)
     with engine.connect() as connection:
         contents = read_contents(connection)
+        mail = read_mail_hazards(connection)
     return RestoreReport(path=path, kind=kind, backup_revision=revision, revision=code_head(engine),
-                         contents=contents, sessions_ended=ended, seconds=time.perf_counter() - started)
+                         contents=contents, sessions_ended=ended, mail=mail, seconds=time.perf_counter() - started)

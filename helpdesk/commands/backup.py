@@ -64,5 +64,7 @@ def run_restore(args) -> int:
     if report.migrated:
         print(f"  migrated forward from the backup's revision {report.backup_revision} to {report.revision}")
     print(f"  {report.sessions_ended} sign-in sessions ended: everyone signs in again")
+    for line in report.mail.lines():
+        print(f"  {line}")
     print(f"  took {report.seconds:.1f} s")
     return 0

@@ -56,7 +56,7 @@ def test_backup_with_a_pg_dump_older_than_the_server_says_so(source, postgres_da
     assert not list(tmp_path.glob("site.pgdump*"))
 
 
-def test_the_password_reaches_pg_dump_and_pg_restore_only_through_their_environment(source, postgres_databases,
+def test_the_password_reaches_pg_dump_and_psql_only_through_their_environment(source, postgres_databases,
                                                                                      tmp_path, monkeypatch):
     password = make_url(source).password
     assert password, "the test database URL has a password"
@@ -67,18 +67,20 @@ def test_the_password_reaches_pg_dump_and_pg_restore_only_through_their_environm
                 "os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n")
     folder = tool_folder(tmp_path, **{name: recorder.format(python=sys.executable, log=str(log),
                                                             real=shutil.which(name))
-                                      for name in ("pg_dump", "pg_restore")})
+                                      for name in ("pg_dump", "pg_restore", "psql")})
     monkeypatch.setenv("PATH", f"{folder}:{tmp_path / 'nothing'}:/usr/bin:/bin")
     monkeypatch.delenv("PGPASSWORD", raising=False)
     path = take(source, tmp_path / "site.pgdump")
     target = postgres_databases.new_url()
     assert restore(target, path).returncode == 0
     calls = [json.loads(line) for line in log.read_text().splitlines()]
-    assert {Path(call["argv"][0]).name for call in calls} == {"pg_dump", "pg_restore"}
+    assert {Path(call["argv"][0]).name for call in calls} == {"pg_dump", "pg_restore", "psql"}
     for call in calls:
         assert not any(password in argument for argument in call["argv"]), call["argv"]
     connecting = [call for call in calls if any(arg.startswith("--dbname=") for arg in call["argv"])]
-    assert len(connecting) == 2 and all(call["pgpassword"] == password for call in connecting)
+    # pg_dump reads the database; the restore's psql writes it (pg_restore only makes its script).
+    assert sorted(Path(call["argv"][0]).name for call in connecting) == ["pg_dump", "psql"]
+    assert all(call["pgpassword"] == password for call in connecting)
     assert table_rows(postgres_databases.engine(target)) == table_rows(postgres_databases.engine(source))
 
 
@@ -92,4 +94,43 @@ def test_restore_without_pg_restore_refuses_before_touching_anything(source, pos
     result = restore(target, path, "--force")
     assert result.returncode == 1
     assert "pg_restore was not found on PATH" in result.stderr
+    assert table_rows(postgres_databases.engine(target)) == before
+
+
+def test_restore_without_psql_refuses_before_touching_anything(source, postgres_databases, tmp_path, monkeypatch):
+    path = take(source, tmp_path / "site.pgdump")
+    target = postgres_databases.new_url()
+    filled_desk(postgres_databases.engine(target, migrated=True), "Ours")
+    before = table_rows(postgres_databases.engine(target))
+    folder = tmp_path / "only-pg-restore"
+    folder.mkdir()
+    (folder / "pg_restore").symlink_to(shutil.which("pg_restore"))
+    monkeypatch.setenv("PATH", str(folder))
+    result = restore(target, path, "--force")
+    assert result.returncode == 1
+    assert "psql was not found on PATH" in result.stderr and "apt-get install postgresql-client-" in result.stderr
+    assert table_rows(postgres_databases.engine(target)) == before
+
+
+def test_a_pg_restore_that_stops_halfway_commits_nothing(source, postgres_databases, tmp_path, monkeypatch):
+    """pg_restore writes a valid script up to the end of the first table's data, then fails (as
+    on a read error): psql has run the drops and that much, but never gets COMMIT."""
+    path = take(source, tmp_path / "site.pgdump")
+    target = postgres_databases.new_url()
+    filled_desk(postgres_databases.engine(target, migrated=True), "Ours")
+    before = table_rows(postgres_databases.engine(target))
+    real = shutil.which("pg_restore")
+    halfway = ("#!{python}\nimport os, subprocess, sys\n"
+               "if not any(arg.startswith('--use-list=') for arg in sys.argv):\n"
+               "    os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n"
+               "script = subprocess.run([{real!r}, *sys.argv[1:]], capture_output=True, check=True).stdout\n"
+               "sys.stdout.buffer.write(script[:script.index(b'\\n\\\\.\\n') + 4])\n"
+               "sys.stdout.flush()\n"
+               "sys.stderr.write('pg_restore: error: could not read from input file: end of file\\n')\n"
+               "sys.exit(1)\n").format(python=sys.executable, real=real)
+    monkeypatch.setenv("PATH", f"{tool_folder(tmp_path, pg_restore=halfway)}:/usr/bin:/bin")
+    result = restore(target, path, "--force")
+    assert result.returncode == 1
+    assert "pg_restore said: pg_restore: error: could not read from input file" in result.stderr
+    assert "rolled back" in result.stderr
     assert table_rows(postgres_databases.engine(target)) == before
