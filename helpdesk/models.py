@@ -422,6 +422,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=_now)
     # The Message-ID it went out with, set when sent: a reply's In-Reply-To finds the ticket (0011).
     message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The random part of that Message-ID, made at the first claim and kept for resends (0011).
+    message_token: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),)
 
@@ -443,6 +445,9 @@ class InboundMail(Base):
     ticket_message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="SET NULL"))
     # The whole mail, kept only while an administrator still has to decide (held mail).
     raw: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # What the admin page shows of a held mail, kept when it is held (no re-parsing per render).
+    preview: Mapped[str] = mapped_column(Text, default="")
+    file_names: Mapped[str] = mapped_column(Text, default="")  # one a line
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     handled_at: Mapped[datetime | None]
 

@@ -42,21 +42,17 @@ def held_count(*, session: Session, actor: User) -> int:
 def list_held_mails(*, session: Session, actor: User, limit: int = 25, offset: int = 0) -> list[HeldMail]:
     """Oldest first: the one waiting longest is settled first."""
     ensure_admin(actor)
-    rows = session.scalars(select(InboundMail).options(undefer(InboundMail.raw))
+    rows = session.scalars(select(InboundMail)
                            .where(InboundMail.status == InboundMailStatus.HELD)
                            .order_by(InboundMail.received_at, InboundMail.id).limit(limit).offset(offset))
     return [_held(row) for row in rows]
 
 
 def _held(row: InboundMail) -> HeldMail:
-    try:
-        parsed = parse_mail(row.raw or b"")
-        text, files = parsed.text, tuple(f.filename for f in parsed.files)
-    except Exception:  # noqa: BLE001  (an unreadable mail still shows, with its reason)
-        text, files = "", ()
+    # The preview and file names were kept when the mail was held: the raw mail isn't loaded here.
     return HeldMail(id=row.id, from_address=row.from_address, subject=row.subject, received_at=row.received_at,
                     reason=row.reason, ticket_reference=format_reference(row.ticket_id) if row.ticket_id else None,
-                    text=text[:PREVIEW_MAX], files=files)
+                    text=(row.preview or "")[:PREVIEW_MAX], files=tuple(n for n in (row.file_names or "").split("\n") if n))
 
 
 def _waiting(session: Session, mail_id: int) -> InboundMail:
@@ -79,7 +75,12 @@ def open_ticket_from_held(*, session: Session, actor: User, mail_id: int) -> Tic
     mail's text and files and the original attached, as if it had arrived without a match."""
     ensure_admin(actor)
     row = _waiting(session, mail_id)
-    parsed = parse_mail(row.raw or b"")
+    if row.raw is None:  # too large to keep: it is still in the mailbox, flagged
+        raise ValidationError("This mail was too large to keep; find it (flagged) in the mailbox, then discard it here.")
+    try:
+        parsed = parse_mail(row.raw)
+    except Exception as exc:  # noqa: BLE001  (any parser failure: the page must not crash on it)
+        raise ValidationError("This mail cannot be read; discard it.") from exc
     if not parsed.sender_email:
         raise ValidationError("This mail has no sender address to open a ticket for; discard it instead.")
     customer = session.scalar(select(User).where(User.email == parsed.sender_email))

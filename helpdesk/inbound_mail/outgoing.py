@@ -13,8 +13,9 @@ from helpdesk.settings import server_secret
 
 
 def reply_to_for(engine: Engine) -> ReplyTo | None:
-    """Ticket id -> `support+t42.<signature>@example.com`, or None (no Reply-To) when replies by
-    e-mail are off or no reply address is set. Read once per sending pass."""
+    """A mail -> `support+t42.m7.<signature>@example.com` (its ticket and its own outbox row, so
+    the address also proves who received it), or None (no Reply-To) when replies by e-mail are
+    off or no reply address is set. Read once per sending pass."""
     try:
         settings = imap_settings()
     except ImapConfigError:
@@ -24,4 +25,4 @@ def reply_to_for(engine: Engine) -> ReplyTo | None:
     with session_scope(engine) as session:
         secret = server_secret(session)
     base = settings.reply_address
-    return lambda ticket_id: reply_address(secret, base, ticket_id)
+    return lambda mail: reply_address(secret, base, mail.ticket_id, mail.id) if mail.ticket_id is not None else None

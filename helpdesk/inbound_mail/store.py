@@ -6,7 +6,10 @@ commits, then marks the mail done in the mailbox.
 - staff reply     -> add_agent_reply as that agent, or add_internal_note when sent to the notes address
 - no ticket       -> create_ticket for the customer (an unknown sender gets a customer account
                      first, when that is allowed)
-Every message keeps the whole mail as `original.eml`. The mail's files go through the same
+A customer's message and a staff note keep the whole mail as `original.eml`. A staff member's
+public reply does not (the customer would see it, with whatever internal text it quotes): its
+original stays on the reader's own record (inbound_mails.raw), which only administrators reach.
+The mail's files go through the same
 checks as uploads; a refused file is named in the message and not stored. A service that
 refuses (a closed ticket for staff, an inactive account, ...) makes the mail held instead."""
 from __future__ import annotations
@@ -146,10 +149,12 @@ def _customer_for(session: Session, parsed: ParsedMail) -> User:
 
 
 def _record(session: Session, parsed: ParsedMail, status: InboundMailStatus, *, reason: str = "",
-            ticket_id: int | None = None, message_id: int | None = None, keep_raw: bool = False) -> InboundMail:
+            ticket_id: int | None = None, message_id: int | None = None, keep_raw: bool = False,
+            preview: str = "", file_names: str = "") -> InboundMail:
     row = InboundMail(message_key=parsed.message_key, from_address=parsed.sender_email[:254],
                       subject=parsed.subject[:300], status=status, reason=reason, ticket_id=ticket_id,
-                      ticket_message_id=message_id, raw=parsed.raw if keep_raw else None)
+                      ticket_message_id=message_id, raw=parsed.raw if keep_raw else None,
+                      preview=preview, file_names=file_names)
     session.add(row)
     session.flush()  # the unique Message-ID: a second reader's copy fails here, before any ticket change
     return row
@@ -172,7 +177,7 @@ def open_ticket(session: Session, *, parsed: ParsedMail, category_name: str | No
     return ticket
 
 
-def _add_to_ticket(session: Session, decision: Decision, parsed: ParsedMail) -> TicketMessage:
+def _add_to_ticket(session: Session, decision: Decision, parsed: ParsedMail, record: InboundMail) -> TicketMessage:
     kept, refused = _checked_files(parsed)
     body = _body(parsed, refused, kept)
     ticket, author = decision.ticket, decision.author
@@ -182,7 +187,10 @@ def _add_to_ticket(session: Session, decision: Decision, parsed: ParsedMail) -> 
         message = add_internal_note(session=session, actor=author, ticket_id=ticket.id, body=body, attachments=kept)
     else:
         message = add_agent_reply(session=session, actor=author, ticket_id=ticket.id, body=body, attachments=kept)
-    _attach_original(session, ticket=ticket, author=author, message=message, raw=parsed.raw)
+    if decision.action == Action.STAFF_REPLY:
+        record.raw = parsed.raw  # not on the public reply: see the module's docstring
+    else:
+        _attach_original(session, ticket=ticket, author=author, message=message, raw=parsed.raw)
     return message
 
 
@@ -222,13 +230,20 @@ def store_mail(session: Session, *, parsed: ParsedMail, settings: ImapSettings) 
                                      note=note)
             record.status, record.ticket_id = InboundMailStatus.OPENED, ticket.id
         else:
-            record.ticket_message_id = _add_to_ticket(session, decision, parsed).id
+            record.ticket_message_id = _add_to_ticket(session, decision, parsed, record).id
     except (ValidationError, PermissionDenied, NotFound) as exc:
         raise Refused(str(exc), ticket_id) from exc
     session.flush()
     return record.status
 
 
-def hold_mail(session: Session, *, parsed: ParsedMail, reason: str, ticket_id: int | None) -> None:
-    """Keep the mail (whole) for an administrator: the admin mail page lists it."""
-    _record(session, parsed, InboundMailStatus.HELD, reason=reason[:2000], ticket_id=ticket_id, keep_raw=True)
+PREVIEW_MAX = 3000
+
+
+def hold_mail(session: Session, *, parsed: ParsedMail, reason: str, ticket_id: int | None,
+              keep_raw: bool = True) -> None:
+    """Keep the mail (whole, unless `keep_raw` is off: too large) for an administrator: the admin
+    mail page lists it, with the preview and file names made here (not re-parsed per render)."""
+    _record(session, parsed, InboundMailStatus.HELD, reason=reason[:2000], ticket_id=ticket_id, keep_raw=keep_raw,
+            preview=_typed_text(parsed.text)[:PREVIEW_MAX],
+            file_names="\n".join(_typed_text(f.filename)[:255] for f in parsed.files))

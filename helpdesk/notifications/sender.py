@@ -25,6 +25,7 @@ is skipped), so yagmail never looks in a keyring or prompts on the terminal.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -85,10 +86,16 @@ class ClaimedMail:
     attempts: int
     claimed_at: datetime
     ticket_id: int | None = None
+    recipient_id: int | None = None
+    # The random part of the Message-ID, made once per row at its first claim: a resend after a
+    # crash carries the same id, and nobody can guess the id of a mail they did not receive
+    # (a reply's In-Reply-To is proof of having it: helpdesk.inbound_mail.matching).
+    message_token: str = ""
 
 
-# Ticket id -> the signed reply address for that ticket's mails (helpdesk.inbound_mail.outgoing).
-ReplyTo = Callable[[int], str]
+# The mail -> the signed reply address for it, or None (helpdesk.inbound_mail.outgoing).
+ReplyTo = Callable[[ClaimedMail], str | None]
+MESSAGE_TOKEN_BYTES = 10  # 80 random bits, as hex
 
 
 def _due(now: datetime, lease: timedelta):
@@ -117,12 +124,18 @@ def claim_due(engine: Engine, *, now: datetime, limit: int = DEFAULT_BATCH,
         ids = list(connection.scalars(claim))
         if not ids:
             return []
+        for row_id in ids:  # once per row: a reclaimed row keeps the token it was first sent with
+            connection.execute(update(OutboxMessage).where(OutboxMessage.id == row_id,
+                                                           OutboxMessage.message_token.is_(None))
+                               .values(message_token=secrets.token_hex(MESSAGE_TOKEN_BYTES)))
         rows = connection.execute(
             select(OutboxMessage.id, OutboxMessage.recipient_email, OutboxMessage.subject,
-                   OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.attempts, OutboxMessage.ticket_id)
+                   OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.attempts, OutboxMessage.ticket_id,
+                   OutboxMessage.recipient_id, OutboxMessage.message_token)
             .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
         return [ClaimedMail(id=r.id, recipient_email=r.recipient_email, subject=r.subject, text_body=r.text_body,
-                            html_body=r.html_body, attempts=r.attempts, claimed_at=now, ticket_id=r.ticket_id)
+                            html_body=r.html_body, attempts=r.attempts, claimed_at=now, ticket_id=r.ticket_id,
+                            recipient_id=r.recipient_id, message_token=r.message_token)
                 for r in rows]
 
 
@@ -143,6 +156,12 @@ def build_message(mail: ClaimedMail, settings: SmtpSettings, reply_to: ReplyTo |
     return message
 
 
+def message_id_for(mail: ClaimedMail, domain: str) -> str:
+    if not mail.message_token:  # a ClaimedMail made by hand, never claimed: nothing can answer it
+        raise ValueError("This mail was not claimed, so it has no Message-ID token.")
+    return f"<ccr-outbox-{mail.id}.{mail.message_token}@{domain}>"
+
+
 def _message(mail: ClaimedMail, settings: SmtpSettings, reply_to: ReplyTo | None = None) -> EmailMessage:
     message = EmailMessage(policy=build_policy())
     message["From"] = settings.from_address
@@ -152,11 +171,12 @@ def _message(mail: ClaimedMail, settings: SmtpSettings, reply_to: ReplyTo | None
     sender_address = parseaddr(settings.from_address)[1]
     # A sender without a domain (a server account such as "apikey"): a domain that is never anyone's.
     domain = sender_address.rpartition("@")[2] if "@" in sender_address else "helpdesk.invalid"
-    # Stable per row: a duplicate after a crash carries the same id.
-    message["Message-ID"] = f"<ccr-outbox-{mail.id}@{domain}>"
+    # Stable per row (a duplicate after a crash carries the same id) and unguessable (the token).
+    message["Message-ID"] = message_id_for(mail, domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies back to us
-    if reply_to is not None and mail.ticket_id is not None:
-        message["Reply-To"] = reply_to(mail.ticket_id)  # a reply finds its ticket even without In-Reply-To
+    address = reply_to(mail) if reply_to is not None and mail.ticket_id is not None else None
+    if address:
+        message["Reply-To"] = address  # a reply finds its ticket even without In-Reply-To
     message.set_content(mail.text_body)  # text/plain; charset="utf-8", the defaults for text
     message.add_alternative(mail.html_body, subtype="html")
     return message

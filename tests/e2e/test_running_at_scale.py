@@ -246,7 +246,7 @@ def test_two_mail_workers_deliver_200_queued_mails_each_exactly_once(smtp_server
                                      mail=compose.admin_test_mail(f"person{n}@example.com", requester))
                       for n in range(MAILS)]
             session.flush()
-            expected_ids = {f"<ccr-outbox-{row.id}@example.com>" for row in queued}
+            queued_ids = [row.id for row in queued]
         started = time.monotonic()
         _wait_until(lambda: _undelivered(engine) == 0, DRAIN_DEADLINE_S, "the outbox drained", workers)
         drained_after = time.monotonic() - started
@@ -257,6 +257,9 @@ def test_two_mail_workers_deliver_200_queued_mails_each_exactly_once(smtp_server
 
         message_ids = [mail.message["Message-ID"] for mail in received]
         assert len(message_ids) == MAILS, f"{len(message_ids)} mails arrived for {MAILS} queued"
+        with session_scope(engine) as session:  # each row's id carries the token made at its claim
+            expected_ids = {f"<ccr-outbox-{row.id}.{row.message_token}@example.com>"
+                            for row in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(queued_ids)))}
         assert set(message_ids) == expected_ids  # none lost, none doubled, none foreign
         assert sorted(m.to for m in received) == sorted(f"person{n}@example.com" for n in range(MAILS))
         with session_scope(engine) as session:

@@ -128,19 +128,25 @@ def test_the_signed_reply_address_threads_and_a_forged_one_does_not(desk, imap):
     assert [r.reason for r in inbound(desk.engine)][0] == "signed reply address"
 
 
-def test_staff_replies_in_public_as_themselves_and_to_the_notes_address_as_a_note(desk, imap):
+def test_a_faked_staff_sender_with_the_subject_tag_is_held_and_nothing_reaches_the_customer(desk, imap):
+    """Anyone can write From: alex@... and type the tag: a staff reply goes to the customer, so
+    staff mail needs proof it is theirs (test_staff_proof has the genuine ways)."""
     ticket_id = desk.raise_ticket()
+    with session_scope(desk.engine) as session:
+        queued_before = len(session.scalars(select(OutboxMessage)).all())
     tag = f"Re: [{format_reference(ticket_id)}] Charged twice"
-    imap.deliver(mail(sender="alex@support.example.com", subject=tag, text="We refunded the second charge."))
+    imap.deliver(mail(sender="Alex Agent <alex@support.example.com>", subject=tag,
+                      text="PHISH-TEXT Please re-enter your card at http://evil.example"))
     imap.deliver(mail(sender="bo@support.example.com", subject=tag, to="notes@support.example.com",
-                      text="Internal: refund approved by finance."))
+                      text="PHISH-NOTE"))
 
-    assert read_mailbox(desk.engine, imap.settings()).counts == {"stored": 2}
+    assert read_mailbox(desk.engine, imap.settings()).counts == {"held": 2}
 
-    reply, note = thread(desk.engine, ticket_id)
-    assert (reply.author_email, reply.is_public) == ("alex@support.example.com", True)
-    assert (note.author_email, note.is_public) == ("bo@support.example.com", False)
-    assert desk.ticket(ticket_id).first_response_at is not None  # the agent's public reply counts as the first response
+    assert thread(desk.engine, ticket_id) == []
+    assert "PHISH" not in all_text(desk.engine)[ticket_id]
+    with session_scope(desk.engine) as session:  # no mail to Carla (or anyone) was queued
+        assert len(session.scalars(select(OutboxMessage)).all()) == queued_before
+    assert all("answers no mail that was sent to them" in r.reason for r in inbound(desk.engine))
 
 
 def test_a_customer_reply_to_a_closed_ticket_opens_a_follow_up(desk, imap):

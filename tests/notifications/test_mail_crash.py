@@ -109,8 +109,10 @@ def test_a_sender_killed_after_the_server_accepted_causes_one_duplicate_after_th
     assert (report.claimed, report.sent) == (1, 1)
     delivered = smtp_server.wait_for(2)
     assert [m.to for m in delivered] == ["carla@example.com", "carla@example.com"]
-    assert message_ids(smtp_server) == [f"<ccr-outbox-{row_id}@example.com>"] * 2
     row = the_row(engine)
+    # The token was made at the first claim and kept: the resend has the same (unguessable) id.
+    assert message_ids(smtp_server) == [f"<ccr-outbox-{row_id}.{row.message_token}@example.com>"] * 2
+    assert len(row.message_token) == 20 and row.message_id == message_ids(smtp_server)[0]
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
 
     for later in (timedelta(minutes=31), timedelta(hours=2), timedelta(days=30)):

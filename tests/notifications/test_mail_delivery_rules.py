@@ -265,12 +265,12 @@ def test_a_delivered_mail_is_dated_and_marked_auto_generated(engine, smtp_server
 
 def _claimed(row_id: int) -> ClaimedMail:
     return ClaimedMail(id=row_id, recipient_email="carla@example.com", subject="Hello", text_body="t",
-                       html_body="<p>h</p>", attempts=1, claimed_at=utcnow())
+                       html_body="<p>h</p>", attempts=1, claimed_at=utcnow(), message_token="0f1e2d3c4b5a69788796")
 
 
 def test_the_message_id_takes_the_domain_after_the_last_at_sign_of_the_sender():
     settings = SmtpTestServer().settings(from_address='Helpdesk <"help@desk"@example.com>')
-    assert sender.build_message(_claimed(42), settings)["Message-ID"] == "<ccr-outbox-42@example.com>"
+    assert sender.build_message(_claimed(42), settings)["Message-ID"] == "<ccr-outbox-42.0f1e2d3c4b5a69788796@example.com>"
 
 
 # --- connection security and timeouts --------------------------------------------------------

@@ -146,7 +146,8 @@ def test_a_from_address_without_a_domain_still_gives_each_mail_its_stable_messag
     [row] = rows(engine)
     sender.send_due(engine, smtp_server.settings(from_address="helpdesk"))
     assert [m.to for m in smtp_server.messages] == [address]
-    assert delivered_ids(smtp_server) == [f"<ccr-outbox-{row.id}@helpdesk.invalid>"]
+    [row] = rows(engine)
+    assert delivered_ids(smtp_server) == [f"<ccr-outbox-{row.id}.{row.message_token}@helpdesk.invalid>"]
 
 
 # --- giving up, and the admin's retry ---------------------------------------------------
@@ -198,7 +199,7 @@ def test_a_row_orphaned_by_a_crashed_sender_is_sent_after_the_lease_and_only_the
     [row] = rows(engine)
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
     # The Message-ID is the row's, so a duplicate from a crash after sending can be recognised.
-    assert smtp_server.messages[0].message["Message-ID"] == f"<ccr-outbox-{claimed.id}@example.com>"
+    assert smtp_server.messages[0].message["Message-ID"] == f"<ccr-outbox-{claimed.id}.{claimed.message_token}@example.com>"
 
 
 # --- two senders at once ----------------------------------------------------------------

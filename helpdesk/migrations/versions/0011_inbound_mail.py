@@ -20,6 +20,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('notification_outbox', sa.Column('message_id', sa.String(length=255), nullable=True))
     op.create_index('ix_notification_outbox_message_id', 'notification_outbox', ['message_id'], unique=False)
+    op.add_column('notification_outbox', sa.Column('message_token', sa.String(length=64), nullable=True))
     op.create_table(
         'inbound_mails',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -33,6 +34,8 @@ def upgrade() -> None:
         sa.Column('ticket_id', sa.Integer(), nullable=True),
         sa.Column('ticket_message_id', sa.Integer(), nullable=True),
         sa.Column('raw', sa.LargeBinary(), nullable=True),
+        sa.Column('preview', sa.Text(), nullable=False),
+        sa.Column('file_names', sa.Text(), nullable=False),
         sa.Column('handled_by_id', sa.Integer(), nullable=True),
         sa.Column('handled_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_inbound_mails_ticket_id_tickets'),
@@ -52,4 +55,5 @@ def downgrade() -> None:
     op.drop_table('inbound_mails')
     with op.batch_alter_table('notification_outbox') as batch:
         batch.drop_index('ix_notification_outbox_message_id')
+        batch.drop_column('message_token')
         batch.drop_column('message_id')
