@@ -18,13 +18,12 @@
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
-from helpdesk.core import config
+from helpdesk.core.server_settings import ServerSection, server_section
 
-SECURITY_CHOICES = ("ssl", "starttls", "none")
-DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}  # also the TLS modes, in the order a message lists them
+SECURITY_CHOICES = tuple(DEFAULT_PORTS)
 UNKNOWN_SENDER_CHOICES = ("sign_up", "open", "hold")
 DEFAULT_INTERVAL_SECONDS = 60.0
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -57,70 +56,51 @@ class ImapSettings:
         return f"{self.user} at {self.host}:{self.port} ({self.security}), folder {self.folder}, {done}"
 
 
-def _section() -> dict:
-    return config.load_secrets().get("imap", {}) or {}
-
-
-def _setting(section: dict, key: str) -> str | None:
-    value = os.environ.get(f"HELPDESK_IMAP_{key.upper()}")
-    if value is None:
-        value = section.get(key)
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
+def _section() -> ServerSection:
+    return server_section("imap")
 
 
 def imap_settings() -> ImapSettings | None:
     """The configured mailbox, or None when no host is set. Raises ImapConfigError for settings
     that are present but wrong."""
     section = _section()
-    host = _setting(section, "host")
+    host = section.setting("host")
     if not host:
         return None
-    security = (_setting(section, "security") or "ssl").lower()
-    if security not in SECURITY_CHOICES:
-        raise ImapConfigError(f"IMAP security must be one of {', '.join(SECURITY_CHOICES)}, not {security!r}.")
-    raw_port = _setting(section, "port")
-    try:
-        port = int(raw_port) if raw_port else DEFAULT_PORTS[security]
-    except ValueError:
-        raise ImapConfigError(f"IMAP port must be a number, not {raw_port!r}.") from None
-    user = _setting(section, "user")
-    password = os.environ.get("HELPDESK_IMAP_PASSWORD")
-    if password is None:
-        password = section.get("password")
+    security, port = section.security_and_port(default="ssl", ports=DEFAULT_PORTS, error=ImapConfigError)
+    user = section.setting("user")
+    password = section.password()
     if not user or not password:
         raise ImapConfigError("Set both the IMAP user and the IMAP password.")
-    unknown = (_setting(section, "unknown_senders") or "sign_up").lower()
+    unknown = (section.setting("unknown_senders") or "sign_up").lower()
     if unknown not in UNKNOWN_SENDER_CHOICES:
         raise ImapConfigError(f"IMAP unknown_senders must be one of {', '.join(UNKNOWN_SENDER_CHOICES)}, "
                               f"not {unknown!r}.")
-    raw_timeout = _setting(section, "timeout")
+    raw_timeout = section.setting("timeout")
     try:
         timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT_SECONDS
     except ValueError:
         raise ImapConfigError(f"IMAP timeout must be a number of seconds, not {raw_timeout!r}.") from None
-    notes = _setting(section, "notes_address")
-    reply = _setting(section, "reply_address")
+    notes = section.setting("notes_address")
+    reply = section.setting("reply_address")
     return ImapSettings(host=host, port=port, security=security, user=user, password=str(password),
-                        folder=_setting(section, "folder") or "INBOX",
-                        processed_folder=_setting(section, "processed_folder"),
+                        folder=section.setting("folder") or "INBOX",
+                        processed_folder=section.setting("processed_folder"),
                         notes_address=notes.lower() if notes else None, unknown_senders=unknown,
                         reply_address=reply.lower() if reply else None,
-                        category=_setting(section, "category"), timeout=timeout)
+                        category=section.setting("category"), timeout=timeout)
 
 
 def background_reader_enabled() -> bool:
     """Off unless asked for: HELPDESK_IMAP_BACKGROUND=1 or `[imap] background_reader = true`."""
-    value = _setting(_section(), "background")
+    value = _section().setting("background")
     if value is None:
-        value = _section().get("background_reader", False)
+        value = _section().values.get("background_reader", False)
     return str(value).strip().lower() in _TRUE
 
 
 def read_interval_seconds() -> float:
-    value = _setting(_section(), "interval_seconds")
+    value = _section().setting("interval_seconds")
     try:
         return float(value) if value else DEFAULT_INTERVAL_SECONDS
     except ValueError:

@@ -3,13 +3,12 @@
 No host means mail is not configured: the app works normally and mails stay queued."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
-from helpdesk.core import config
+from helpdesk.core.server_settings import server_section
 
-SECURITY_CHOICES = ("starttls", "ssl", "none")
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}  # also the TLS modes, in the order a message lists them
+SECURITY_CHOICES = tuple(DEFAULT_PORTS)
 DEFAULT_TIMEOUT_SECONDS = 20.0
 
 
@@ -40,39 +39,20 @@ class SmtpSettings:
         return f"{self.host}:{self.port} ({self.security}){who}, from {self.from_address}"
 
 
-def _setting(section: dict, key: str) -> str | None:
-    value = os.environ.get(f"HELPDESK_SMTP_{key.upper()}")
-    if value is None:
-        value = section.get(key)
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
 def smtp_settings() -> SmtpSettings | None:
     """The configured SMTP server, or None when no host is set. Raises SmtpConfigError for
     settings that are present but wrong (an unknown security mode, a port that isn't a number)."""
-    section = config.load_secrets().get("smtp", {}) or {}
-    host = _setting(section, "host")
+    section = server_section("smtp")
+    host = section.setting("host")
     if not host:
         return None
-    security = (_setting(section, "security") or "starttls").lower()
-    if security not in SECURITY_CHOICES:
-        raise SmtpConfigError(f"SMTP security must be one of {', '.join(SECURITY_CHOICES)}, not {security!r}.")
-    raw_port = _setting(section, "port")
-    try:
-        port = int(raw_port) if raw_port else DEFAULT_PORTS[security]
-    except ValueError:
-        raise SmtpConfigError(f"SMTP port must be a number, not {raw_port!r}.") from None
-    user = _setting(section, "user")
-    password = os.environ.get("HELPDESK_SMTP_PASSWORD")
-    if password is None:
-        password = section.get("password")
-    from_address = _setting(section, "from") or user
+    security, port = section.security_and_port(default="starttls", ports=DEFAULT_PORTS, error=SmtpConfigError)
+    user = section.setting("user")
+    password = section.password()
+    from_address = section.setting("from") or user
     if not from_address:
         raise SmtpConfigError("Set the SMTP from address (or a user, which is used as the from address).")
-    raw_timeout = _setting(section, "timeout")
+    raw_timeout = section.setting("timeout")
     timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT_SECONDS
     return SmtpSettings(host=host, port=port, security=security, from_address=from_address,
                         user=user, password=str(password) if password else None, timeout=timeout)
