@@ -48,7 +48,7 @@ TOUR = {
               ("agent_skills", "admin_skills", "Agent skills"),
               ("canned_replies", "admin_canned_replies", "Canned replies"),
               ("sla_targets", "admin_sla", "SLA targets"), ("settings", "admin_settings", "Settings"),
-              ("mail", "admin_mail", "Mail")],
+              ("mail", "admin_mail", "Mail"), ("received_mail", "admin_received_mail", "Mail received")],
 }
 # Counts the script runs that end, so a step can wait for *its* run, not the previous one. It reads
 # each change's old value: a quick run can start and end before the observer is called.
