@@ -245,6 +245,15 @@ def sla_colour(column: pd.Series) -> list[str]:
     return sla_styles
 
 
+# The same choice without the table, for keyboards and screen readers; above the table, because Tab
+# from Streamlit's table (a canvas) drops focus to the page itself, so nothing after it is reached.
+open_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+labels = {r["id"]: f"{r['Reference']} — {r['Subject']}" for r in rows}
+chosen_id = open_col.selectbox("Open a ticket", options=list(labels), key="queue_open", format_func=labels.get)
+# A callback: the ticket opens without the queue being queried and drawn once more first.
+button_col.button("Open", key="queue_open_button", icon=":material/open_in_new:",
+                  on_click=lambda: open_ticket(st.session_state["queue_open"]))
+
 if st.session_state.pop("queue_bulk__reset", False):
     clear_choice("queue_table")
 choice = ticket_table(
@@ -272,13 +281,6 @@ publish(ADDRESS, ADDRESS_FIELDS, defaults={
     "queue_view": QueueView.ALL_OPEN if watches_all else QueueView.MY_OPEN, "queue_sort": default_sort(view),
     "queue_page_size": PAGE_SIZES[0], "queue_page": 1})
 
-# The same choice without the table, for keyboards and screen readers.
-open_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-labels = {r["id"]: f"{r['Reference']} — {r['Subject']}" for r in rows}
-chosen_id = open_col.selectbox("Open a ticket", options=list(labels), key="queue_open", format_func=labels.get)
-# A callback: the ticket opens without the queue being queried and drawn once more first.
-button_col.button("Open", key="queue_open_button", icon=":material/open_in_new:",
-                  on_click=lambda: open_ticket(st.session_state["queue_open"]))
 
 # --- bulk changes -----------------------------------------------------------------------
 KEEP = "keep"

@@ -49,16 +49,17 @@ page_picker(total=total, page_size=PAGE_SIZE, key="my_tickets_page")
 first, last = offset + 1, offset + len(rows)
 st.caption(f"Showing {first:,}–{last:,} of {total:,} ticket{'s' if total != 1 else ''}. "
            "Click a ticket to open it.")
-table = pd.DataFrame(rows)
-choice = ticket_table(table, key="my_tickets_table", ids=[r["id"] for r in rows], can_choose=False,
-                      column_order=[c for c in table.columns if c != "id"], width="stretch")
-if choice.opened is not None:
-    st.switch_page("pages/customer/ticket.py", query_params={"ticket": str(choice.opened)})
-
-# The same choice without the table, for keyboards and screen readers.
+# The same choice without the table, for keyboards and screen readers; above the table, because Tab
+# from Streamlit's table (a canvas) drops focus to the page itself, so nothing after it is reached.
 open_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
 chosen_id = open_col.selectbox("Open a ticket", options=[r["id"] for r in rows], key="my_tickets_open",
                                format_func=lambda i: next(f"{r['Reference']} — {r['Subject']}" for r in rows
                                                           if r["id"] == i))
 if button_col.button("Open", key="my_tickets_open_button", icon=":material/open_in_new:"):
     st.switch_page("pages/customer/ticket.py", query_params={"ticket": str(chosen_id)})
+table = pd.DataFrame(rows)
+choice = ticket_table(table, key="my_tickets_table", ids=[r["id"] for r in rows], can_choose=False,
+                      column_order=[c for c in table.columns if c != "id"], width="stretch")
+if choice.opened is not None:
+    st.switch_page("pages/customer/ticket.py", query_params={"ticket": str(choice.opened)})
+

@@ -110,9 +110,44 @@ def test_agent_pages(browser, demo):
 
 def test_admin_pages(browser, demo):
     check_pages(browser, demo, ["queue", "admin_users", "admin_sla", "admin_categories", "admin_skills",
-                                "admin_canned_replies", "admin_settings", "admin_mail", "audit_log", "analytics"],
+                                "admin_canned_replies", "admin_settings", "admin_mail", "admin_received_mail", "audit_log",
+                                "analytics"],
                 email=demo["admin"])
 
 
 def test_manager_pages(browser, demo):
     check_pages(browser, demo, ["analytics", "audit_log"], email=demo["manager"])
+
+
+def test_every_analytics_chart_has_a_heading_and_a_table_of_its_numbers_reached_by_keyboard(browser, demo):
+    """Each chart card is named by its heading; under it, "What this counts, and the numbers" opens by
+    keyboard (Tab, then Enter) on a table of the chart's data that Tab reaches, then closes again."""
+    from playwright.sync_api import expect
+
+    from helpdesk.analytics.definitions import DEFINITIONS
+    from tests.e2e.test_analytics import CHARTS
+    from tests.e2e.test_keyboard_journeys import tab_to
+
+    with browser_tab(browser) as page:
+        page.goto(demo["base_url"])
+        keyed(page, "sign_in_email").wait_for()
+        settle(page)
+        sign_in(page, demo["manager"], demo["password"])
+        tab_to(page, keyed(page, "menu_bar").get_by_role("link", name="Analytics"))
+        page.keyboard.press("Enter")
+        page.locator("[data-testid='stMain'] h1", has_text="Analytics").wait_for()
+        settle(page)
+        for name in CHARTS:
+            card = keyed(page, f"analytics_card_{name}")
+            expect(card.get_by_role("heading", name=DEFINITIONS[name].title)).to_be_visible()
+            about = keyed(page, f"analytics_about_{name}")
+            summary = about.locator("summary")
+            tab_to(page, summary)
+            page.keyboard.press("Enter")
+            table = about.get_by_test_id("stDataFrame")
+            expect(table).to_be_visible()
+            expect(table.locator("tbody tr[role=row]").first).to_be_attached()  # the grid's readable copy
+            tab_to(page, table)
+            tab_to(page, summary)
+            page.keyboard.press("Enter")  # closed again: Tab from a table's canvas loses focus (see README)
+            expect(table).to_be_hidden()
