@@ -1,8 +1,8 @@
 """The keyboard alone, no mouse: Tab / Shift+Tab / Enter / Space / arrow keys and typing. Every stop
-Tab reaches shows where focus is (an outline, a ring or the field's coloured border). A customer
-signs in and opens their pages from the menu bar; raises a ticket with an attachment, opens it from
-My tickets, reads the agent's answer and replies; an agent opens the queue, a ticket, replies and
-changes its status; notices, field errors and the conflict message are announced (role=alert) in
+Tab reaches shows where focus is (an outline, a ring or the field's coloured border). A visitor
+signs up (a mistake announced at its field); a customer signs in and opens their pages from the menu
+bar; raises a ticket with an attachment, opens it from My tickets, reads the agent's answer and
+replies; an agent opens the queue, a ticket, replies and changes its status; notices, field errors and the conflict message are announced (role=alert) in
 words with an icon. No click and no element.click() anywhere: only page.keyboard (and one .focus()
 standing in for a real file dialog handing focus back)."""
 from __future__ import annotations
@@ -281,3 +281,41 @@ def test_an_agent_opens_the_queue_and_a_ticket_replies_and_changes_its_status_by
     settle(page)
     announced(page, "Changes saved.")
     expect(page.get_by_role("combobox", name="Status")).to_have_value("Resolved (now)")
+
+
+def test_a_visitor_signs_up_by_keyboard_and_a_mistake_is_announced_at_its_field(page, fresh_app):
+    from playwright.sync_api import expect
+
+    base_url, _database_url = fresh_app
+    page.goto(base_url)
+    keyed(page, "sign_in_email").wait_for()
+    settle(page)
+    tab_to(page, page.get_by_role("link", name="Create a customer account"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    settle(page)
+
+    def type_into(key: str, text: str) -> None:
+        field = keyed(page, key).locator("input")
+        tab_to(page, field)
+        page.keyboard.press("Control+A")  # replace what an earlier try left there
+        page.keyboard.type(text)
+
+    type_into("sign_up_name", "Kim Keyboard")
+    type_into("sign_up_email", "kim.keyboard@example.com")
+    type_into("sign_up_password", "short")
+    type_into("sign_up_password_repeat", "short")
+    tab_to(page, keyed(page, "sign_up_submit").locator("button"))
+    press(page, "Enter")
+    # Said in words, in a live region, with nothing typed lost.
+    announced(page, "Use at least 10 characters.")
+    expect(keyed(page, "sign_up_name").locator("input")).to_have_value("Kim Keyboard")
+    expect(keyed(page, "sign_up_email").locator("input")).to_have_value("kim.keyboard@example.com")
+
+    type_into("sign_up_password", "Kim-Keys-Only-42")
+    type_into("sign_up_password_repeat", "Kim-Keys-Only-42")
+    tab_to(page, keyed(page, "sign_up_submit").locator("button"))
+    page.keyboard.press("Space")
+    expect(page.get_by_role("heading", name="Submit a ticket")).to_be_visible()
+    settle(page)
+    expect(page.get_by_text("Signed in as Kim Keyboard")).to_be_visible()
