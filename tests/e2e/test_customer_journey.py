@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.steps import click, keyed, settle
+from tests.e2e.steps import choose, click, keyed, settle
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +49,9 @@ def test_new_customer_signs_up_submits_a_ticket_with_an_attachment_and_finds_it(
     expect(page.get_by_text("Signed in as Carla Customer")).to_be_visible()
     shot("03_submit_form")
 
-    keyed(page, "submit_category").click()
-    page.get_by_role("option", name="Technical problem").click()  # in the form: sent on submit
+    # The choice reruns the page; a subject typed and committed within the same ~0.2 s, before
+    # that run ends, came back empty in 1 of 6 tries (README: known limits), so the step waits.
+    choose(page, "submit_category", "Technical problem")
     keyed(page, "submit_subject").locator("input").fill(SUBJECT)
     keyed(page, "submit_description").locator("textarea").fill("Since this morning the printer smokes.")
     log = tmp_path / "printer.log"
