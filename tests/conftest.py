@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from helpdesk.backup.postgres_tools import connection_string, find_tool, run_tool
 from helpdesk.core.db import make_engine, migrate
 from tests.ci_guard import in_ci
 from tests.factories import Desk, Team
@@ -30,91 +30,26 @@ def skip_or_fail(reason: str) -> None:
 
 
 @contextmanager
-def postgres_schema(schema: str | None = None) -> Iterator[str]:
-    """The URL of a throwaway schema on the test PostgreSQL server, dropped afterwards."""
+def postgres_schema(*, name: str | None = None, template: str | None = None) -> Iterator[str]:
+    """The URL of a throwaway schema on the test PostgreSQL server, dropped afterwards: empty, or
+    made by replaying `template` (see `postgres_template`) under its name."""
     if not POSTGRES_URL:
         skip_or_fail("HELPDESK_TEST_POSTGRES_URL is not set (no PostgreSQL to test against)")
     admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    schema = schema or f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    schema = name or f"t_{uuid.uuid4().hex[:12]}"
     try:
-        yield make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@contextmanager
-def migrated_engine(url: str) -> Iterator[Engine]:
-    engine = make_engine(url)
-    migrate(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-# Migrating takes most of a short test's time (about 0.13 s on SQLite, 0.32 s on PostgreSQL), so
-# the migrations run once per session into a template, and each test gets a copy of the result:
-# the same schema and rows the migrations make, in a database of its own.
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    """A SQLite file the migrations brought to head, to copy for each test."""
-    path = tmp_path_factory.mktemp("migrated") / "helpdesk.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
-    engine.dispose()
-    return path
-
-
-@contextmanager
-def copied_sqlite_engine(template: Path, path: Path) -> Iterator[Engine]:
-    shutil.copyfile(template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-TEMPLATE_SCHEMA = f"ccr_template_{uuid.uuid4().hex[:12]}"  # unique: replaced by name in the dump
-
-
-@pytest.fixture(scope="session")
-def postgres_template() -> str:
-    """The SQL (pg_dump, plain) of a schema the migrations brought to head, with its rows,
-    naming the schema `TEMPLATE_SCHEMA`; replayed under a new name for each test."""
-    if not POSTGRES_URL:
-        skip_or_fail("HELPDESK_TEST_POSTGRES_URL is not set (no PostgreSQL to test against)")
-    with postgres_schema(TEMPLATE_SCHEMA) as url, migrated_engine(url):
-        server = make_url(POSTGRES_URL)
-        dump = subprocess.run(
-            ["pg_dump", "--no-owner", "--no-privileges", "--inserts", "--schema", TEMPLATE_SCHEMA,
-             "--host", server.host or "127.0.0.1", "--port", str(server.port or 5432),
-             "--username", server.username or "", server.database or ""],
-            env={**os.environ, "PGPASSWORD": server.password or ""}, capture_output=True, text=True, check=True)
-    # psql meta-commands (\restrict, added by PostgreSQL's 2025 security releases) are not SQL.
-    return "\n".join(line for line in dump.stdout.splitlines() if not line.startswith("\\"))
-
-
-@contextmanager
-def postgres_copy(template: str) -> Iterator[str]:
-    """Like `postgres_schema`, with the template's tables and rows in it."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        connection = admin.raw_connection()
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(template.replace(TEMPLATE_SCHEMA, schema))
-            connection.commit()
-        finally:
-            connection.close()
+        if template is None:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        else:
+            # The raw cursor: a script of many statements, without parameters, in one call.
+            connection = admin.raw_connection()
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(template.replace(TEMPLATE_SCHEMA, schema))
+                connection.commit()
+            finally:
+                connection.close()
         yield make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
             hide_password=False)
     finally:
@@ -124,13 +59,59 @@ def postgres_copy(template: str) -> Iterator[str]:
 
 
 @contextmanager
+def opened_engine(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def migrated_engine(url: str) -> Iterator[Engine]:
+    with opened_engine(url) as engine:
+        migrate(engine)
+        yield engine
+
+
+# Migrating takes most of a short test's time (about 0.13 s on SQLite, 0.32 s on PostgreSQL), so
+# the migrations run once per session into a template, and each test gets a copy of the result:
+# the same schema and rows the migrations make, in a database of its own.
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file the migrations brought to head, to copy for each test."""
+    path = tmp_path_factory.mktemp("migrated") / "helpdesk.db"
+    with migrated_engine(f"sqlite:///{path}") as engine, engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
+    return path
+
+
+@contextmanager
+def copied_sqlite_engine(template: Path, path: Path) -> Iterator[Engine]:
+    shutil.copyfile(template, path)
+    with opened_engine(f"sqlite:///{path}") as engine:
+        yield engine
+
+
+TEMPLATE_SCHEMA = f"ccr_template_{uuid.uuid4().hex[:12]}"  # unique: replaced by name in the dump
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> str:
+    """The SQL (pg_dump, plain) of a schema the migrations brought to head, with its rows,
+    naming the schema `TEMPLATE_SCHEMA`; replayed under a new name for each test."""
+    with postgres_schema(name=TEMPLATE_SCHEMA) as url, migrated_engine(url) as engine:
+        dump = run_tool([find_tool("pg_dump"), "--no-owner", "--no-privileges", "--inserts",
+                         "--schema", TEMPLATE_SCHEMA, "--dbname", connection_string(engine)],
+                        engine, what="Dumping the migrated template schema")
+    # psql meta-commands (\restrict, added by PostgreSQL's 2025 security releases) are not SQL.
+    return "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
+
+
+@contextmanager
 def copied_postgres_engine(template: str) -> Iterator[Engine]:
-    with postgres_copy(template) as url:
-        engine = make_engine(url)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
+    with postgres_schema(template=template) as url, opened_engine(url) as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -186,9 +167,9 @@ def app_db(sqlite_template, tmp_path, monkeypatch):
     from tests.page_helpers import point_app_at
     from helpdesk.ui.engine import get_engine
 
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    point_app_at(monkeypatch, tmp_path, url)
-    with copied_sqlite_engine(sqlite_template, tmp_path / "app.db") as engine:
+    path = tmp_path / "app.db"
+    point_app_at(monkeypatch, tmp_path, f"sqlite:///{path}")
+    with copied_sqlite_engine(sqlite_template, path) as engine:
         yield engine
         get_engine.clear()
 
